@@ -1,0 +1,1 @@
+"""The HTTP API: job submission and progress, served by FastAPI."""

@@ -1,0 +1,41 @@
+"""The FastAPI application factory (``uvicorn --factory api.main:create_app``)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.routes import leibnic, tasks
+from api.sweeper import StallSweeper
+from config import Settings, get_settings
+from pipeline.celery_app import create_celery_app
+from storage import JobStore
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        celery = create_celery_app(settings)
+        store = JobStore(settings.state_dir)
+        app.state.celery = celery
+        app.state.store = store
+        sweeper = StallSweeper(celery, store, settings.watchdog_seconds)
+        sweeper.start()
+        try:
+            yield
+        finally:
+            sweeper.stop()
+            celery.close()
+
+    app = FastAPI(
+        title="pichord",
+        summary="Certified digits of pi from the Leibniz series, computed as a Celery chord.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(leibnic.router)
+    app.include_router(tasks.router)
+    return app

@@ -1,0 +1,23 @@
+"""The seed's submission endpoint, kept with its original spelling."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from api.deps import CeleryDep, StoreDep
+from api.routes.tasks import start_job
+from api.schemas import TaskCreated
+from pipeline.jobs import Method
+
+router = APIRouter(tags=["tasks"])
+
+
+@router.get("/leibnic/{digits}", status_code=status.HTTP_202_ACCEPTED, response_model=TaskCreated)
+def leibnic(
+    digits: Annotated[int, Path(ge=0, description="Decimals of pi wanted")],
+    celery: CeleryDep,
+    store: StoreDep,
+    response: Response,
+) -> TaskCreated:
+    """Start a `leibniz` task (the seed's API); poll `/tasks/{id}` for it."""
+    return start_job(celery, store, Method.LEIBNIZ, digits, response)

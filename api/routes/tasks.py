@@ -1,0 +1,105 @@
+"""Jobs: submit, read, list, inspect chunks, cancel."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from api.deps import CeleryDep, StoreDep
+from api.progress import chunk_public, task_public, unreadable_task
+from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
+from pipeline.canvas import DispatchError
+from pipeline.celery_app import PichordCelery
+from pipeline.jobs import DigitsOutOfRangeError, JobFinishedError, Method, cancel, submit
+from storage import CorruptRecordError, JobNotFoundError, JobStatus, JobStore
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+MAX_PAGE = 500
+
+
+def start_job(
+    celery: PichordCelery, store: JobStore, method: Method, digits: int, response: Response
+) -> TaskCreated:
+    try:
+        job = submit(celery, store, method, digits)
+    except DigitsOutOfRangeError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except DispatchError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"{exc}; the job was marked FAILURE, retry later"
+        ) from exc
+    response.headers["Location"] = f"/tasks/{job.id}"
+    return TaskCreated(id=job.id)
+
+
+def read_task(store: StoreDep, task_id: UUID) -> TaskPublic:
+    job_id = str(task_id)
+    try:
+        job = store.get(job_id)
+    except JobNotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}") from exc
+    except CorruptRecordError as exc:
+        return unreadable_task(exc, store.created_at(job_id))
+    return task_public(job, store.chunks(job_id))
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=TaskCreated)
+def create_task(
+    body: TaskCreate, celery: CeleryDep, store: StoreDep, response: Response
+) -> TaskCreated:
+    """Start computing pi to `digits` decimals."""
+    return start_job(celery, store, body.method, body.digits, response)
+
+
+@router.get("", response_model=TaskList)
+def list_tasks(
+    store: StoreDep,
+    status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TaskList:
+    """Stored tasks, newest first."""
+    tasks = [read_task(store, UUID(job_id)) for job_id in store.ids() if store.exists(job_id)]
+    if status_filter is not None:
+        tasks = [t for t in tasks if t.status is status_filter]
+    tasks.sort(key=lambda t: t.pushqtime, reverse=True)
+    return TaskList(
+        tasks=tasks[offset : offset + limit], total=len(tasks), limit=limit, offset=offset
+    )
+
+
+@router.get("/{task_id}", response_model=TaskPublic)
+def get_task(task_id: UUID, store: StoreDep) -> TaskPublic:
+    """Status, progress and, when done, the certified digits of one task."""
+    return read_task(store, task_id)
+
+
+@router.get("/{task_id}/chunks", response_model=ChunkList)
+def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
+    """Progress of each chunk of a task, with the worker computing it."""
+    job_id = str(task_id)
+    try:
+        job = store.get(job_id)
+    except JobNotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}") from exc
+    except CorruptRecordError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return ChunkList(id=job_id, chunks=chunk_public(job, store.chunks(job_id)))
+
+
+@router.delete("/{task_id}", response_model=TaskPublic)
+def cancel_task(task_id: UUID, store: StoreDep) -> TaskPublic:
+    """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint."""
+    job_id = str(task_id)
+    try:
+        cancel(store, job_id)
+    except JobNotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}") from exc
+    except CorruptRecordError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except JobFinishedError as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
+        ) from exc
+    return read_task(store, task_id)

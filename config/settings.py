@@ -1,0 +1,103 @@
+"""One settings class for every process of the service: API, workers and supervisord."""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Result backends that Celery can not use to join a chord (E_NO_CHORD_SUPPORT, or no backend).
+_BACKENDS_WITHOUT_CHORDS = ("rpc", "disabled")
+_BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "filesystem", "redis", "rediss", "memory")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the service cannot run with; the message names the fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PICHORD_", extra="ignore", frozen=True)
+
+    api_host: str = "127.0.0.1"
+    api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    state_dir: Path = Path("var/state")
+    # Unset means the embedded broker: kombu's filesystem transport under the state dir.
+    broker_url: str | None = None
+    # Unset means the service's own file backend under the state dir.
+    result_backend: str | None = None
+    queue: str = "pichord"
+
+    supervisor_port: Annotated[int, Field(ge=1, le=65535)] = 9001
+    supervisor_user: str = "pichord"
+    supervisor_password: str | None = None
+
+    worker_concurrency: Annotated[int, Field(ge=1)] = Field(
+        default_factory=lambda: os.cpu_count() or 1
+    )
+    # Wall time one chunk should take; chunks stay far below RabbitMQ's consumer_timeout.
+    chunk_seconds: Annotated[float, Field(gt=0, le=600)] = 1.0
+    # Planning hint only: the kernel's speed on one core, used to size chunks.
+    kernel_terms_per_second: Annotated[float, Field(gt=0)] = 4.0e9
+    # Chunks per job at most: every chunk is a message and a file, so huge jobs get
+    # longer chunks instead of more of them.
+    max_chunks: Annotated[int, Field(ge=1, le=100_000)] = 2048
+    checkpoint_seconds: Annotated[float, Field(gt=0)] = 0.2
+    # A job whose unfinished chunks have not checkpointed for this long is dispatched again.
+    stall_seconds: Annotated[float, Field(gt=0)] = 120.0
+    watchdog_seconds: Annotated[float, Field(gt=0)] = 5.0
+    leibniz_max_digits: Annotated[int, Field(ge=0, le=11)] = 11
+
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute_state_dir(cls, value: Path) -> Path:
+        # Workers, API and supervisord may start in different directories.
+        return value.expanduser().resolve()
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme not in _BROKER_SCHEMES:
+            raise ConfigError(
+                f"PICHORD_BROKER_URL={value!r} has scheme {scheme!r}; use "
+                "amqp://user:password@host:5672/vhost for RabbitMQ, or leave it unset "
+                "for the embedded broker"
+            )
+        return value
+
+    @field_validator("result_backend")
+    @classmethod
+    def _backend_joins_chords(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        scheme = value.split("://", 1)[0]
+        if scheme in _BACKENDS_WITHOUT_CHORDS:
+            raise ConfigError(
+                f"PICHORD_RESULT_BACKEND={value!r} cannot join a Celery chord; unset it to use "
+                "the built-in file backend, or set a backend with chord support (redis://...)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _embedded_broker_is_local(self) -> "Settings":
+        if self.broker_url is not None and self.broker_url.startswith("filesystem"):
+            raise ConfigError(
+                "PICHORD_BROKER_URL must not name the filesystem transport itself; "
+                "leave it unset and the embedded broker lives under PICHORD_STATE_DIR"
+            )
+        return self
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,79 @@
+"""Start supervisord in the foreground with the service's programs (what ``make run`` does).
+
+supervisord's config reads everything from ``%(ENV_...)s``; this fills those variables from
+the settings, provides the UI password (generated once and kept under the state dir when
+none is set), and then becomes supervisord through ``exec``, so no launcher process is left
+behind and signals reach supervisord directly.
+"""
+
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+from config.settings import Settings, get_settings
+
+CONFIG_FILE = Path(__file__).resolve().parents[1] / "ops" / "supervisor" / "supervisord.conf"
+
+
+def ui_password(settings: Settings) -> tuple[str, bool]:
+    """The UI password and whether it was generated just now."""
+    if settings.supervisor_password:
+        return settings.supervisor_password, False
+    stored = settings.state_dir / "supervisor" / "password"
+    if stored.exists():
+        return stored.read_text().strip(), False
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(18)
+    fd = os.open(stored, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+    return password, True
+
+
+def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
+    env = dict(os.environ)
+    for folder in ("supervisor", "logs"):
+        (settings.state_dir / folder).mkdir(parents=True, exist_ok=True)
+    env.update(
+        {
+            "PICHORD_PYTHON": sys.executable,
+            "PICHORD_ROOT": str(CONFIG_FILE.parents[2]),
+            "PICHORD_STATE_DIR": str(settings.state_dir),
+            "PICHORD_API_HOST": settings.api_host,
+            "PICHORD_API_PORT": str(settings.api_port),
+            "PICHORD_SUPERVISOR_PORT": str(settings.supervisor_port),
+            "PICHORD_SUPERVISOR_USER": settings.supervisor_user,
+            "PICHORD_SUPERVISOR_PASSWORD": password,
+            "PICHORD_WORKER_CONCURRENCY": str(settings.worker_concurrency),
+            # A shutdown waits this long for running chunks: several chunk lengths.
+            "PICHORD_STOP_WAIT_SECONDS": str(max(30, int(10 * settings.chunk_seconds))),
+        }
+    )
+    return env
+
+
+def main() -> None:
+    settings = get_settings()
+    password, generated = ui_password(settings)
+    env = supervisor_environment(settings, password)
+    where = f"http://127.0.0.1:{settings.supervisor_port}"
+    if generated:
+        print(f"supervisord UI {where} user {settings.supervisor_user!r} password {password!r}")
+        print(f"(printed once; stored in {settings.state_dir / 'supervisor' / 'password'})")
+    else:
+        print(f"supervisord UI {where} user {settings.supervisor_user!r}")
+    print(
+        f"API http://{settings.api_host}:{settings.api_port}/docs"
+        f"  logs {settings.state_dir / 'logs'}"
+    )
+    sys.stdout.flush()
+    supervisord = (
+        shutil.which("supervisord", path=str(Path(sys.executable).parent)) or "supervisord"
+    )
+    os.execve(supervisord, [supervisord, "--nodaemon", "-c", str(CONFIG_FILE)], env)
+
+
+if __name__ == "__main__":
+    main()

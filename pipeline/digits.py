@@ -1,0 +1,29 @@
+"""Exact decimal truncation: digits are cut from rationals, never from floats."""
+
+from fractions import Fraction
+
+
+def truncated_units(value: Fraction, digits: int) -> int:
+    """floor(value * 10**digits), exactly."""
+    return int(value.numerator * 10**digits // value.denominator)
+
+
+def format_truncated(value: Fraction, digits: int) -> str:
+    """``value`` cut (not rounded) to ``digits`` decimals: '3.141' for digits=3, '3' for 0."""
+    if value < 0:
+        raise ValueError(f"expected a non-negative value, got {value}")
+    return format_units(truncated_units(value, digits), digits)
+
+
+def format_units(units: int, digits: int) -> str:
+    """The decimal text of units / 10**digits."""
+    sign = "-" if units < 0 else ""
+    whole, frac = divmod(abs(units), 10**digits)
+    return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+
+
+def format_rounded(value: Fraction, digits: int, *, upward: bool) -> str:
+    """``value`` to ``digits`` decimals, rounded down or up (for the ends of an interval)."""
+    scaled = value * 10**digits
+    units = -(-scaled.numerator // scaled.denominator) if upward else truncated_units(value, digits)
+    return format_units(units, digits)

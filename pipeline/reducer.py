@@ -1,0 +1,121 @@
+"""Combine a job's chunks exactly, certify the digits, and record the outcome."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pipeline.certify import Bracket, pi_bracket
+from pipeline.planning import extended_terms
+from pipeline.verify import agrees_with_mpmath
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
+from storage.records import Certificate, utcnow
+
+logger = logging.getLogger(__name__)
+
+# Cuts a term range into chunk ranges (a ChunkPlanner's split).
+SplitFn = Callable[[int, int], list[tuple[int, int]]]
+
+
+class IncompleteJobError(RuntimeError):
+    """The chunks on record do not yet cover the job's terms."""
+
+
+@dataclass(frozen=True)
+class Extension:
+    """The bracket was too wide: these new chunks must run, then the job is reduced again."""
+
+    chunks: list[ChunkSpec]
+
+
+def combine(job: JobRecord, records: dict[int, ChunkRecord]) -> Bracket:
+    """pi's bracket from the finished chunks, which must tile [0, terms_total) exactly."""
+    position = 0
+    total = Fraction(0)
+    bound = Fraction(0)
+    for spec in sorted(job.chunks, key=lambda s: s.start):
+        record = records.get(spec.index)
+        if record is None or not record.finished:
+            raise IncompleteJobError(f"chunk {spec.index} of job {job.id} has not finished")
+        if (record.start, record.stop) != (spec.start, spec.stop) or spec.start != position:
+            raise IncompleteJobError(f"chunk {spec.index} of job {job.id} does not match its plan")
+        # Fraction(float) is exact, so the sum of the chunk values carries no new error.
+        total += Fraction(record.partial)
+        bound += Fraction(record.error_bound)
+        position = spec.stop
+    if position != job.terms_total:
+        raise IncompleteJobError(f"chunks of job {job.id} stop at {position} of {job.terms_total}")
+    return pi_bracket(job.terms_total, total, bound)
+
+
+def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None:
+    """Finish the job, or plan an extension round when the bracket does not fix the digits.
+
+    Safe to run more than once: a finished job is left as it is, and an extension is planned
+    only by the first reducer that sees the current number of terms.
+    """
+    job = store.get(job_id)
+    if job.status.finished:
+        return None
+    bracket = combine(job, store.chunks(job_id))
+    if bracket.certifies(job.digits):
+        result = bracket.digits(job.digits)
+        verified = agrees_with_mpmath(result, job.digits)
+        certificate = Certificate(
+            terms=bracket.terms,
+            lower=bracket.lower_text(),
+            upper=bracket.upper_text(),
+            float_error_bound=float(bracket.float_error_bound),
+            rounds=job.rounds,
+        )
+
+        def finish(current: JobRecord) -> JobRecord | None:
+            if current.status.finished:
+                return None
+            return current.model_copy(
+                update={
+                    "status": JobStatus.SUCCESS,
+                    "stoptime": utcnow(),
+                    "result": result,
+                    "certificate": certificate,
+                    "verified": verified,
+                }
+            )
+
+        store.update(job_id, finish)
+        if not verified:
+            logger.error("job %s: certified %s disagrees with mpmath", job_id, result)
+        return None
+
+    new_total = extended_terms(job.terms_total)
+    ranges = split(job.terms_total, new_total)
+    first = len(job.chunks)
+    new_chunks = [ChunkSpec(index=first + i, start=a, stop=b) for i, (a, b) in enumerate(ranges)]
+
+    extended = False
+
+    def extend(current: JobRecord) -> JobRecord | None:
+        nonlocal extended
+        if current.status.finished or current.terms_total != job.terms_total:
+            return None
+        extended = True
+        return current.model_copy(
+            update={
+                "terms_total": new_total,
+                "rounds": current.rounds + 1,
+                "chunks": [*current.chunks, *new_chunks],
+                # Progress was measured against the smaller total; it must not fall back.
+                "percent_floor": 99.9,
+            }
+        )
+
+    store.update(job_id, extend)
+    if not extended:
+        return None
+    logger.info(
+        "job %s: %d terms did not fix the digits; extending to %d",
+        job_id,
+        job.terms_total,
+        new_total,
+    )
+    return Extension(new_chunks)

@@ -1,0 +1,15 @@
+"""The file-backed job store and the Celery result backend built on the same files."""
+
+from storage.job_store import CorruptRecordError, JobNotFoundError, JobStore
+from storage.records import ChunkRecord, ChunkSpec, JobRecord
+from storage.status import JobStatus
+
+__all__ = [
+    "ChunkRecord",
+    "ChunkSpec",
+    "CorruptRecordError",
+    "JobNotFoundError",
+    "JobRecord",
+    "JobStatus",
+    "JobStore",
+]

@@ -1,0 +1,153 @@
+"""The job store: one folder per job, a job record, one progress file per chunk.
+
+Layout of ``jobs/<id>/`` (the store alone builds these paths):
+  job.json          the job record; changed only under ``job.lock``
+  chunks/<n>.json   progress of chunk n; one writer, the task computing it
+  chunks/<n>.lock   held while a task computes chunk n, so a duplicate waits
+  cancel            present once a cancel was requested; chunks poll for it
+Every file is replaced atomically, so a reader never sees a partial write.
+"""
+
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from storage.atomic import locked, try_locked, write_bytes_atomic
+from storage.layout import StateLayout
+from storage.records import ChunkRecord, JobRecord
+
+logger = logging.getLogger(__name__)
+
+# Canonical lowercase UUIDs only: nothing else ever becomes part of a path.
+_JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class JobNotFoundError(LookupError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job with id {job_id!r}")
+        self.job_id = job_id
+
+
+class CorruptRecordError(ValueError):
+    """A stored file exists but does not parse; the job is reported, never hidden."""
+
+    def __init__(self, job_id: str, path: Path, reason: str) -> None:
+        super().__init__(f"stored record of job {job_id} is unreadable ({path.name}: {reason})")
+        self.job_id = job_id
+        self.path = path
+
+
+class JobStore:
+    def __init__(self, state_dir: Path) -> None:
+        self.layout = StateLayout(state_dir)
+        self.layout.jobs.mkdir(parents=True, exist_ok=True)
+
+    # -- paths -------------------------------------------------------------------------------
+    def _job_dir(self, job_id: str) -> Path:
+        if not _JOB_ID.match(job_id):
+            raise JobNotFoundError(job_id)
+        return self.layout.jobs / job_id
+
+    def _chunk_path(self, job_id: str, index: int, suffix: str) -> Path:
+        return self._job_dir(job_id) / "chunks" / f"{index}{suffix}"
+
+    # -- jobs --------------------------------------------------------------------------------
+    def create(self, job: JobRecord) -> None:
+        job_dir = self._job_dir(job.id)
+        (job_dir / "chunks").mkdir(parents=True)
+        write_bytes_atomic(job_dir / "job.json", job.model_dump_json(indent=1).encode())
+
+    def exists(self, job_id: str) -> bool:
+        try:
+            return (self._job_dir(job_id) / "job.json").is_file()
+        except JobNotFoundError:
+            return False
+
+    def get(self, job_id: str) -> JobRecord:
+        path = self._job_dir(job_id) / "job.json"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise JobNotFoundError(job_id) from None
+        try:
+            return JobRecord.model_validate_json(data)
+        except ValidationError as exc:
+            raise CorruptRecordError(job_id, path, _first_error(exc)) from exc
+
+    def update(self, job_id: str, change: Callable[[JobRecord], JobRecord | None]) -> JobRecord:
+        """Apply ``change`` under the job's lock; returning None leaves the record as it is."""
+        job_dir = self._job_dir(job_id)
+        if not job_dir.is_dir():
+            raise JobNotFoundError(job_id)
+        with locked(job_dir / "job.lock"):
+            current = self.get(job_id)
+            changed = change(current.model_copy(deep=True))
+            if changed is None:
+                return current
+            write_bytes_atomic(job_dir / "job.json", changed.model_dump_json(indent=1).encode())
+            return changed
+
+    def ids(self) -> list[str]:
+        """Every stored job id (folders that are not job ids are ignored)."""
+        return [p.name for p in self.layout.jobs.iterdir() if _JOB_ID.match(p.name)]
+
+    def created_at(self, job_id: str) -> float:
+        """When the job folder was made (POSIX time); known even if job.json is unreadable."""
+        return self._job_dir(job_id).stat().st_mtime
+
+    @contextlib.contextmanager
+    def sweep_lock(self) -> Iterator[bool]:
+        """Held by the one process that scans all jobs (the stall sweep); False if taken."""
+        self.layout.locks.mkdir(parents=True, exist_ok=True)
+        with try_locked(self.layout.locks / "sweep.lock") as acquired:
+            yield acquired
+
+    # -- cancellation ------------------------------------------------------------------------
+    def request_cancel(self, job_id: str) -> None:
+        (self._job_dir(job_id) / "cancel").touch()
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return (self._job_dir(job_id) / "cancel").exists()
+
+    # -- chunks ------------------------------------------------------------------------------
+    def save_chunk(self, job_id: str, record: ChunkRecord) -> None:
+        path = self._chunk_path(job_id, record.index, ".json")
+        write_bytes_atomic(path, record.model_dump_json().encode())
+
+    def get_chunk(self, job_id: str, index: int) -> ChunkRecord | None:
+        path = self._chunk_path(job_id, index, ".json")
+        try:
+            return ChunkRecord.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except ValidationError as exc:
+            # Chunk files are written atomically, so this is damage from outside; the
+            # chunk is treated as not started and is recomputed if it runs again.
+            logger.warning("ignoring unreadable %s: %s", path, _first_error(exc))
+            return None
+
+    def chunks(self, job_id: str) -> dict[int, ChunkRecord]:
+        folder = self._job_dir(job_id) / "chunks"
+        found: dict[int, ChunkRecord] = {}
+        with contextlib.suppress(FileNotFoundError):
+            for path in folder.glob("*.json"):
+                if path.stem.isdigit():
+                    record = self.get_chunk(job_id, int(path.stem))
+                    if record is not None:
+                        found[record.index] = record
+        return found
+
+    @contextlib.contextmanager
+    def chunk_lock(self, job_id: str, index: int) -> Iterator[None]:
+        """Serialise the tasks computing one chunk (a redelivered or re-dispatched duplicate)."""
+        with locked(self._chunk_path(job_id, index, ".lock")):
+            yield
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors()
+    return errors[0]["msg"] if errors else str(exc)

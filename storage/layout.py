@@ -1,0 +1,52 @@
+"""Where everything lives under the state dir: the only place that names these folders."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class StateLayout:
+    root: Path
+
+    @property
+    def jobs(self) -> Path:
+        return self.root / "jobs"
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def broker_queue(self) -> Path:
+        # kombu's filesystem transport needs data_folder_in == data_folder_out for
+        # producers and consumers in different processes to meet.
+        return self.root / "broker" / "queue"
+
+    @property
+    def broker_control(self) -> Path:
+        return self.root / "broker" / "control"
+
+    @property
+    def supervisor(self) -> Path:
+        return self.root / "supervisor"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def locks(self) -> Path:
+        return self.root / "locks"
+
+    def ensure(self) -> "StateLayout":
+        for folder in (
+            self.jobs,
+            self.results,
+            self.broker_queue,
+            self.broker_control,
+            self.supervisor,
+            self.logs,
+            self.locks,
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self

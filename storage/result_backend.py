@@ -1,0 +1,153 @@
+"""A Celery result backend on local files that joins chords without polling.
+
+Celery's stock ``file://`` backend cannot count finished chord parts, so every chord
+waits for ``celery.chord_unlock``, which polls once a second (Celery #1544, #2725, #9674),
+and it writes results in place. Here the task that finishes a chord's last part starts
+the body itself:
+
+* each finished part leaves a marker named after its task id, so a part delivered
+  twice counts once (a plain counter would fire the body early);
+* the part that sees every marker creates ``fired`` with ``O_CREAT|O_EXCL``; only the
+  one that created it sends the body, so the body is sent at most once per chord.
+
+Configured as ``storage.result_backend:FileResultBackend+file:///absolute/dir``; the API
+and every worker must use the same URL, or chords never fire.
+"""
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from celery import Celery
+from celery.backends.base import KeyValueStoreBackend
+from celery.exceptions import ChordError
+from celery.result import GroupResult, allow_join_result
+from kombu.utils.encoding import bytes_to_str
+
+from storage.atomic import create_exclusive, write_bytes_atomic
+
+logger = logging.getLogger(__name__)
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+
+
+def _file_name(key: str) -> str:
+    """Keys are built from task ids a client may choose; never let one become a path."""
+    if _SAFE_NAME.match(key) and key not in (".", ".."):
+        return key
+    return "h-" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class FileResultBackend(KeyValueStoreBackend):
+    app: Celery
+    supports_native_join = True
+    implements_incr = False
+
+    def __init__(self, url: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        path = urlsplit(url or "").path
+        if not url or not path.startswith("/"):
+            raise ValueError(
+                f"result backend URL {url!r} must name an absolute folder: "
+                "storage.result_backend:FileResultBackend+file:///absolute/path"
+            )
+        self.url = url
+        self.root = Path(path)
+        self._meta = self.root / "meta"
+        self._chords = self.root / "chords"
+        self._meta.mkdir(parents=True, exist_ok=True)
+        self._chords.mkdir(parents=True, exist_ok=True)
+
+    def __reduce__(self, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+        return super().__reduce__(args, {**(kwargs or {}), "url": self.url})  # type: ignore[call-arg]
+
+    # -- key/value primitives ----------------------------------------------------------------
+    def _path(self, key: bytes | str) -> Path:
+        return self._meta / _file_name(bytes_to_str(key))
+
+    def get(self, key: bytes | str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def mget(self, keys: list[Any]) -> list[bytes | None]:
+        return [self.get(key) for key in keys]
+
+    def set(self, key: bytes | str, value: bytes | str) -> None:
+        data = value.encode() if isinstance(value, str) else value
+        write_bytes_atomic(self._path(key), data)
+
+    def delete(self, key: bytes | str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
+    def incr(self, key: bytes | str) -> int:
+        raise NotImplementedError("chord parts are counted by marker files, not a counter")
+
+    def expire(self, key: bytes | str, value: Any) -> None:
+        """Results are kept until removed; the job store's retention owns their lifetime."""
+
+    # -- chords ------------------------------------------------------------------------------
+    def _chord_dir(self, group_id: str) -> Path:
+        return self._chords / _file_name(group_id)
+
+    def apply_chord(self, header_result_args: Any, body: Any, **kwargs: Any) -> None:
+        self.ensure_chords_allowed()
+        header_result = self.app.GroupResult(*header_result_args)
+        header_result.save(backend=self)
+        assert header_result.id is not None  # chord.run always names the group
+        chord_dir = self._chord_dir(header_result.id)
+        (chord_dir / "done").mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(chord_dir / "size", str(len(header_result.results or ())).encode())
+
+    def on_chord_part_return(self, request: Any, state: str, result: Any, **kwargs: Any) -> None:
+        group_id = request.group
+        if not group_id or not request.chord:
+            return
+        chord_dir = self._chord_dir(group_id)
+        done = chord_dir / "done"
+        done.mkdir(parents=True, exist_ok=True)
+        (done / _file_name(request.id)).touch()
+
+        size = request.chord.get("chord_size") or int((chord_dir / "size").read_text())
+        finished = len(os.listdir(done))
+        if finished < size:
+            return
+        if finished > size:
+            logger.warning("chord %s has %d finished parts for %d tasks", group_id, finished, size)
+        if not create_exclusive(chord_dir / "fired"):
+            return  # another part, or an earlier delivery of this one, already fired it
+        self._fire(group_id, request)
+
+    def _fire(self, group_id: str, request: Any) -> None:
+        from celery.canvas import maybe_signature
+
+        callback = maybe_signature(request.chord, app=self.app)
+        assert callback is not None
+        deps = GroupResult.restore(group_id, backend=self)
+        if deps is None:
+            self.chord_error_from_stack(callback, ChordError(f"group {group_id} was not saved"))
+            return
+        try:
+            with allow_join_result():
+                values = deps.join_native(
+                    timeout=self.app.conf.result_chord_join_timeout, propagate=True
+                )
+        except Exception as exc:
+            culprit = next(deps._failed_join_report(), None)  # type: ignore[attr-defined]
+            reason = f"chunk {culprit.id} raised {exc!r}" if culprit else repr(exc)
+            logger.warning("chord %s failed: %s", group_id, reason)
+            self.chord_error_from_stack(callback, ChordError(reason))
+            return
+        try:
+            # The same retrying publish Celery uses for its own chord bodies.
+            self.app.amqp._retry_publish(callback.delay, values)  # type: ignore[attr-defined]
+        except Exception as exc:
+            logger.exception("chord %s could not send its body", group_id)
+            self.chord_error_from_stack(callback, ChordError(f"could not send the body: {exc!r}"))

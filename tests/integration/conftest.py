@@ -1,0 +1,161 @@
+"""Real processes for integration tests: celery workers and uvicorn, started and reaped here."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(predicate: "object", timeout: float, what: str, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@dataclass
+class Processes:
+    """Starts service processes with one environment and stops every one of them at teardown."""
+
+    env: dict[str, str]
+    logs: Path
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def _spawn(
+        self, args: list[str], log_name: str, env: dict[str, str] | None = None
+    ) -> tuple[subprocess.Popen[bytes], Path]:
+        log = self.logs / log_name
+        handle = log.open("ab")
+        proc = subprocess.Popen(
+            args,
+            cwd=REPO,
+            env=env or self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        handle.close()
+        self.started.append(proc)
+        return proc, log
+
+    def worker(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
+        proc, log = self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "pipeline.worker",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}@%h",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            f"worker-{name}.log",
+        )
+        wait_for(
+            lambda: proc.poll() is not None or b" ready." in log.read_bytes(),
+            60,
+            f"worker {name} to be ready",
+        )
+        assert proc.poll() is None, log.read_text()[-3000:]
+        return proc
+
+    def api(self) -> str:
+        port = free_port()
+        proc, log = self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.main:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            f"api-{port}.log",
+        )
+        url = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            try:
+                return httpx2.get(url + "/openapi.json", timeout=1).status_code == 200
+            except httpx2.TransportError:
+                return False
+
+        wait_for(up, 60, "the API to answer")
+        return url
+
+    def stop_all(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.started:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def service_env(state_dir: Path, broker_url: str | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PICHORD_")}
+    env["PICHORD_STATE_DIR"] = str(state_dir)
+    if broker_url:
+        env["PICHORD_BROKER_URL"] = broker_url
+    env.update({f"PICHORD_{k.upper()}": v for k, v in extra.items()})
+    return env
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs = Processes(env={}, logs=logs)
+    try:
+        yield procs
+    finally:
+        procs.stop_all()
+
+
+def poll_until_finished(
+    client: httpx2.Client, job_id: str, timeout: float
+) -> list[dict[str, object]]:
+    """Every response seen for the job until it finished, polled every 20 ms."""
+    seen: list[dict[str, object]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/tasks/{job_id}").json()
+        seen.append(body)
+        if body["status"] in FINISHED:
+            return seen
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} still {seen[-1]['status']} after {timeout}s: {seen[-1]}")

@@ -1,0 +1,78 @@
+"""End to end on the real RabbitMQ: HTTP in, celery worker subprocesses, digits out."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from pipeline.verify import reference_digits
+from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def service(processes: Processes, rabbitmq_url: str, tmp_path: Path) -> Iterator[httpx2.Client]:
+    # Small chunks so even n=9 is split and progress can be watched.
+    processes.env = service_env(
+        tmp_path / "state",
+        rabbitmq_url,
+        queue=f"q-{tmp_path.name}",
+        chunk_seconds="0.05",
+        worker_concurrency="2",
+    )
+    processes.worker("w1")
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        yield client
+
+
+def test_digits_0_to_9_equal_mpmath(service: httpx2.Client) -> None:
+    ids = {n: service.get(f"/leibnic/{n}").json()["id"] for n in range(10)}
+    for n, job_id in ids.items():
+        final = poll_until_finished(service, job_id, timeout=120)[-1]
+        assert final["status"] == "SUCCESS", final
+        assert final["result"] == reference_digits(n)
+        assert final["verified"] is True
+        assert final["progress"]["percent"] == 100.0
+        assert final["certificate"]["terms"] == final["progress"]["terms_total"]
+        assert final["starttime"] <= final["stoptime"]
+
+
+def test_progress_is_monotone_and_intermediate_is_a_partial_sum(service: httpx2.Client) -> None:
+    job_id = service.post("/tasks", json={"digits": 9}).json()["id"]
+    seen = poll_until_finished(service, job_id, timeout=120)
+    percents = [s["progress"]["percent"] for s in seen]  # type: ignore[index]
+    assert percents == sorted(percents)
+    assert seen[-1]["status"] == "SUCCESS"
+    running = [s for s in seen if s["status"] == "PROGRESS"]
+    chunks = service.get(f"/tasks/{job_id}/chunks").json()["chunks"]
+    assert len(chunks) > 10 and all(c["status"] == "SUCCESS" for c in chunks)
+    assert {c["worker"] for c in chunks} == {chunks[0]["worker"]}
+    for body in running:
+        value = body["result"]["intermediate"]  # type: ignore[index]
+        if value is not None:
+            assert 2.6 < float(value) < 4.0
+
+
+def test_cancel_stops_a_running_job(service: httpx2.Client) -> None:
+    job_id = service.get("/leibnic/10").json()["id"]
+    wait_for(
+        lambda: service.get(f"/tasks/{job_id}").json()["status"] == "PROGRESS",
+        60,
+        "a chunk to start",
+    )
+    cancelled = service.delete(f"/tasks/{job_id}")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "REVOKED"
+
+    def chunks_stopped() -> bool:
+        chunks = service.get(f"/tasks/{job_id}/chunks").json()["chunks"]
+        return not any(c["status"] == "PROGRESS" for c in chunks)
+
+    wait_for(chunks_stopped, 10, "running chunks to stop")
+    # Queued chunks are dropped when they come up: the worker is free for the next job.
+    quick = service.get("/leibnic/3").json()["id"]
+    assert poll_until_finished(service, quick, timeout=120)[-1]["result"] == "3.141"
+    chunks = service.get(f"/tasks/{job_id}/chunks").json()["chunks"]
+    assert sum(c["status"] == "SUCCESS" for c in chunks) < len(chunks)
+    assert service.delete(f"/tasks/{job_id}").status_code == 200
