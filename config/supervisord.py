@@ -54,10 +54,15 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
     return env
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """``python -m config.supervisord`` runs the service; ``... ctl ARGS`` runs supervisorctl."""
+    args = sys.argv[1:] if argv is None else argv
     settings = get_settings()
     password, generated = ui_password(settings)
     env = supervisor_environment(settings, password)
+    if args[:1] == ["ctl"]:
+        ctl = _tool("supervisorctl")
+        os.execve(ctl, [ctl, "-c", str(CONFIG_FILE), *args[1:]], env)
     where = f"http://127.0.0.1:{settings.supervisor_port}"
     if generated:
         print(f"supervisord UI {where} user {settings.supervisor_user!r} password {password!r}")
@@ -69,10 +74,13 @@ def main() -> None:
         f"  logs {settings.state_dir / 'logs'}"
     )
     sys.stdout.flush()
-    supervisord = (
-        shutil.which("supervisord", path=str(Path(sys.executable).parent)) or "supervisord"
-    )
+    supervisord = _tool("supervisord")
     os.execve(supervisord, [supervisord, "--nodaemon", "-c", str(CONFIG_FILE)], env)
+
+
+def _tool(name: str) -> str:
+    """The supervisor script installed beside this Python (the project's virtualenv)."""
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or name
 
 
 if __name__ == "__main__":

@@ -117,7 +117,9 @@ class Processes:
     def stop_all(self) -> None:
         for proc in self.started:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                # TERM to the main process only: sent to the whole group it would reach
+                # celery's pool children too and break the warm shutdown (Celery #2700).
+                proc.send_signal(signal.SIGTERM)
         for proc in self.started:
             try:
                 proc.wait(timeout=20)

@@ -1,4 +1,4 @@
-"""End to end on the real RabbitMQ: HTTP in, celery worker subprocesses, digits out."""
+"""End to end on both brokers: HTTP in, celery worker subprocesses, digits out."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,18 +12,29 @@ from tests.integration.conftest import Processes, poll_until_finished, service_e
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def service(processes: Processes, rabbitmq_url: str, tmp_path: Path) -> Iterator[httpx2.Client]:
-    # Small chunks so even n=9 is split and progress can be watched.
+@pytest.fixture(params=["rabbitmq", "embedded"])
+def broker(request: pytest.FixtureRequest) -> str | None:
+    return request.getfixturevalue("rabbitmq_url") if request.param == "rabbitmq" else None
+
+
+def start(processes: Processes, broker: str | None, state: Path, chunk_seconds: str) -> str:
     processes.env = service_env(
-        tmp_path / "state",
-        rabbitmq_url,
-        queue=f"q-{tmp_path.name}",
-        chunk_seconds="0.05",
+        state,
+        broker,
+        queue=f"q-{state.parent.name}",
+        chunk_seconds=chunk_seconds,
         worker_concurrency="2",
     )
     processes.worker("w1")
-    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+    return processes.api()
+
+
+@pytest.fixture
+def service(processes: Processes, broker: str | None, tmp_path: Path) -> Iterator[httpx2.Client]:
+    # Small chunks so even n=9 is split and progress can be watched.
+    with httpx2.Client(
+        base_url=start(processes, broker, tmp_path / "state", "0.05"), timeout=10
+    ) as client:
         yield client
 
 
@@ -55,7 +66,17 @@ def test_progress_is_monotone_and_intermediate_is_a_partial_sum(service: httpx2.
             assert 2.6 < float(value) < 4.0
 
 
-def test_cancel_stops_a_running_job(service: httpx2.Client) -> None:
+def test_cancel_stops_a_running_job(
+    processes: Processes, broker: str | None, tmp_path: Path
+) -> None:
+    # Default-sized chunks: n=10 is a few dozen of them, each ~1 s.
+    with httpx2.Client(
+        base_url=start(processes, broker, tmp_path / "state", "1.0"), timeout=10
+    ) as service:
+        cancel_and_run_another(service)
+
+
+def cancel_and_run_another(service: httpx2.Client) -> None:
     job_id = service.get("/leibnic/10").json()["id"]
     wait_for(
         lambda: service.get(f"/tasks/{job_id}").json()["status"] == "PROGRESS",

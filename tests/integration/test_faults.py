@@ -1,0 +1,104 @@
+"""Kill workers mid-job and show the job still ends with the right digits."""
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from pipeline.verify import reference_digits
+from storage import JobStore
+from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
+
+pytestmark = pytest.mark.integration
+
+# n=10 needs ~1e11 terms: long enough (10-30 s on 2 cores) to kill something mid-chunk.
+DIGITS = 10
+
+
+def running_chunk(client: httpx2.Client, job_id: str) -> dict[str, object]:
+    found: list[dict[str, object]] = []
+
+    def started() -> bool:
+        chunks = client.get(f"/tasks/{job_id}/chunks").json()["chunks"]
+        found[:] = [c for c in chunks if c["status"] == "PROGRESS" and c["terms_done"]]
+        return bool(found)
+
+    wait_for(started, 60, "a chunk to checkpoint")
+    return found[0]
+
+
+def chunk_pid(state_dir: Path, job_id: str, index: int) -> int:
+    record = JobStore(state_dir).get_chunk(job_id, index)
+    assert record is not None and record.pid is not None
+    return record.pid
+
+
+def kill_worker_mid_job_and_replace(processes: Processes, client: httpx2.Client) -> str:
+    """Start a job on worker w1, kill -9 its main process mid-chunk, start w2; the job id."""
+    first = processes.worker("w1", concurrency=2)
+    job_id: str = client.get(f"/leibnic/{DIGITS}").json()["id"]
+    running_chunk(client, job_id)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    processes.worker("w2", concurrency=2)
+    return job_id
+
+
+def assert_right_digits(client: httpx2.Client, job_id: str) -> list[dict[str, object]]:
+    seen = poll_until_finished(client, job_id, timeout=240)
+    final = seen[-1]
+    assert final["status"] == "SUCCESS", final
+    assert final["result"] == reference_digits(DIGITS) and final["verified"] is True
+    percents = [s["progress"]["percent"] for s in seen]  # type: ignore[index]
+    assert percents == sorted(percents)
+    return seen
+
+
+@pytest.fixture
+def rabbit(
+    processes: Processes, rabbitmq_url: str, tmp_path: Path
+) -> Iterator[tuple[Processes, Path, httpx2.Client]]:
+    state = tmp_path / "state"
+    processes.env = service_env(
+        state, rabbitmq_url, queue=f"q-{tmp_path.name}", chunk_seconds="0.5"
+    )
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        yield processes, state, client
+
+
+def test_killed_pool_child_chunk_is_requeued(rabbit: tuple[Processes, Path, httpx2.Client]) -> None:
+    processes, state, client = rabbit
+    processes.worker("w1", concurrency=2)
+    job_id = client.get(f"/leibnic/{DIGITS}").json()["id"]
+    chunk = running_chunk(client, job_id)
+    os.kill(chunk_pid(state, job_id, int(chunk["index"])), signal.SIGKILL)  # type: ignore[call-overload]
+    assert_right_digits(client, job_id)
+    rerun = client.get(f"/tasks/{job_id}/chunks").json()["chunks"][int(chunk["index"])]  # type: ignore[call-overload]
+    assert rerun["attempts"] >= 2
+
+
+def test_killed_worker_main_is_redelivered_by_rabbitmq(
+    rabbit: tuple[Processes, Path, httpx2.Client],
+) -> None:
+    processes, _, client = rabbit
+    job_id = kill_worker_mid_job_and_replace(processes, client)
+    assert_right_digits(client, job_id)
+    workers = {c["worker"] for c in client.get(f"/tasks/{job_id}/chunks").json()["chunks"]}
+    assert any(str(w).startswith("w2@") for w in workers)
+
+
+def test_embedded_broker_recovers_lost_chunks_by_redispatch(
+    processes: Processes, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    processes.env = service_env(
+        state, None, chunk_seconds="0.5", stall_seconds="3", watchdog_seconds="0.5"
+    )
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        # The filesystem transport keeps unacknowledged messages only in the worker's memory.
+        job_id = kill_worker_mid_job_and_replace(processes, client)
+        assert_right_digits(client, job_id)
+        assert JobStore(state).get(job_id).dispatches >= 2

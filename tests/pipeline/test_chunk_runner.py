@@ -1,0 +1,113 @@
+import threading
+import time
+import uuid
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from pipeline.chunk_runner import ChunkCancelledError, run_chunk
+from pipeline.leibniz import range_sum
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
+
+
+def make_job(store: JobStore, spec: ChunkSpec) -> str:
+    job_id = str(uuid.uuid4())
+    store.create(
+        JobRecord(id=job_id, method="leibniz", digits=3, terms_total=spec.stop, chunks=[spec])
+    )
+    return job_id
+
+
+def test_chunk_writes_its_result_and_progress(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    spec = ChunkSpec(index=0, start=0, stop=2_000_000)
+    job_id = make_job(store, spec)
+    result = run_chunk(store, job_id, spec, worker="w@test", checkpoint_seconds=0.2)
+    expected = range_sum(0, 2_000_000)
+    assert abs(Fraction(result.value) - Fraction(expected.value)) <= Fraction(
+        result.error_bound + expected.error_bound
+    )
+    record = store.get_chunk(job_id, 0)
+    assert record is not None and record.finished
+    assert record.worker == "w@test" and record.attempts == 1
+    assert record.starttime is not None and record.stoptime is not None
+
+
+def test_redelivered_chunk_resumes_from_its_checkpoint(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    start, stop, done = 1_000_000, 9_000_000, 4_000_000
+    spec = ChunkSpec(index=0, start=start, stop=stop)
+    job_id = make_job(store, spec)
+    prefix = range_sum(start, start + done)
+    # A checkpoint as a killed worker would have left it.
+    store.save_chunk(
+        job_id,
+        ChunkRecord(
+            index=0,
+            start=start,
+            stop=stop,
+            terms_done=done,
+            partial=prefix.value,
+            error_bound=prefix.error_bound,
+            attempts=1,
+        ),
+    )
+    result = run_chunk(store, job_id, spec, worker="w2@test", checkpoint_seconds=0.2)
+    whole = range_sum(start, stop)
+    assert abs(Fraction(result.value) - Fraction(whole.value)) <= Fraction(
+        result.error_bound + whole.error_bound
+    )
+    record = store.get_chunk(job_id, 0)
+    assert record is not None and record.attempts == 2 and record.worker == "w2@test"
+
+
+def test_duplicate_delivery_returns_the_stored_result(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    spec = ChunkSpec(index=0, start=0, stop=400_000)
+    job_id = make_job(store, spec)
+    first = run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.2)
+    second = run_chunk(store, job_id, spec, worker="b", checkpoint_seconds=0.2)
+    assert first == second
+    record = store.get_chunk(job_id, 0)
+    assert record is not None and record.attempts == 1 and record.worker == "a"
+
+
+def test_cancelled_job_never_starts_a_chunk(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    spec = ChunkSpec(index=0, start=0, stop=400_000)
+    job_id = make_job(store, spec)
+    store.request_cancel(job_id)
+    with pytest.raises(ChunkCancelledError):
+        run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.2)
+    assert store.get_chunk(job_id, 0) is None
+
+
+def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    spec = ChunkSpec(index=0, start=0, stop=60_000_000_000)  # ~10 s of work
+    job_id = make_job(store, spec)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.05)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        record = store.get_chunk(job_id, 0)
+        if record is not None and record.terms_done > 0:
+            break
+        time.sleep(0.01)
+    cancelled_at = time.monotonic()
+    store.request_cancel(job_id)
+    thread.join(timeout=30)
+    assert time.monotonic() - cancelled_at < 2
+    assert len(errors) == 1 and isinstance(errors[0], ChunkCancelledError)
+    record = store.get_chunk(job_id, 0)
+    assert record is not None and record.status is JobStatus.REVOKED
+    assert 0 < record.terms_done < spec.terms

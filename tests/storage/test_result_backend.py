@@ -1,0 +1,101 @@
+"""The chord join of the file backend, on the real RabbitMQ with no worker running.
+
+Parts are marked done through the backend exactly as a worker does it (mark_as_done /
+mark_as_failure with the task's request); every body the backend sends lands in the queue,
+where RabbitMQ counts it.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery.app.task import Context
+from celery.exceptions import ChordError
+
+from config import Settings
+from pipeline.canvas import REDUCE_TASK
+from pipeline.celery_app import PichordCelery, create_celery_app
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def app(rabbitmq_url: str, state_dir: Path) -> Iterator[PichordCelery]:
+    settings = Settings(
+        state_dir=state_dir, broker_url=rabbitmq_url, queue=f"backend-{state_dir.parent.name}"
+    )
+    celery = create_celery_app(settings)
+    try:
+        yield celery
+    finally:
+        with celery.connection_for_write() as conn:
+            conn.default_channel.queue_delete(settings.queue)
+        celery.close()
+
+
+def queued(app: PichordCelery) -> int:
+    with app.connection_for_write() as conn:
+        ok = conn.default_channel.queue_declare(app.settings.queue, passive=True)
+        return int(ok.message_count)
+
+
+def start_chord(app: PichordCelery, size: int) -> tuple[str, list[str], dict[str, Any]]:
+    group_id = "g-" + app.settings.state_dir.parent.name
+    ids = [f"{group_id}.c{i}" for i in range(size)]
+    body = app.signature(REDUCE_TASK, args=("job",))
+    body.freeze(f"{group_id}.body", group_id=group_id)
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_declare(app.settings.queue, durable=True, auto_delete=False)
+    app.backend.apply_chord((group_id, [app.AsyncResult(i) for i in ids]), body)
+    return group_id, ids, dict(body)
+
+
+def finish(
+    app: PichordCelery, group_id: str, task_id: str, body: dict[str, Any], value: Any
+) -> None:
+    request = Context(id=task_id, group=group_id, chord=body, delivery_info={})
+    if isinstance(value, Exception):
+        app.backend.mark_as_failure(task_id, value, request=request)
+    else:
+        app.backend.mark_as_done(task_id, value, request=request)
+
+
+def test_body_is_sent_once_when_the_last_distinct_part_finishes(app: PichordCelery) -> None:
+    group_id, ids, body = start_chord(app, 3)
+    finish(app, group_id, ids[0], body, 1)
+    finish(app, group_id, ids[0], body, 1)  # redelivered: must not count twice
+    finish(app, group_id, ids[1], body, 2)
+    assert queued(app) == 0
+    finish(app, group_id, ids[2], body, 3)
+    assert queued(app) == 1
+    finish(app, group_id, ids[2], body, 3)  # a late duplicate of the last part
+    finish(app, group_id, ids[1], body, 2)
+    assert queued(app) == 1
+    assert app.AsyncResult(ids[1]).get(timeout=1) == 2
+
+
+def test_single_part_chord_fires_once(app: PichordCelery) -> None:
+    group_id, ids, body = start_chord(app, 1)
+    finish(app, group_id, ids[0], body, 7)
+    finish(app, group_id, ids[0], body, 7)
+    assert queued(app) == 1
+
+
+def test_failed_part_fails_the_body_instead_of_sending_it(app: PichordCelery) -> None:
+    group_id, ids, body = start_chord(app, 2)
+    finish(app, group_id, ids[0], body, 1)
+    finish(app, group_id, ids[1], body, ValueError("chunk exploded"))
+    assert queued(app) == 0
+    outcome = app.AsyncResult(body["options"]["task_id"])
+    assert outcome.state == "FAILURE"
+    assert isinstance(outcome.result, ChordError) and "chunk exploded" in str(outcome.result)
+
+
+def test_results_are_files_replaced_atomically(app: PichordCelery) -> None:
+    app.backend.mark_as_done("plain-task", {"x": 1})
+    assert app.AsyncResult("plain-task").get(timeout=1) == {"x": 1}
+    meta = Path(app.backend.root) / "meta"
+    assert [p.name for p in meta.iterdir() if p.name.endswith(".tmp")] == []
+    app.backend.set("../../escape", b"v")
+    assert not (meta.parent.parent / "escape").exists()
