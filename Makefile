@@ -34,6 +34,7 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/kernel.py
+	$(BIN)/python bench/jobs.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

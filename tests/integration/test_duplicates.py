@@ -1,5 +1,6 @@
-"""A chunk delivered twice is computed once and the reducer runs once (real RabbitMQ)."""
+"""Chunks delivered twice, and chunks that fail, on the real RabbitMQ."""
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -8,9 +9,9 @@ import httpx2
 import pytest
 
 from config import Settings
-from pipeline.canvas import CHUNK_TASK, REDUCE_TASK, chunk_task_id
+from pipeline.canvas import CHUNK_TASK, REDUCE_TASK, chunk_task_id, dispatch
 from pipeline.celery_app import PichordCelery, create_celery_app
-from storage import JobStore
+from storage import ChunkSpec, JobRecord, JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
 
 pytestmark = pytest.mark.integration
@@ -62,3 +63,19 @@ def test_duplicate_chunk_counts_once_and_reducer_runs_once(
     assert executed(app).get(REDUCE_TASK) == 1
     record = JobStore(state).get_chunk(job_id, spec.index)
     assert record is not None and record.attempts == 1
+
+
+def test_chunk_that_raises_fails_the_job_with_its_error(
+    client_app: tuple[httpx2.Client, PichordCelery, Path],
+) -> None:
+    client, app, state = client_app
+    store = JobStore(state)
+    job_id = str(uuid.uuid4())
+    # An odd chunk end cannot pair its terms: the kernel refuses it, for good.
+    bad = ChunkSpec(index=0, start=0, stop=101)
+    store.create(JobRecord(id=job_id, method="leibniz", digits=1, terms_total=101, chunks=[bad]))
+    dispatch(app, store, job_id, [bad])
+    final = poll_until_finished(client, job_id, timeout=60)[-1]
+    assert final["status"] == "FAILURE"
+    assert "even ends" in str(final["error"]) and "pichord.chunk" in str(final["error"])
+    assert final["stoptime"] is not None and "result" not in final
