@@ -5,7 +5,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import leibnic, tasks
+from api.host.sampler import CpuSampler
+from api.metrics import install_metrics
+from api.routes import health, host, leibnic, tasks, workers
+from api.routes.workers import WorkerCache
 from api.sweeper import StallSweeper
 from config import Settings, get_settings
 from pipeline.celery_app import create_celery_app
@@ -21,12 +24,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = JobStore(settings.state_dir)
         app.state.celery = celery
         app.state.store = store
+        app.state.worker_cache = WorkerCache(settings.workers_cache_seconds)
+        sampler = CpuSampler(settings.sample_seconds)
+        sampler.start()
+        app.state.sampler = sampler
         sweeper = StallSweeper(celery, store, settings.watchdog_seconds)
         sweeper.start()
         try:
             yield
         finally:
             sweeper.stop()
+            sampler.stop()
             celery.close()
 
     app = FastAPI(
@@ -36,6 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    install_metrics(app, lambda: JobStore(settings.state_dir))
+    app.include_router(health.router)
+    app.include_router(host.router)
     app.include_router(leibnic.router)
     app.include_router(tasks.router)
+    app.include_router(workers.router)
     return app

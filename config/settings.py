@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # A job whose unfinished chunks have not checkpointed for this long is dispatched again.
     stall_seconds: Annotated[float, Field(gt=0)] = 120.0
     watchdog_seconds: Annotated[float, Field(gt=0)] = 5.0
+    # Host statistics: CPU sampling period, and how long a worker inspection is reused.
+    sample_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    workers_cache_seconds: Annotated[float, Field(ge=0)] = 2.0
+    inspect_timeout: Annotated[float, Field(gt=0, le=30)] = 1.0
     leibniz_max_digits: Annotated[int, Field(ge=0, le=11)] = 11
 
     @field_validator("state_dir")

@@ -106,6 +106,15 @@ class JobStore:
         with try_locked(self.layout.locks / "sweep.lock") as acquired:
             yield acquired
 
+    def writable(self) -> str | None:
+        """None when the state dir accepts an atomic write, else why not."""
+        try:
+            self.layout.locks.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(self.layout.locks / "ready-probe", b"ok")
+        except OSError as exc:
+            return f"state dir {self.layout.root} is not writable: {exc}"
+        return None
+
     # -- cancellation ------------------------------------------------------------------------
     def request_cancel(self, job_id: str) -> None:
         (self._job_dir(job_id) / "cancel").touch()

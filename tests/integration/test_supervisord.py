@@ -46,6 +46,10 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(tmp_p
         with httpx2.Client(base_url=api, timeout=10) as client:
             job_id = client.get("/leibnic/5").json()["id"]
             assert poll_until_finished(client, job_id, timeout=120)[-1]["result"] == "3.14159"
+            # The host endpoints and readiness work under supervisord on the embedded broker.
+            assert client.get("/ready").status_code == 200
+            assert len(client.get("/cpu/percent").json()["per_cpu"]) == psutil.cpu_count()
+            assert client.get("/workers").json()["workers"][0]["concurrency"] == 1
 
         ui = f"http://127.0.0.1:{ui_port}/"
         assert httpx2.get(ui).status_code == 401

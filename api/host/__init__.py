@@ -1,0 +1,1 @@
+"""Host statistics read with psutil."""

@@ -1,0 +1,57 @@
+"""Liveness and readiness, for Docker, compose and load balancers."""
+
+from typing import Literal
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from api.deps import CeleryDep, StoreDep
+from pipeline.inspection import broker_problem, workers_answering
+
+router = APIRouter(tags=["health"])
+
+# Readiness answers quickly even when the broker or every worker is gone.
+_CHECK_TIMEOUT = 1.0
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+class Check(BaseModel):
+    ok: bool
+    detail: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    failing: list[str]
+    checks: dict[str, Check]
+
+
+@router.get("/health", response_model=Liveness)
+def health() -> Liveness:
+    """The API process is up."""
+    return Liveness(status="ok")
+
+
+@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+def ready(celery: CeleryDep, store: StoreDep, response: Response) -> Readiness:
+    """Broker reachable, state dir writable, at least one worker answering a ping."""
+    checks: dict[str, Check] = {}
+    problem = broker_problem(celery, _CHECK_TIMEOUT)
+    checks["broker"] = Check(ok=problem is None, detail=problem or "connected")
+    problem = store.writable()
+    checks["state_dir"] = Check(ok=problem is None, detail=problem or "writable")
+    if checks["broker"].ok:
+        names = workers_answering(celery, _CHECK_TIMEOUT)
+        checks["workers"] = Check(
+            ok=bool(names),
+            detail=", ".join(names) if names else "no worker answered a ping",
+        )
+    else:
+        checks["workers"] = Check(ok=False, detail="not asked: the broker is unreachable")
+    failing = [name for name, check in checks.items() if not check.ok]
+    if failing:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Readiness(status="not ready" if failing else "ready", failing=failing, checks=checks)
