@@ -1,6 +1,7 @@
 """One settings class for every process of the service: API, workers and supervisord."""
 
 import os
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Result backends that Celery can not use to join a chord (E_NO_CHORD_SUPPORT, or no backend).
 _BACKENDS_WITHOUT_CHORDS = ("rpc", "disabled")
 _BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "filesystem", "redis", "rediss", "memory")
+
+
+class Role(StrEnum):
+    """What one process tree (a container, or `make run`) runs under supervisord."""
+
+    ALL = "all"
+    WORKER = "worker"
+    API = "api"
 
 
 class ConfigError(ValueError):
@@ -30,7 +39,12 @@ class Settings(BaseSettings):
     result_backend: str | None = None
     queue: str = "pichord"
 
+    role: Role = Role.ALL
     supervisor_port: Annotated[int, Field(ge=1, le=65535)] = 9001
+    # Containers bind the UI on all interfaces; compose publishes it on the host's loopback.
+    supervisor_bind: str = "127.0.0.1"
+    # Containers log to stdout; `make run` to rotating files under the state dir.
+    log_to_stdout: bool = False
     supervisor_user: str = "pichord"
     supervisor_password: str | None = None
 

@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from config.settings import Settings, get_settings
+from config.settings import Role, Settings, get_settings
 
 CONFIG_FILE = Path(__file__).resolve().parents[1] / "ops" / "supervisor" / "supervisord.conf"
 
@@ -44,6 +44,10 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
             "PICHORD_API_HOST": settings.api_host,
             "PICHORD_API_PORT": str(settings.api_port),
             "PICHORD_SUPERVISOR_PORT": str(settings.supervisor_port),
+            "PICHORD_SUPERVISOR_BIND": settings.supervisor_bind,
+            "PICHORD_RUN_API": _flag(settings.role in (Role.ALL, Role.API)),
+            "PICHORD_RUN_WORKER": _flag(settings.role in (Role.ALL, Role.WORKER)),
+            **_log_targets(settings),
             "PICHORD_SUPERVISOR_USER": settings.supervisor_user,
             "PICHORD_SUPERVISOR_PASSWORD": password,
             "PICHORD_WORKER_CONCURRENCY": str(settings.worker_concurrency),
@@ -52,6 +56,26 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _log_targets(settings: Settings) -> dict[str, str]:
+    """stdout for containers (the runtime collects it), rotating files otherwise."""
+    if settings.log_to_stdout:
+        return {
+            "PICHORD_API_LOG": "/dev/stdout",
+            "PICHORD_WORKER_LOG": "/dev/stdout",
+            "PICHORD_LOG_MAXBYTES": "0",
+        }
+    logs = settings.state_dir / "logs"
+    return {
+        "PICHORD_API_LOG": str(logs / "api.log"),
+        "PICHORD_WORKER_LOG": str(logs / "worker.log"),
+        "PICHORD_LOG_MAXBYTES": "10MB",
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

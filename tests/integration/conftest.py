@@ -161,3 +161,89 @@ def poll_until_finished(
             return seen
         time.sleep(0.02)
     raise AssertionError(f"job {job_id} still {seen[-1]['status']} after {timeout}s: {seen[-1]}")
+
+
+@dataclass
+class Supervisord:
+    """supervisord as `make run` starts it (python -m config.supervisord)."""
+
+    env: dict[str, str]
+    state: Path
+    log: Path
+    api_port: int
+    ui_port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def password(self) -> str:
+        return (self.state / "supervisor" / "password").read_text().strip()
+
+    def rpc_url(self) -> str:
+        return f"http://pichord:{self.password}@127.0.0.1:{self.ui_port}/RPC2"
+
+    def start(self) -> None:
+        self.launch()
+        wait_for(self._api_up, 60, "the API under supervisord")
+
+    def launch(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as handle:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "config.supervisord"],
+                cwd=REPO,
+                env=self.env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+        return self.proc
+
+    def _api_up(self) -> bool:
+        assert self.proc is not None and self.proc.poll() is None, self.log.read_text()[-3000:]
+        try:
+            return httpx2.get(self.api + "/openapi.json", timeout=1).status_code == 200
+        except httpx2.TransportError:
+            return False
+
+    def ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "config.supervisord", "ctl", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=90)
+
+
+@pytest.fixture
+def supervisord(tmp_path: Path) -> Iterator[Supervisord]:
+    """Configured (not started): set ``env`` entries, then ``start()``; stopped at teardown."""
+    state = tmp_path / "state"
+    api_port, ui_port = free_port(), free_port()
+    run = Supervisord(
+        env=service_env(
+            state,
+            None,
+            api_port=str(api_port),
+            supervisor_port=str(ui_port),
+            worker_concurrency="1",
+        ),
+        state=state,
+        log=tmp_path / "supervisord.out",
+        api_port=api_port,
+        ui_port=ui_port,
+    )
+    try:
+        yield run
+    finally:
+        if run.proc is not None and run.proc.poll() is None:
+            run.stop()

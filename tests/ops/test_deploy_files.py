@@ -1,0 +1,127 @@
+"""The Dockerfile, compose file and supervisord config, validated offline (no Docker engine
+here) and checked against the repository and the settings defaults."""
+
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config import Settings
+from config.supervisord import CONFIG_FILE, supervisor_environment
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKERFILE = (REPO / "Dockerfile").read_text()
+COMPOSE: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+SUPERVISORD = CONFIG_FILE.read_text()
+DEFAULTS = Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def instructions(name: str) -> list[str]:
+    joined = DOCKERFILE.replace("\\\n", " ")
+    return [line.split(None, 1)[1] for line in joined.splitlines() if line.startswith(name + " ")]
+
+
+def test_hadolint_finds_nothing() -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = subprocess.run([hadolint, str(REPO / "Dockerfile")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("docker-compose (Debian's package) is needed to validate the compose file")
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("RABBITMQ_PASSWORD", "PICHORD_SUPERVISOR_PASSWORD")
+    }
+    return subprocess.run(
+        [tool, "-f", str(REPO / "docker-compose.yml"), "config", "-q"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def test_compose_file_is_valid_and_demands_credentials() -> None:
+    ok = compose_config({"RABBITMQ_PASSWORD": "r", "PICHORD_SUPERVISOR_PASSWORD": "s"})
+    assert ok.returncode == 0, ok.stderr
+    missing = compose_config({"PICHORD_SUPERVISOR_PASSWORD": "s"})
+    assert missing.returncode != 0 and "RABBITMQ_PASSWORD" in missing.stderr
+
+
+def test_dockerfile_names_what_exists_and_matches_the_settings() -> None:
+    assert re.match(r"python:\d+\.\d+\.\d+-slim", instructions("FROM")[0])
+    for copy in instructions("COPY"):
+        source = copy.split()[0]
+        assert (REPO / source).exists(), source
+    assert instructions("CMD") == ['["python", "-m", "config.supervisord"]']
+    assert importlib.util.find_spec("config.supervisord") and importlib.util.find_spec(
+        "config.healthcheck"
+    )
+    assert "config.healthcheck" in instructions("HEALTHCHECK")[0]
+    exposed = {int(p) for p in instructions("EXPOSE")[0].split()}
+    assert exposed == {DEFAULTS.api_port, DEFAULTS.supervisor_port}
+    assert instructions("VOLUME") == ['["/var/lib/pichord"]']
+    assert "PICHORD_STATE_DIR=/var/lib/pichord" in DOCKERFILE
+    user = instructions("USER")[-1]
+    assert user.split(":")[0] not in ("0", "root")
+
+
+def test_compose_services_agree_with_the_image_and_settings() -> None:
+    services = COMPOSE["services"]
+    assert set(services) == {"rabbitmq", "app", "worker"}
+    assert re.match(r"rabbitmq:\d+\.\d+\.\d+", services["rabbitmq"]["image"])
+    assert "healthcheck" in services["rabbitmq"]
+    app, worker = services["app"], services["worker"]
+    assert (
+        app["environment"]["PICHORD_ROLE"] == "all"
+        and worker["environment"]["PICHORD_ROLE"] == "worker"
+    )
+    assert f"{DEFAULTS.api_port}:{DEFAULTS.api_port}" in app["ports"]
+    assert f"127.0.0.1:{DEFAULTS.supervisor_port}:{DEFAULTS.supervisor_port}" in app["ports"]
+    assert "ports" not in worker  # scalable: no fixed host ports
+    for service in (app, worker):
+        assert service["volumes"] == ["state:/var/lib/pichord"]
+        assert service["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+        grace = int(service["stop_grace_period"].rstrip("s"))
+        assert grace > int(supervisor_environment(DEFAULTS, "x")["PICHORD_STOP_WAIT_SECONDS"])
+        assert "guest" not in service["environment"]["PICHORD_BROKER_URL"]
+
+
+def test_supervisord_config_is_fully_supplied_by_the_launcher() -> None:
+    needed = set(re.findall(r"%\(ENV_([A-Z_]+)\)s", SUPERVISORD))
+    assert needed <= set(supervisor_environment(DEFAULTS, "x"))
+    for module in ("api.main", "pipeline.worker", "uvicorn", "celery"):
+        assert importlib.util.find_spec(module), module
+    assert "api.main:create_app" in SUPERVISORD and "-A pipeline.worker" in SUPERVISORD
+    worker = SUPERVISORD.split("[program:worker]")[1]
+    assert "stopasgroup=false" in worker and "killasgroup=true" in worker
+    assert "worker@%%h" in worker
+
+
+@pytest.mark.parametrize(
+    ("role", "api", "worker"),
+    [("all", "true", "true"), ("worker", "false", "true"), ("api", "true", "false")],
+)
+def test_role_picks_the_programs(role: str, api: str, worker: str, tmp_path: Path) -> None:
+    env = supervisor_environment(Settings(state_dir=tmp_path, role=role), "x")  # type: ignore[arg-type]
+    assert (env["PICHORD_RUN_API"], env["PICHORD_RUN_WORKER"]) == (api, worker)
+
+
+def test_container_logs_go_to_stdout(tmp_path: Path) -> None:
+    env = supervisor_environment(Settings(state_dir=tmp_path, log_to_stdout=True), "x")
+    assert env["PICHORD_WORKER_LOG"] == "/dev/stdout" and env["PICHORD_LOG_MAXBYTES"] == "0"
+    env = supervisor_environment(Settings(state_dir=tmp_path), "x")
+    assert env["PICHORD_WORKER_LOG"] == str(tmp_path / "logs" / "worker.log")
