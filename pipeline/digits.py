@@ -2,6 +2,8 @@
 
 from fractions import Fraction
 
+import gmpy2
+
 
 def truncated_units(value: Fraction, digits: int) -> int:
     """floor(value * 10**digits), exactly."""
@@ -18,8 +20,10 @@ def format_truncated(value: Fraction, digits: int) -> str:
 def format_units(units: int, digits: int) -> str:
     """The decimal text of units / 10**digits."""
     sign = "-" if units < 0 else ""
-    whole, frac = divmod(abs(units), 10**digits)
-    return f"{sign}{whole}.{frac:0{digits}d}" if digits else f"{sign}{whole}"
+    # gmpy2 prints integers of any length (Python's str() stops at 4,300 digits).
+    text = gmpy2.mpz(abs(units)).digits(10).rjust(digits + 1, "0")
+    whole, frac = text[: len(text) - digits], text[len(text) - digits :]
+    return f"{sign}{whole}.{frac}" if digits else f"{sign}{whole}"
 
 
 def format_rounded(value: Fraction, digits: int, *, upward: bool) -> str:

@@ -1,0 +1,45 @@
+"""Euler numbers as exact integers, and their cache under the state dir."""
+
+from pathlib import Path
+
+import gmpy2
+
+from storage.number_cache import NumberCache
+
+
+def secant_numbers(count: int) -> list[int]:
+    """|E_0|, |E_2|, ..., |E_{2(count-1)}| (the secant numbers), by the Brent-Harvey
+    recurrence: about count^2/2 multiply-adds of growing integers."""
+    if count <= 0:
+        return []
+    n = count - 1
+    table = [gmpy2.mpz(0)] * (n + 1)
+    table[0] = gmpy2.mpz(1)
+    for k in range(1, n + 1):
+        table[k] = k * table[k - 1]
+    for k in range(1, n + 1):
+        for j in range(k + 1, n + 1):
+            table[j] = (j - k) * table[j - 1] + (j - k + 1) * table[j]
+    return [int(v) for v in table]
+
+
+def euler_number(index: int, secants: list[int]) -> int:
+    """E_index with its sign (zero for odd index), from a secant table long enough."""
+    if index % 2:
+        return 0
+    value = secants[index // 2]
+    return -value if (index // 2) % 2 else value
+
+
+def cached_secant_numbers(state_dir: Path, count: int) -> tuple[list[int], bool]:
+    """The first ``count`` secant numbers and whether they had to be computed.
+
+    They never change, so one table serves every job; a longer table is computed only
+    when a job needs more terms than any before it."""
+    cache = NumberCache(state_dir, "secant_numbers")
+    stored = cache.load()
+    if stored is not None and len(stored) >= count:
+        return stored[:count], False
+    table = secant_numbers(count)
+    cache.save(table)
+    return table, True

@@ -1,0 +1,89 @@
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+from pipeline.euler_numbers import euler_number, secant_numbers
+from pipeline.leibniz_euler import (
+    EulerPlan,
+    bracket,
+    compute,
+    correction_sum,
+    pair_sum,
+    plan,
+)
+from pipeline.verify import reference_digits
+
+# OEIS A000364: |E_0|, |E_2|, |E_4|, ...
+SECANTS = [1, 1, 5, 61, 1385, 50521, 2702765, 199360981, 19391512145, 2404879675441]
+
+
+def test_secant_numbers_are_the_euler_numbers() -> None:
+    assert secant_numbers(len(SECANTS)) == SECANTS
+    table = secant_numbers(40)
+    assert [euler_number(i, table) for i in range(9)] == [1, 0, -1, 0, 5, 0, -61, 0, 1385]
+    for k in (10, 25, 39):  # against mpmath's own Euler numbers
+        assert euler_number(2 * k, table) == int(mpmath.eulernum(2 * k, exact=True))
+
+
+@pytest.mark.parametrize("terms", [1, 2, 7, 10, 31])
+@pytest.mark.parametrize("k", [0, 1, 2, 5])
+def test_remainder_has_the_sign_and_bound_of_the_first_omitted_term(terms: int, k: int) -> None:
+    secants = secant_numbers(k + 1)
+    with mpmath.workdps(60):
+        s_m = 4 * mpmath.fsum(mpmath.mpf((-1) ** j) / (2 * j + 1) for j in range(terms))
+        head = mpmath.fsum(
+            mpmath.mpf(euler_number(2 * m, secants)) / (4**m * mpmath.mpf(terms) ** (2 * m + 1))
+            for m in range(k)
+        )
+        remainder = (mpmath.pi - s_m) * (-1) ** terms - head
+        bound = mpmath.mpf(secants[k]) / (4**k * mpmath.mpf(terms) ** (2 * k + 1))
+        assert 0 < (-1) ** k * remainder < bound
+
+
+def test_fixed_point_sums_are_one_sided() -> None:
+    scale = 10**30
+    part = pair_sum(scale, 10, 400)
+    exact = scale * sum((Fraction(4 * (-1) ** k, 2 * k + 1) for k in range(10, 400)), Fraction(0))
+    assert part.value <= exact < part.value + part.error
+    secants = secant_numbers(8)
+    corr = correction_sum(scale, 100, secants, 7)
+    exact_corr = scale * sum(
+        (Fraction(euler_number(2 * m, secants), 4**m * 100 ** (2 * m + 1)) for m in range(7)),
+        Fraction(0),
+    )
+    assert corr.value <= exact_corr < corr.value + corr.error
+
+
+@pytest.mark.parametrize(
+    "digits", [0, 1, 2, 50, 300, 761, 762, 763, 764, 765, 766, 767, 1000, 2000]
+)
+def test_digits_are_certified_and_match_mpmath(digits: int) -> None:
+    # 761..767: the Feynman point, six 9s from decimal 762.
+    result = compute(digits)
+    assert result.certifies()
+    assert result.lower < result.upper
+    assert result.digits() == reference_digits(digits)
+
+
+def test_too_few_correction_terms_do_not_certify() -> None:
+    good = plan(200)
+    weak = EulerPlan(200, good.terms, 3, good.precision)
+    secants = secant_numbers(4)
+    result = bracket(
+        weak,
+        pair_sum(weak.scale, 0, weak.terms),
+        correction_sum(weak.scale, weak.terms, secants, 3),
+        secants,
+    )
+    assert not result.certifies()
+    with pytest.raises(ValueError, match="does not fix"):
+        result.digits()
+
+
+def test_plan_keeps_m_even_and_k_near_the_reference_points() -> None:
+    for digits, reference_k in ((1000, 219), (5000, 778), (10000, 1440)):
+        p = plan(digits)
+        assert p.terms % 2 == 0
+        assert p.correction_terms < 2 * reference_k
+        assert p.precision > digits
