@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI
 
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    install_metrics(app, lambda: JobStore(settings.state_dir))
+    install_metrics(app, lambda: cast(JobStore, app.state.store))
     app.include_router(health.router)
     app.include_router(host.router)
     app.include_router(leibnic.router)

@@ -28,7 +28,8 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from api.host import readings
-from storage import CorruptRecordError, JobNotFoundError, JobStatus, JobStore
+from api.progress import job_status
+from storage import CorruptRecordError, JobStatus, JobStore
 
 # Job durations in seconds: from small jobs (tens of ms) to n=11 (minutes).
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
@@ -76,29 +77,22 @@ class HostCollector(Collector):
 class JobCollector(Collector):
     """Read from the job store at scrape time: the store, not this process, is the truth."""
 
-    def __init__(self, store: JobStore) -> None:
-        self._store = store
+    def __init__(self, store_of: Callable[[], JobStore]) -> None:
+        # The store is made in the app's lifespan, after the collector is registered.
+        self._store_of = store_of
 
     def collect(self) -> Iterator[Metric]:
+        store = self._store_of()
         by_status: Tally[str] = Tally()
         chunks_done = 0
         terms_done = 0
         durations: list[float] = []
-        for job_id in self._store.ids():
-            try:
-                job = self._store.get(job_id)
-            except CorruptRecordError:
-                by_status[JobStatus.FAILURE] += 1
+        for job_id, job in store.records():
+            if isinstance(job, CorruptRecordError):
+                by_status[JobStatus.FAILURE] += 1  # shown as a failed task by the API too
                 continue
-            except JobNotFoundError:
-                continue
-            chunks = self._store.chunks(job_id)
-            status = (
-                job.status
-                if job.status.finished
-                else (JobStatus.PROGRESS if chunks else JobStatus.WAITING)
-            )
-            by_status[status] += 1
+            chunks = store.chunks(job_id)
+            by_status[job_status(job, chunks)] += 1
             chunks_done += sum(1 for c in chunks.values() if c.finished)
             terms_done += sum(c.terms_done for c in chunks.values())
             if job.status is JobStatus.SUCCESS and job.stoptime is not None:
@@ -128,6 +122,7 @@ def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
     """Add ``GET /metrics`` and the HTTP middleware to ``app``."""
     registry = CollectorRegistry()
     registry.register(HostCollector())
+    registry.register(JobCollector(store_of))
     requests = Counter(
         "pichord_http_requests",
         "HTTP requests answered.",
@@ -140,7 +135,6 @@ def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
         ["method", "route"],
         registry=registry,
     )
-    jobs_registered = False
 
     @app.middleware("http")
     async def observe(
@@ -157,8 +151,4 @@ def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
     @app.get("/metrics", include_in_schema=True, tags=["health"], response_class=Response)
     def metrics() -> Response:
         """Prometheus text format."""
-        nonlocal jobs_registered
-        if not jobs_registered:
-            registry.register(JobCollector(store_of()))
-            jobs_registered = True
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

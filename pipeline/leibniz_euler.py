@@ -132,15 +132,18 @@ class EulerBracket:
     lower: int  # W*pi > lower
     upper: int  # W*pi < upper
 
+    @property
+    def _cut(self) -> int:
+        """Units of 1/W per unit of the last certified decimal."""
+        return int(10 ** (self.plan.precision - self.plan.digits))
+
     def certifies(self) -> bool:
-        cut = 10 ** (self.plan.precision - self.plan.digits)
-        return bool(self.lower // cut == self.upper // cut)
+        return self.lower // self._cut == self.upper // self._cut
 
     def digits(self) -> str:
         if not self.certifies():
             raise ValueError(f"the bracket does not fix {self.plan.digits} digits")
-        cut = 10 ** (self.plan.precision - self.plan.digits)
-        return format_units(self.lower // cut, self.plan.digits)
+        return format_units(self.lower // self._cut, self.plan.digits)
 
 
 def bracket(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from pipeline.canvas import DispatchError, dispatch
 from pipeline.celery_app import PichordCelery
-from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStore
+from storage import CorruptRecordError, JobRecord, JobStore
 from storage.records import ChunkRecord, utcnow
 
 logger = logging.getLogger(__name__)
@@ -27,12 +27,8 @@ def last_activity(job: JobRecord, chunks: dict[int, ChunkRecord]) -> datetime:
 
 def stalled_jobs(store: JobStore, stall_seconds: float, now: datetime) -> list[JobRecord]:
     found = []
-    for job_id in store.ids():
-        try:
-            job = store.get(job_id)
-        except (JobNotFoundError, CorruptRecordError):
-            continue
-        if job.status.finished:
+    for job_id, job in store.records():
+        if isinstance(job, CorruptRecordError) or job.status.finished:
             continue
         if now - last_activity(job, store.chunks(job_id)) > timedelta(seconds=stall_seconds):
             found.append(job)

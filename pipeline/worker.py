@@ -9,7 +9,8 @@ from typing import Any
 
 from celery.signals import worker_process_init
 
-from pipeline import inspection
+# Imported for its side effect: it registers the workers' status command.
+from pipeline import inspection  # noqa: F401
 from pipeline.celery_app import PichordCelery, create_celery_app
 from pipeline.leibniz import warm_up
 
@@ -17,10 +18,6 @@ from pipeline.leibniz import warm_up
 @lru_cache(maxsize=1)
 def _app() -> PichordCelery:
     return create_celery_app()
-
-
-# Imported for its side effect: the workers' status command is registered on import.
-assert inspection.STATUS_COMMAND
 
 
 def __getattr__(name: str) -> Any:

@@ -95,6 +95,16 @@ class JobStore:
         """Every stored job id (folders that are not job ids are ignored)."""
         return [p.name for p in self.layout.jobs.iterdir() if _JOB_ID.match(p.name)]
 
+    def records(self) -> Iterator[tuple[str, JobRecord | CorruptRecordError]]:
+        """Every stored job's record, or the reason it cannot be read; vanished jobs are skipped."""
+        for job_id in self.ids():
+            try:
+                yield job_id, self.get(job_id)
+            except CorruptRecordError as exc:
+                yield job_id, exc
+            except JobNotFoundError:
+                continue
+
     def created_at(self, job_id: str) -> float:
         """When the job folder was made (POSIX time); known even if job.json is unreadable."""
         return self._job_dir(job_id).stat().st_mtime

@@ -35,6 +35,10 @@ class StateLayout:
         return self.root / "logs"
 
     @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
     def locks(self) -> Path:
         return self.root / "locks"
 

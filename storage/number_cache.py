@@ -20,7 +20,7 @@ class NumberCache:
     def __init__(self, state_dir: Path, name: str) -> None:
         if not name.isidentifier():
             raise ValueError(f"cache name must be an identifier, got {name!r}")
-        self._path = StateLayout(state_dir).root / "cache" / f"{name}.txt"
+        self._path = StateLayout(state_dir).cache / f"{name}.txt"
 
     def load(self) -> list[int] | None:
         """The stored table, or None if there is none or it is damaged."""
