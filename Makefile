@@ -35,6 +35,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/kernel.py
 	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/euler.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from fractions import Fraction
 
+from api.euler_progress import euler_intermediate, euler_progress
 from api.schemas import (
     CertificatePublic,
     ChunkPublic,
@@ -11,6 +12,7 @@ from api.schemas import (
     TaskPublic,
 )
 from pipeline.digits import format_truncated
+from pipeline.methods import Method
 from storage import ChunkRecord, CorruptRecordError, JobRecord, JobStatus
 
 # A running job never shows 100%: that is reserved for a certified result.
@@ -24,6 +26,9 @@ def job_status(job: JobRecord, chunks: dict[int, ChunkRecord]) -> JobStatus:
 
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> Progress:
+    if job.method == Method.LEIBNIZ_EULER:
+        percent, counts = euler_progress(job, chunks)
+        return counts.model_copy(update={"percent": _shown_percent(job, percent)})
     done = 0
     finished = 0
     for spec in job.chunks:
@@ -31,13 +36,8 @@ def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> Progress:
         if record is not None:
             done += min(record.terms_done, spec.terms)
             finished += record.finished
-    if job.status is JobStatus.SUCCESS:
-        percent = 100.0
-    else:
-        percent = min(_RUNNING_CEILING, 100.0 * done / job.terms_total)
-        percent = max(percent, job.percent_floor)
     return Progress(
-        percent=round(percent, 3),
+        percent=_shown_percent(job, 100.0 * done / job.terms_total),
         terms_done=done,
         terms_total=job.terms_total,
         chunks_done=finished,
@@ -45,8 +45,16 @@ def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> Progress:
     )
 
 
+def _shown_percent(job: JobRecord, computed: float) -> float:
+    if job.status is JobStatus.SUCCESS:
+        return 100.0
+    return round(max(min(_RUNNING_CEILING, computed), job.percent_floor), 3)
+
+
 def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
     """S_N' over the longest prefix [0, N') of terms computed so far, cut to ``digits``."""
+    if job.method == Method.LEIBNIZ_EULER:
+        return euler_intermediate(job, chunks)
     total = Fraction(0)
     terms = 0
     for spec in sorted(job.chunks, key=lambda s: s.start):
@@ -113,6 +121,8 @@ def chunk_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[ChunkPu
         rows.append(
             ChunkPublic(
                 index=spec.index,
+                kind=spec.kind,
+                round=spec.round,
                 start=spec.start,
                 stop=spec.stop,
                 terms_done=record.terms_done if record else 0,
@@ -122,6 +132,8 @@ def chunk_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[ChunkPu
                 starttime=record.starttime if record else None,
                 updatetime=record.updatetime if record else None,
                 stoptime=record.stoptime if record else None,
+                euler_computed=record.euler_computed if record else None,
+                euler_seconds=record.euler_seconds if record else None,
             )
         )
     return rows

@@ -5,15 +5,20 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from pipeline.jobs import Method
+from pipeline.methods import Method
 from storage import JobStatus
+from storage.records import PartKind
 
 
 class TaskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     digits: Annotated[int, Field(strict=True, ge=0, description="Decimals of pi wanted")]
-    method: Method = Method.LEIBNIZ
+    method: Method = Field(
+        default=Method.LEIBNIZ,
+        description="`leibniz`: the plain series, up to 11 digits; `leibniz-euler`: the "
+        "series with its Euler-number tail, up to PICHORD_EULER_MAX_DIGITS",
+    )
 
 
 class TaskCreated(BaseModel):
@@ -25,7 +30,8 @@ class RunningResult(BaseModel):
 
     percent: float
     intermediate: str | None = Field(
-        description="Leibniz partial sum over the longest computed prefix, to `digits` decimals"
+        description="`leibniz`: the partial sum over the longest computed prefix, to `digits` "
+        "decimals; `leibniz-euler`: the digits that prefix already certifies"
     )
 
 
@@ -38,11 +44,28 @@ class Progress(BaseModel):
 
 
 class CertificatePublic(BaseModel):
-    terms: int
+    terms: int = Field(description="M: terms of the Leibniz series summed")
     lower: str = Field(description="pi is strictly greater than this")
     upper: str = Field(description="pi is strictly less than this")
-    float_error_bound: float
     rounds: int
+    float_error_bound: float | None = Field(
+        default=None, description="`leibniz`: proven bound on the float kernel's error"
+    )
+    correction_terms: int | None = Field(
+        default=None, description="`leibniz-euler`: K, Euler-number correction terms"
+    )
+    precision: int | None = Field(
+        default=None, description="`leibniz-euler`: P, exact arithmetic in units of 10^-P"
+    )
+    remainder_bound: str | None = Field(
+        default=None, description="`leibniz-euler`: |E_2K| / (4^K M^(2K+1)), bounds the tail"
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_other_methods(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Each method fills its own fields; the other method's stay out of the response.
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
 
 
 # Keys left out of a task while they have no value, as in the seed's responses.
@@ -83,6 +106,8 @@ class TaskList(BaseModel):
 
 class ChunkPublic(BaseModel):
     index: int
+    kind: PartKind
+    round: int
     start: int
     stop: int
     terms_done: int
@@ -92,6 +117,14 @@ class ChunkPublic(BaseModel):
     starttime: datetime | None
     updatetime: datetime | None
     stoptime: datetime | None
+    euler_computed: bool | None = Field(
+        default=None,
+        description="`leibniz-euler` correction: whether it computed the Euler numbers "
+        "(false: they came from the cache)",
+    )
+    euler_seconds: float | None = Field(
+        default=None, description="time spent getting the Euler numbers"
+    )
 
 
 class ChunkList(BaseModel):

@@ -4,10 +4,13 @@ from celery import chord, group
 from celery.canvas import Signature
 
 from pipeline.celery_app import PichordCelery
+from pipeline.methods import Method
 from storage import ChunkSpec, JobRecord, JobStore
-from storage.records import utcnow
+from storage.records import PartKind, utcnow
 
 CHUNK_TASK = "pichord.chunk"
+EULER_SERIES_TASK = "pichord.euler.series"
+EULER_CORRECTION_TASK = "pichord.euler.correction"
 REDUCE_TASK = "pichord.reduce"
 
 
@@ -19,14 +22,25 @@ def chunk_task_id(job_id: str, dispatch: int, index: int) -> str:
     return f"{job_id}.d{dispatch}.c{index}"
 
 
-def job_chord(app: PichordCelery, job_id: str, specs: list[ChunkSpec], dispatch: int) -> chord:
+def part_signature(
+    app: PichordCelery, method: str, job_id: str, spec: ChunkSpec, task_id: str
+) -> Signature[object]:
+    if method == Method.LEIBNIZ:
+        return app.signature(
+            CHUNK_TASK, args=(job_id, spec.index, spec.start, spec.stop), task_id=task_id
+        )
+    # leibniz-euler parts read their range and precision from the job record.
+    name = EULER_CORRECTION_TASK if spec.kind is PartKind.CORRECTION else EULER_SERIES_TASK
+    return app.signature(name, args=(job_id, spec.index), task_id=task_id)
+
+
+def job_chord(app: PichordCelery, job: JobRecord, specs: list[ChunkSpec], dispatch: int) -> chord:
     """Deterministic ids: a chord's group, parts and body can be found from the job alone."""
+    job_id = job.id
     header = group(
         [
-            app.signature(
-                CHUNK_TASK,
-                args=(job_id, spec.index, spec.start, spec.stop),
-                task_id=chunk_task_id(job_id, dispatch, spec.index),
+            part_signature(
+                app, job.method, job_id, spec, chunk_task_id(job_id, dispatch, spec.index)
             )
             for spec in specs
         ],
@@ -47,9 +61,9 @@ def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[Chunk
         number = current.dispatches + 1
         return current.model_copy(update={"dispatches": number, "dispatched_at": utcnow()})
 
-    store.update(job_id, count)
+    job = store.update(job_id, count)
     try:
-        job_chord(app, job_id, specs, number).apply_async()
+        job_chord(app, job, specs, number).apply_async()
     except Exception as exc:
         raise DispatchError(f"could not send job {job_id} to the broker: {exc}") from exc
     return number

@@ -1,22 +1,11 @@
-"""Compute one chunk of the series, checkpointing to the job store as it goes.
+"""Compute one chunk of the plain Leibniz series with the float kernel."""
 
-A chunk resumes from its last checkpoint when it is delivered again after a crash, and a
-duplicate delivery waits on the chunk's lock, then returns the stored result: the work is
-idempotent and the progress file has one writer at a time.
-"""
-
-import os
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.leibniz import PartialSum, SumAccumulator, blocks, pairs_sum
-from storage import ChunkRecord, ChunkSpec, JobStatus, JobStore
-from storage.records import utcnow
-
-
-class ChunkCancelledError(Exception):
-    """The job was cancelled; the chunk stopped at a checkpoint."""
+from pipeline.parts import Checkpoints, run_part
+from storage import ChunkRecord, ChunkSpec, JobStore
 
 
 @dataclass(frozen=True)
@@ -49,65 +38,29 @@ def run_chunk(
     worker: str,
     checkpoint_seconds: float,
 ) -> ChunkResult:
-    if store.cancel_requested(job_id):
-        raise ChunkCancelledError(job_id)
-    with store.chunk_lock(job_id, spec.index):
-        record = store.get_chunk(job_id, spec.index) or ChunkRecord(
-            index=spec.index, start=spec.start, stop=spec.stop
-        )
-        if record.finished:
-            return ChunkResult.from_record(record)
-        record = record.model_copy(
-            update={
-                "status": JobStatus.PROGRESS,
-                "attempts": record.attempts + 1,
-                "worker": worker,
-                "pid": os.getpid(),
-                "starttime": record.starttime or utcnow(),
-                "updatetime": utcnow(),
-                "error": None,
-            }
-        )
-        store.save_chunk(job_id, record)
-        return _compute(store, job_id, record, checkpoint_seconds)
+    record = run_part(
+        store, job_id, spec, _compute, worker=worker, checkpoint_seconds=checkpoint_seconds
+    )
+    return ChunkResult.from_record(record)
 
 
-def _compute(
-    store: JobStore, job_id: str, record: ChunkRecord, checkpoint_seconds: float
-) -> ChunkResult:
+def _compute(record: ChunkRecord, checkpoints: Checkpoints) -> ChunkRecord:
     resumed = PartialSum(record.partial, record.error_bound) if record.terms_done else None
     acc = SumAccumulator(resumed)
-    done = record.terms_done
-    last_checkpoint = time.monotonic()
-    for a, b in blocks(record.start + done, record.stop):
+    for a, b in blocks(record.start + record.terms_done, record.stop):
         acc.add(pairs_sum(a // 2, b // 2))
-        done = b - record.start
-        if time.monotonic() - last_checkpoint >= checkpoint_seconds and b < record.stop:
+        if checkpoints.due() and b < record.stop:
             total = acc.total()
-            record = record.model_copy(
-                update={
-                    "terms_done": done,
-                    "partial": total.value,
-                    "error_bound": total.error_bound,
-                    "updatetime": utcnow(),
-                }
+            record = checkpoints.save(
+                record.model_copy(
+                    update={
+                        "terms_done": b - record.start,
+                        "partial": total.value,
+                        "error_bound": total.error_bound,
+                    }
+                )
             )
-            store.save_chunk(job_id, record)
-            last_checkpoint = time.monotonic()
-            if store.cancel_requested(job_id):
-                store.save_chunk(job_id, record.model_copy(update={"status": JobStatus.REVOKED}))
-                raise ChunkCancelledError(job_id)
     total = acc.total()
-    now = utcnow()
-    record = record.model_copy(
-        update={
-            "status": JobStatus.SUCCESS,
-            "terms_done": record.stop - record.start,
-            "partial": total.value,
-            "error_bound": total.error_bound,
-            "updatetime": now,
-            "stoptime": now,
-        }
+    return checkpoints.finish(
+        record.model_copy(update={"partial": total.value, "error_bound": total.error_bound})
     )
-    store.save_chunk(job_id, record)
-    return ChunkResult.from_record(record)

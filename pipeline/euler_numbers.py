@@ -40,6 +40,11 @@ def cached_secant_numbers(state_dir: Path, count: int) -> tuple[list[int], bool]
     stored = cache.load()
     if stored is not None and len(stored) >= count:
         return stored[:count], False
-    table = secant_numbers(count)
-    cache.save(table)
+    with cache.exclusive():
+        # Another job may have built it while this one waited for the lock.
+        stored = cache.load()
+        if stored is not None and len(stored) >= count:
+            return stored[:count], False
+        table = secant_numbers(count)
+        cache.save(table)
     return table, True

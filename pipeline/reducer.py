@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from pipeline.certify import Bracket, pi_bracket
 from pipeline.planning import extended_terms
@@ -48,6 +49,54 @@ def combine(job: JobRecord, records: dict[int, ChunkRecord]) -> Bracket:
     return pi_bracket(job.terms_total, total, bound)
 
 
+def record_success(store: JobStore, job: JobRecord, digits: str, certificate: Certificate) -> None:
+    """Store the certified digits with mpmath's verdict on them (once: a duplicate reducer
+    finds the job finished)."""
+    verified = agrees_with_mpmath(digits, job.digits)
+
+    def finish(current: JobRecord) -> JobRecord | None:
+        if current.status.finished:
+            return None
+        return current.model_copy(
+            update={
+                "status": JobStatus.SUCCESS,
+                "stoptime": utcnow(),
+                "result": digits,
+                "certificate": certificate,
+                "verified": verified,
+            }
+        )
+
+    store.update(job.id, finish)
+    if not verified:
+        logger.error("job %s: certified %s disagrees with mpmath", job.id, digits)
+
+
+def start_round(
+    store: JobStore, job: JobRecord, chunks: list[ChunkSpec], changes: dict[str, Any]
+) -> bool:
+    """Record the next round's chunks; False if another reducer did it first or the job ended."""
+    started = False
+
+    def advance(current: JobRecord) -> JobRecord | None:
+        nonlocal started
+        if current.status.finished or current.rounds != job.rounds:
+            return None
+        started = True
+        return current.model_copy(
+            update={
+                **changes,
+                "rounds": current.rounds + 1,
+                "chunks": [*current.chunks, *chunks],
+                # Progress was measured against the last round; it must not fall back.
+                "percent_floor": 99.9,
+            }
+        )
+
+    store.update(job.id, advance)
+    return started
+
+
 def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None:
     """Finish the job, or plan an extension round when the bracket does not fix the digits.
 
@@ -60,7 +109,6 @@ def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None
     bracket = combine(job, store.chunks(job_id))
     if bracket.certifies(job.digits):
         result = bracket.digits(job.digits)
-        verified = agrees_with_mpmath(result, job.digits)
         certificate = Certificate(
             terms=bracket.terms,
             lower=bracket.lower_text(),
@@ -68,23 +116,7 @@ def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None
             float_error_bound=float(bracket.float_error_bound),
             rounds=job.rounds,
         )
-
-        def finish(current: JobRecord) -> JobRecord | None:
-            if current.status.finished:
-                return None
-            return current.model_copy(
-                update={
-                    "status": JobStatus.SUCCESS,
-                    "stoptime": utcnow(),
-                    "result": result,
-                    "certificate": certificate,
-                    "verified": verified,
-                }
-            )
-
-        store.update(job_id, finish)
-        if not verified:
-            logger.error("job %s: certified %s disagrees with mpmath", job_id, result)
+        record_success(store, job, result, certificate)
         return None
 
     new_total = extended_terms(job.terms_total)
@@ -92,25 +124,7 @@ def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None
     first = len(job.chunks)
     new_chunks = [ChunkSpec(index=first + i, start=a, stop=b) for i, (a, b) in enumerate(ranges)]
 
-    extended = False
-
-    def extend(current: JobRecord) -> JobRecord | None:
-        nonlocal extended
-        if current.status.finished or current.terms_total != job.terms_total:
-            return None
-        extended = True
-        return current.model_copy(
-            update={
-                "terms_total": new_total,
-                "rounds": current.rounds + 1,
-                "chunks": [*current.chunks, *new_chunks],
-                # Progress was measured against the smaller total; it must not fall back.
-                "percent_floor": 99.9,
-            }
-        )
-
-    store.update(job_id, extend)
-    if not extended:
+    if not start_round(store, job, new_chunks, {"terms_total": new_total}):
         return None
     logger.info(
         "job %s: %d terms did not fix the digits; extending to %d",

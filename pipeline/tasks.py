@@ -1,15 +1,29 @@
 """The Celery tasks: thin wrappers that load, call the pipeline, and return."""
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from celery import Task
 from celery.exceptions import Ignore
 
-from pipeline.canvas import CHUNK_TASK, REDUCE_TASK, dispatch
+from pipeline.canvas import (
+    CHUNK_TASK,
+    EULER_CORRECTION_TASK,
+    EULER_SERIES_TASK,
+    REDUCE_TASK,
+    dispatch,
+)
 from pipeline.celery_app import PichordCelery
-from pipeline.chunk_runner import ChunkCancelledError, run_chunk
+from pipeline.chunk_runner import run_chunk
+from pipeline.euler_plan import stored_plan
+from pipeline.euler_reducer import reduce_euler_job
+from pipeline.euler_runner import compute_correction, compute_series
 from pipeline.jobs import chunk_planner, fail
+from pipeline.leibniz_euler import EulerPlan
+from pipeline.methods import Method
+from pipeline.parts import ChunkCancelledError, PartCompute, run_part
 from pipeline.reducer import IncompleteJobError, reduce_job
 from storage import ChunkSpec, JobNotFoundError, JobStore
 
@@ -64,11 +78,50 @@ def compute_chunk(task: JobTask, job_id: str, index: int, start: int, stop: int)
     return result.to_json()
 
 
+def _euler_part(
+    task: JobTask, job_id: str, index: int, compute: Callable[[EulerPlan], PartCompute]
+) -> dict[str, Any]:
+    store = task.store()
+    job = store.get(job_id)
+    spec = next((s for s in job.chunks if s.index == index), None)
+    if spec is None:
+        raise LookupError(f"job {job_id} has no part {index}")
+    try:
+        record = run_part(
+            store,
+            job_id,
+            spec,
+            compute(stored_plan(job)),
+            worker=task.request.hostname or "unknown",
+            checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
+        )
+    except ChunkCancelledError:
+        raise Ignore() from None
+    # The exact sum stays in the store: it can have more digits than a JSON reader accepts.
+    return {"index": record.index, "start": record.start, "stop": record.stop}
+
+
+def euler_series(task: JobTask, job_id: str, index: int) -> dict[str, Any]:
+    """One chunk of the series, exact in units of 10^-P."""
+    return _euler_part(task, job_id, index, lambda plan: partial(compute_series, plan))
+
+
+def euler_correction(task: JobTask, job_id: str, index: int) -> dict[str, Any]:
+    """The Euler-number tail correction and its remainder bound."""
+    state_dir = task.pichord.settings.state_dir
+    return _euler_part(
+        task, job_id, index, lambda plan: partial(compute_correction, plan, state_dir)
+    )
+
+
 def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
     """Certify the digits, or dispatch one more round of chunks when they are not fixed yet."""
     store = task.store()
+    method = Method(store.get(job_id).method)
+    split = chunk_planner(task.pichord, method).split
+    reduce = reduce_euler_job if method is Method.LEIBNIZ_EULER else reduce_job
     try:
-        extension = reduce_job(store, job_id, chunk_planner(task.pichord).split)
+        extension = reduce(store, job_id, split)
     except IncompleteJobError as exc:
         # A chord from an earlier dispatch of a job that was sent again; the current
         # dispatch's reducer will finish it.
@@ -80,4 +133,6 @@ def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
 
 def register_tasks(app: PichordCelery) -> None:
     app.task(name=CHUNK_TASK, bind=True, base=JobTask)(compute_chunk)
+    app.task(name=EULER_SERIES_TASK, bind=True, base=JobTask)(euler_series)
+    app.task(name=EULER_CORRECTION_TASK, bind=True, base=JobTask)(euler_correction)
     app.task(name=REDUCE_TASK, bind=True, base=JobTask)(reduce_chunks)

@@ -5,12 +5,14 @@ numbers in hex, one per line. Written atomically; a file whose digest does not m
 reported as missing, so the caller rebuilds it.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
-from storage.atomic import write_bytes_atomic
+from storage.atomic import locked, write_bytes_atomic
 from storage.layout import StateLayout
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,14 @@ class NumberCache:
             logger.warning("ignoring damaged cache %s: %s", self._path, exc)
             return None
         return values
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held by the one process (re)building the table, so concurrent jobs wait for it
+        instead of computing it too."""
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(self._path.with_suffix(".lock")):
+            yield
 
     def save(self, values: list[int]) -> None:
         body = "\n".join(format(v, "x") for v in values).encode()

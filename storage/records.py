@@ -1,6 +1,7 @@
 """The on-disk records of a job and of each of its chunks."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,12 +16,23 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class PartKind(StrEnum):
+    # Terms [start, stop) of the Leibniz series; both ends even so terms pair up.
+    SERIES = "series"
+    # Terms m in [start, stop) of the Euler-number tail correction (method leibniz-euler).
+    CORRECTION = "correction"
+
+
 class ChunkSpec(_Record):
-    """Terms [start, stop) of the Leibniz series; both ends even so terms pair up."""
+    """One part of a job's work: a range of series terms, or of correction terms."""
 
     index: int = Field(ge=0)
     start: int = Field(ge=0)
     stop: int = Field(ge=0)
+    kind: PartKind = PartKind.SERIES
+    # leibniz-euler recomputes every part in a new round at a higher precision; plain
+    # leibniz keeps earlier rounds' chunks and appends more terms.
+    round: int = Field(default=1, ge=1)
 
     @property
     def terms(self) -> int:
@@ -32,8 +44,22 @@ class Certificate(_Record):
     # pi lies strictly inside (lower, upper); both are decimal strings rounded outward.
     lower: str
     upper: str
-    float_error_bound: float
     rounds: int
+    # Plain leibniz: the proven bound on the float kernel's error.
+    float_error_bound: float | None = None
+    # leibniz-euler: K correction terms, precision P (units of 10^-P), and the bound on
+    # the asymptotic remainder |E_2K| / (4^K M^(2K+1)), as a decimal string.
+    correction_terms: int | None = None
+    precision: int | None = None
+    remainder_bound: str | None = None
+
+
+class EulerParams(_Record):
+    """The current round's plan of a leibniz-euler job (M is the job's terms_total)."""
+
+    correction_terms: int = Field(ge=0)
+    precision: int = Field(ge=1)
+    guard: int = Field(ge=0)
 
 
 class JobRecord(_Record):
@@ -46,6 +72,7 @@ class JobRecord(_Record):
     stoptime: datetime | None = None
     terms_total: int
     chunks: list[ChunkSpec]
+    euler: EulerParams | None = None
     # Rounds of chunks: a second round runs only if the first did not fix the digits.
     rounds: int = 1
     dispatches: int = 0
@@ -69,6 +96,16 @@ class ChunkRecord(_Record):
     # Sum of (-1)^k / (2k+1) over [start, start + terms_done), and a bound on its error.
     partial: float = 0.0
     error_bound: float = 0.0
+    # leibniz-euler: the exact fixed-point sum s (hex, so no decimal digit limit applies)
+    # with s <= 10^P * value < s + exact_error.
+    exact_value: str | None = None
+    exact_error: int = 0
+    # leibniz-euler correction: whether this part had to compute the Euler numbers, and
+    # how long that took.
+    euler_computed: bool | None = None
+    euler_seconds: float | None = None
+    # The correction's bound on the asymptotic remainder, for the certificate.
+    remainder_bound: str | None = None
     worker: str | None = None
     pid: int | None = None
     attempts: int = 0

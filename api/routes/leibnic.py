@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Response, status
 from api.deps import CeleryDep, StoreDep
 from api.routes.tasks import start_job
 from api.schemas import TaskCreated
-from pipeline.jobs import Method
+from pipeline.methods import Method
 
 router = APIRouter(tags=["tasks"])
 

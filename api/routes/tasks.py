@@ -1,17 +1,20 @@
 """Jobs: submit, read, list, inspect chunks, cancel."""
 
+from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from api.deps import CeleryDep, StoreDep
-from api.progress import chunk_public, task_public, unreadable_task
+from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from pipeline.canvas import DispatchError
 from pipeline.celery_app import PichordCelery
-from pipeline.jobs import DigitsOutOfRangeError, JobFinishedError, Method, cancel, submit
-from storage import CorruptRecordError, JobNotFoundError, JobStatus, JobStore
+from pipeline.jobs import DigitsOutOfRangeError, JobFinishedError, cancel, submit
+from pipeline.methods import Method
+from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStatus, JobStore
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -75,17 +78,56 @@ def get_task(task_id: UUID, store: StoreDep) -> TaskPublic:
     return read_task(store, task_id)
 
 
-@router.get("/{task_id}/chunks", response_model=ChunkList)
-def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
-    """Progress of each chunk of a task, with the worker computing it."""
-    job_id = str(task_id)
+def stored_job(store: JobStore, job_id: str) -> JobRecord:
     try:
-        job = store.get(job_id)
+        return store.get(job_id)
     except JobNotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}") from exc
     except CorruptRecordError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+@router.get("/{task_id}/chunks", response_model=ChunkList)
+def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
+    """Progress of each chunk of a task, with the worker computing it."""
+    job_id = str(task_id)
+    job = stored_job(store, job_id)
     return ChunkList(id=job_id, chunks=chunk_public(job, store.chunks(job_id)))
+
+
+# Bytes per piece of a streamed digits file.
+DIGITS_PIECE = 64 * 1024
+
+
+def _pieces(text: str) -> Iterator[str]:
+    for start in range(0, len(text), DIGITS_PIECE):
+        yield text[start : start + DIGITS_PIECE]
+
+
+@router.get(
+    "/{task_id}/digits",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The digits, one line"},
+        404: {"description": "No such task"},
+        409: {"description": "The task has not succeeded (yet)"},
+    },
+)
+def get_digits(task_id: UUID, store: StoreDep) -> StreamingResponse:
+    """The certified digits of a finished task as a text file to download."""
+    job_id = str(task_id)
+    job = stored_job(store, job_id)
+    if job.status is not JobStatus.SUCCESS or job.result is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"task {job_id} is {job_status(job, store.chunks(job_id))}; its digits are served "
+            f"once it is SUCCESS (poll /tasks/{job_id})",
+        )
+    return StreamingResponse(
+        _pieces(job.result + "\n"),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="pi-{job.digits}-{job_id}.txt"'},
+    )
 
 
 @router.delete("/{task_id}", response_model=TaskPublic)

@@ -86,8 +86,10 @@ class Processes:
         assert proc.poll() is None, log.read_text()[-3000:]
         return proc
 
-    def api(self) -> str:
+    def api(self, **settings: str) -> str:
+        """An API process; ``settings`` override this one's PICHORD_ variables."""
         port = free_port()
+        env = {**self.env, **{f"PICHORD_{k.upper()}": v for k, v in settings.items()}}
         proc, log = self._spawn(
             [
                 sys.executable,
@@ -101,6 +103,7 @@ class Processes:
                 str(port),
             ],
             f"api-{port}.log",
+            env,
         )
         url = f"http://127.0.0.1:{port}"
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.chunk_runner import ChunkCancelledError, run_chunk
+from pipeline.chunk_runner import run_chunk
 from pipeline.leibniz import range_sum
+from pipeline.parts import ChunkCancelledError
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 
 

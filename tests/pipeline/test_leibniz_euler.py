@@ -5,12 +5,17 @@ import pytest
 
 from pipeline.euler_numbers import euler_number, secant_numbers
 from pipeline.leibniz_euler import (
+    PREFIX_CORRECTION_TERMS,
+    ZERO,
     EulerPlan,
     bracket,
+    common_prefix_digits,
     compute,
     correction_sum,
     pair_sum,
     plan,
+    prefix_bracket,
+    tail,
 )
 from pipeline.verify import reference_digits
 
@@ -70,12 +75,7 @@ def test_too_few_correction_terms_do_not_certify() -> None:
     good = plan(200)
     weak = EulerPlan(200, good.terms, 3, good.precision)
     secants = secant_numbers(4)
-    result = bracket(
-        weak,
-        pair_sum(weak.scale, 0, weak.terms),
-        correction_sum(weak.scale, weak.terms, secants, 3),
-        secants,
-    )
+    result = bracket(weak, pair_sum(weak.scale, 0, weak.terms), tail(weak, secants))
     assert not result.certifies()
     with pytest.raises(ValueError, match="does not fix"):
         result.digits()
@@ -85,5 +85,32 @@ def test_plan_keeps_m_even_and_k_near_the_reference_points() -> None:
     for digits, reference_k in ((1000, 219), (5000, 778), (10000, 1440)):
         p = plan(digits)
         assert p.terms % 2 == 0
-        assert p.correction_terms < 2 * reference_k
+        assert p.correction_terms < 1.1 * reference_k
         assert p.precision > digits
+
+
+def test_common_prefix_is_what_both_ends_share() -> None:
+    assert common_prefix_digits(314159, 314199, 5, 5) == "3.141"
+    assert common_prefix_digits(314159, 314159, 5, 3) == "3.141"
+    assert common_prefix_digits(314159, 324159, 5, 5) == "3"
+    assert common_prefix_digits(294159, 314159, 5, 5) is None
+
+
+@pytest.mark.parametrize("terms", [2, 10, 1000, 20000])
+def test_prefix_bracket_contains_pi(terms: int) -> None:
+    precision = 400
+    secants = secant_numbers(PREFIX_CORRECTION_TERMS + 1)
+    lower, upper = prefix_bracket(precision, terms, pair_sum(10**precision, 0, terms), secants)
+    with mpmath.workdps(precision + 20):
+        scaled = mpmath.pi * mpmath.mpf(10) ** precision
+        assert lower < scaled < upper
+
+
+def test_fixed_sums_add_exactly_in_any_order() -> None:
+    scale = 10**50
+    pieces = [pair_sum(scale, a, a + 200) for a in range(0, 2000, 200)]
+    forward = sum(pieces, ZERO)
+    backward = sum(reversed(pieces), ZERO)
+    assert forward == backward
+    exact = scale * sum((Fraction(4 * (-1) ** k, 2 * k + 1) for k in range(2000)), Fraction(0))
+    assert forward.value <= exact < forward.value + forward.error

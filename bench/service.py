@@ -1,0 +1,91 @@
+"""A worker and an API on loopback for the benchmarks, stopped when the block ends."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit("service did not start")
+
+
+@contextlib.contextmanager
+def running_service(processes: int = 2, **settings: str) -> Iterator[tuple[httpx2.Client, Path]]:
+    """One worker with ``processes`` pool processes and one API, on a fresh state dir; the
+    broker is PICHORD_BROKER_URL from the environment (embedded when unset)."""
+    state = Path(tempfile.mkdtemp(prefix="pichord-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "PICHORD_STATE_DIR": str(state),
+        "PICHORD_QUEUE": f"bench-{port}",
+        "PICHORD_WORKER_CONCURRENCY": str(processes),
+        **{f"PICHORD_{k.upper()}": v for k, v in settings.items()},
+    }
+    log = (state / "bench.log").open("wb")
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "pipeline.worker", "worker"),
+            *("-c", str(processes), "-n", f"bench{port}@%h", "--loglevel", "WARNING"),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    api = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"),
+            *("--port", str(port), "--log-level", "warning"),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            wait_until(lambda: client.get("/openapi.json").status_code == 200, 60)
+            yield client, state
+    finally:
+        for proc in (api, worker):
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        log.close()
+
+
+def broker_name() -> str:
+    return "RabbitMQ" if os.environ.get("PICHORD_BROKER_URL") else "embedded"
+
+
+def wait_finished(client: httpx2.Client, job_id: str, poll: float = 0.005) -> dict[str, object]:
+    while True:
+        body: dict[str, object] = client.get(f"/tasks/{job_id}").json()
+        if body["status"] in ("SUCCESS", "FAILURE", "REVOKED"):
+            return body
+        time.sleep(poll)

@@ -1,0 +1,64 @@
+"""A leibniz-euler job's plan as stored parts: series chunks plus one correction part."""
+
+from collections.abc import Callable
+
+from pipeline.leibniz_euler import ZERO, EulerPlan, FixedSum, plan
+from storage import ChunkRecord, ChunkSpec, JobRecord
+from storage.records import EulerParams, PartKind
+
+# Cuts a term range into chunk ranges (a ChunkPlanner's split).
+SplitFn = Callable[[int, int], list[tuple[int, int]]]
+
+
+class NotAnEulerJobError(ValueError):
+    def __init__(self, job: JobRecord) -> None:
+        super().__init__(f"job {job.id} has method {job.method!r} and no leibniz-euler plan")
+
+
+def new_plan(digits: int, guard: int) -> tuple[EulerPlan, EulerParams]:
+    chosen = plan(digits, extra=guard)
+    params = EulerParams(
+        correction_terms=chosen.correction_terms, precision=chosen.precision, guard=guard
+    )
+    return chosen, params
+
+
+def stored_plan(job: JobRecord) -> EulerPlan:
+    if job.euler is None:
+        raise NotAnEulerJobError(job)
+    return EulerPlan(
+        digits=job.digits,
+        terms=job.terms_total,
+        correction_terms=job.euler.correction_terms,
+        precision=job.euler.precision,
+    )
+
+
+def round_parts(
+    chosen: EulerPlan, split: SplitFn, round_: int, first_index: int
+) -> list[ChunkSpec]:
+    """The correction part first, so one worker process starts on the Euler numbers (the
+    longest single piece when they are not cached) while the others take series chunks."""
+    correction = ChunkSpec(
+        index=first_index,
+        start=0,
+        stop=chosen.correction_terms,
+        kind=PartKind.CORRECTION,
+        round=round_,
+    )
+    series = [
+        ChunkSpec(index=first_index + 1 + i, start=a, stop=b, round=round_)
+        for i, (a, b) in enumerate(split(0, chosen.terms))
+    ]
+    return [correction, *series]
+
+
+def current_parts(job: JobRecord) -> list[ChunkSpec]:
+    return [spec for spec in job.chunks if spec.round == job.rounds]
+
+
+def stored_sum(record: ChunkRecord) -> FixedSum:
+    """The exact sum a part has recorded so far (zero before its first checkpoint)."""
+    if not record.terms_done or record.exact_value is None:
+        return ZERO
+    return FixedSum(int(record.exact_value, 16), record.exact_error)

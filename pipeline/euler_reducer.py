@@ -1,0 +1,92 @@
+"""Combine a leibniz-euler job's parts exactly, certify the digits, or plan a new round."""
+
+import logging
+
+from pipeline.digits import format_units
+from pipeline.euler_plan import (
+    SplitFn,
+    current_parts,
+    new_plan,
+    round_parts,
+    stored_plan,
+    stored_sum,
+)
+from pipeline.leibniz_euler import RUN_GUARD, ZERO, EulerBracket, EulerPlan, FixedSum, bracket
+from pipeline.reducer import Extension, IncompleteJobError, record_success, start_round
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage.records import Certificate, PartKind
+
+logger = logging.getLogger(__name__)
+
+# Decimals shown beyond the certified ones at each end of the bracket.
+BRACKET_EXTRA_DECIMALS = 3
+
+
+def combine(
+    job: JobRecord, parts: list[ChunkSpec], records: dict[int, ChunkRecord]
+) -> tuple[FixedSum, FixedSum, ChunkRecord]:
+    """The series sum over [0, M) and the tail, from finished parts that tile the plan.
+
+    Integer sums: any order of the parts gives the same bracket."""
+    series = ZERO
+    tail: ChunkRecord | None = None
+    position = 0
+    for spec in sorted(parts, key=lambda s: (s.kind, s.start)):
+        record = records.get(spec.index)
+        if record is None or not record.finished:
+            raise IncompleteJobError(f"part {spec.index} of job {job.id} has not finished")
+        if (record.start, record.stop) != (spec.start, spec.stop):
+            raise IncompleteJobError(f"part {spec.index} of job {job.id} does not match its plan")
+        if spec.kind is PartKind.CORRECTION:
+            tail = record
+            continue
+        if spec.start != position:
+            raise IncompleteJobError(f"series chunks of job {job.id} leave a gap at {position}")
+        series += stored_sum(record)
+        position = spec.stop
+    if position != job.terms_total or tail is None:
+        raise IncompleteJobError(f"parts of job {job.id} do not cover the plan")
+    return series, stored_sum(tail), tail
+
+
+def certificate(
+    chosen: EulerPlan, result: EulerBracket, tail: ChunkRecord, rounds: int
+) -> Certificate:
+    decimals = chosen.digits + BRACKET_EXTRA_DECIMALS
+    cut = 10 ** (chosen.precision - decimals)
+    return Certificate(
+        terms=chosen.terms,
+        lower=format_units(result.lower // cut, decimals),
+        upper=format_units(-(-result.upper // cut), decimals),
+        rounds=rounds,
+        correction_terms=chosen.correction_terms,
+        precision=chosen.precision,
+        remainder_bound=tail.remainder_bound,
+    )
+
+
+def reduce_euler_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None:
+    """Finish the job, or return the parts of a new round at more precision when a run of
+    9s or 0s after the cut outlasted the guard digits. Safe to run more than once."""
+    job = store.get(job_id)
+    if job.status.finished:
+        return None
+    chosen = stored_plan(job)
+    series, tail, tail_record = combine(job, current_parts(job), store.chunks(job_id))
+    result = bracket(chosen, series, tail)
+    if result.certifies():
+        record_success(
+            store, job, result.digits(), certificate(chosen, result, tail_record, job.rounds)
+        )
+        return None
+
+    assert job.euler is not None
+    guard = job.euler.guard + RUN_GUARD
+    next_plan, params = new_plan(job.digits, guard)
+    parts = round_parts(next_plan, split, job.rounds + 1, first_index=len(job.chunks))
+    if not start_round(store, job, parts, {"terms_total": next_plan.terms, "euler": params}):
+        return None
+    logger.info(
+        "job %s: %d guard digits did not fix the digits; trying %d", job_id, job.euler.guard, guard
+    )
+    return Extension(parts)
