@@ -6,6 +6,8 @@ from typing import cast
 
 from fastapi import FastAPI
 
+from api.admission import SubmissionLimiter
+from api.body_limit import BodyLimitMiddleware
 from api.host.sampler import CpuSampler
 from api.metrics import install_metrics
 from api.routes import health, host, leibnic, tasks, workers
@@ -23,9 +25,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         celery = create_celery_app(settings)
         store = JobStore(settings.state_dir)
+        store.rebuild_pending()
         app.state.celery = celery
         app.state.store = store
         app.state.worker_cache = WorkerCache(settings.workers_cache_seconds)
+        app.state.submission_limiter = SubmissionLimiter(settings)
         sampler = CpuSampler(settings.sample_seconds)
         sampler.start()
         app.state.sampler = sampler
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_metrics(app, lambda: cast(JobStore, app.state.store))
     app.include_router(health.router)
     app.include_router(host.router)

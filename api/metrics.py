@@ -27,6 +27,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from api.auth import ReaderDep
 from api.host import readings
 from api.progress import job_status
 from storage import CorruptRecordError, JobStatus, JobStore
@@ -150,7 +151,13 @@ def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
         latency.labels(request.method, route).observe(time.perf_counter() - start)
         return response
 
-    @app.get("/metrics", include_in_schema=True, tags=["health"], response_class=Response)
+    @app.get(
+        "/metrics",
+        include_in_schema=True,
+        tags=["health"],
+        response_class=Response,
+        dependencies=[ReaderDep],
+    )
     def metrics() -> Response:
         """Prometheus text format."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+import limits
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Result backends that Celery can not use to join a chord (E_NO_CHORD_SUPPORT, or no backend).
@@ -59,8 +60,10 @@ class Settings(BaseSettings):
     # longer chunks instead of more of them.
     max_chunks: Annotated[int, Field(ge=1, le=100_000)] = 2048
     checkpoint_seconds: Annotated[float, Field(gt=0)] = 0.2
-    # A job whose unfinished chunks have not checkpointed for this long is dispatched again.
-    stall_seconds: Annotated[float, Field(gt=0)] = 120.0
+    # A job whose unfinished chunks have not checkpointed for this long is dispatched again,
+    # up to max_dispatches chords in all; then it fails with the reason.
+    job_stall_seconds: Annotated[float, Field(gt=0)] = 120.0
+    max_dispatches: Annotated[int, Field(ge=1, le=100)] = 4
     watchdog_seconds: Annotated[float, Field(gt=0)] = 5.0
     # Host statistics: CPU sampling period, and how long a worker inspection is reused.
     sample_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
@@ -74,11 +77,35 @@ class Settings(BaseSettings):
     euler_terms_per_second: Annotated[float, Field(gt=0)] = 1.0e6
     euler_guard_digits: Annotated[int, Field(ge=0, le=1000)] = 12
 
+    # Hostile or careless clients. Unset token: no authentication (loopback default).
+    api_token: SecretStr | None = None
+    api_token_reads: bool = False
+    # Unfinished jobs at most; more submissions get 429 until some finish.
+    max_pending_jobs: Annotated[int, Field(ge=1)] = 32
+    # Submissions per client address ("limits" notation, "" for none), counted in
+    # rate_limit_storage: memory:// per API process, or redis://... shared by all.
+    submit_rate_limit: str = "60/minute"
+    rate_limit_storage: str = "memory://"
+    max_body_bytes: Annotated[int, Field(ge=64)] = 16_384
+
     @field_validator("state_dir")
     @classmethod
     def _absolute_state_dir(cls, value: Path) -> Path:
         # Workers, API and supervisord may start in different directories.
         return value.expanduser().resolve()
+
+    @field_validator("submit_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        if value.strip():
+            try:
+                limits.parse(value)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"PICHORD_SUBMIT_RATE_LIMIT={value!r} is not a rate; use e.g. '60/minute' "
+                    "or '10/second', or an empty value for no limit"
+                ) from exc
+        return value
 
     @field_validator("broker_url")
     @classmethod

@@ -25,6 +25,14 @@ class DigitsOutOfRangeError(ValueError):
         self.cap = cap
 
 
+class TooManyPendingJobsError(RuntimeError):
+    def __init__(self, pending: int, limit: int) -> None:
+        super().__init__(
+            f"{pending} jobs are unfinished and the limit is {limit} "
+            "(PICHORD_MAX_PENDING_JOBS); retry once some have finished"
+        )
+
+
 class JobFinishedError(RuntimeError):
     def __init__(self, job: JobRecord) -> None:
         super().__init__(f"job {job.id} already finished with status {job.status}")
@@ -82,10 +90,15 @@ def plan_job(app: PichordCelery, method: Method, digits: int) -> JobRecord:
 
 
 def submit(app: PichordCelery, store: JobStore, method: Method, digits: int) -> JobRecord:
-    """Plan, record and dispatch a job. Raises DispatchError (job marked FAILURE) if the
-    broker does not take it."""
+    """Plan, record and dispatch a job. Raises TooManyPendingJobsError when the service is
+    full, and DispatchError (job marked FAILURE) if the broker does not take it."""
     job = plan_job(app, method, digits)
-    store.create(job)
+    limit = app.settings.max_pending_jobs
+    with store.admission_lock():
+        pending = len(store.pending_ids())
+        if pending >= limit:
+            raise TooManyPendingJobsError(pending, limit)
+        store.create(job)
     try:
         dispatch(app, store, job.id, job.chunks)
     except DispatchError as exc:

@@ -2,9 +2,10 @@
 
 On RabbitMQ a chunk lost with its worker is redelivered by the broker. The embedded broker
 keeps unacknowledged messages only in the worker's memory, so they vanish with it; this
-sweep finds a job none of whose unfinished chunks has checkpointed for ``stall_seconds`` and
-sends those chunks again as a new chord. Duplicates are harmless: a chunk resumes from its
-checkpoint (or returns its stored result) and the reducer acts once.
+sweep finds a job none of whose unfinished chunks has checkpointed for ``job_stall_seconds``
+and sends those chunks again as a new chord. Duplicates are harmless: a chunk resumes from
+its checkpoint (or returns its stored result) and the reducer acts once. While messages
+still wait in the queue and workers answer, nothing is lost: the sweep leaves jobs alone.
 """
 
 import contextlib
@@ -13,7 +14,9 @@ from datetime import datetime, timedelta
 
 from pipeline.canvas import DispatchError, dispatch
 from pipeline.celery_app import PichordCelery
-from storage import CorruptRecordError, JobRecord, JobStore
+from pipeline.inspection import queue_depth, workers_answering
+from pipeline.jobs import fail
+from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStore
 from storage.records import ChunkRecord, utcnow
 
 logger = logging.getLogger(__name__)
@@ -25,23 +28,48 @@ def last_activity(job: JobRecord, chunks: dict[int, ChunkRecord]) -> datetime:
     return max(times)
 
 
-def stalled_jobs(store: JobStore, stall_seconds: float, now: datetime) -> list[JobRecord]:
+def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> list[JobRecord]:
+    """Unfinished jobs with no checkpoint for ``job_stall_seconds``; only pending jobs are read."""
     found = []
-    for job_id, job in store.records():
-        if isinstance(job, CorruptRecordError) or job.status.finished:
+    for job_id in store.pending_ids():
+        try:
+            job = store.get(job_id)
+        except (JobNotFoundError, CorruptRecordError):
+            store.drop_pending(job_id)
             continue
-        if now - last_activity(job, store.chunks(job_id)) > timedelta(seconds=stall_seconds):
+        if job.status.finished:
+            store.drop_pending(job_id)
+            continue
+        if now - last_activity(job, store.chunks(job_id)) > timedelta(seconds=job_stall_seconds):
             found.append(job)
     return found
 
 
 def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
-    """One sweep; returns the ids of the jobs sent again. Only one process sweeps at a time."""
+    """One sweep; returns the ids of the jobs sent again. Only one process sweeps at a time.
+
+    A job already sent ``max_dispatches`` times fails with the reason instead: a deadline,
+    so no job stays in PROGRESS forever."""
+    settings = app.settings
     with store.sweep_lock() as acquired:
         if not acquired:
             return []  # another API process is sweeping right now
+        stalled = stalled_jobs(store, settings.job_stall_seconds, utcnow())
+        if stalled and waiting_their_turn(app):
+            logger.info("%d jobs without progress wait behind queued work", len(stalled))
+            return []
         sent = []
-        for job in stalled_jobs(store, app.settings.stall_seconds, utcnow()):
+        for job in stalled:
+            if job.dispatches >= settings.max_dispatches:
+                fail(
+                    store,
+                    job.id,
+                    f"no progress for {settings.job_stall_seconds:g} s after {job.dispatches} "
+                    "dispatches; check that workers consume the queue (GET /workers) and "
+                    "submit the job again",
+                )
+                logger.error("job %s failed: stalled after %d dispatches", job.id, job.dispatches)
+                continue
             chunks = store.chunks(job.id)
             # All chunks done but no result means the reducer was lost: an empty chord
             # header sends the body straight away.
@@ -56,6 +84,17 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
                 )
                 sent.append(job.id)
         return sent
+
+
+def waiting_their_turn(app: PichordCelery) -> bool:
+    """Messages are queued and workers answer: jobs with no progress are waiting behind
+    other work (a long job ahead of them), not lost, so they are neither sent again nor
+    brought closer to their deadline."""
+    try:
+        return queue_depth(app) > 0 and bool(workers_answering(app, app.settings.inspect_timeout))
+    except Exception:  # the broker is down: nothing waits anywhere
+        logger.warning("could not inspect the queue", exc_info=True)
+        return False
 
 
 def _finished(record: ChunkRecord | None) -> bool:

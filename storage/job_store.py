@@ -5,6 +5,12 @@ Layout of ``jobs/<id>/`` (the store alone builds these paths):
   chunks/<n>.json   progress of chunk n; one writer, the task computing it
   chunks/<n>.lock   held while a task computes chunk n, so a duplicate waits
   cancel            present once a cancel was requested; chunks poll for it
+and ``pending/<id>``, an empty marker from creation until the job record is finished.
+
+Write order: the job folder, then job.json, then the pending marker; when a job finishes,
+job.json first, then the marker is removed. A crash between two writes leaves a readable
+job whose marker is at worst missing (restored by ``rebuild_pending`` when the API starts)
+or stale (dropped by the stall sweep, which reads every pending job).
 Every file is replaced atomically, so a reader never sees a partial write.
 """
 
@@ -45,6 +51,7 @@ class JobStore:
     def __init__(self, state_dir: Path) -> None:
         self.layout = StateLayout(state_dir)
         self.layout.jobs.mkdir(parents=True, exist_ok=True)
+        self.layout.pending.mkdir(parents=True, exist_ok=True)
 
     # -- paths -------------------------------------------------------------------------------
     def _job_dir(self, job_id: str) -> Path:
@@ -60,6 +67,8 @@ class JobStore:
         job_dir = self._job_dir(job.id)
         (job_dir / "chunks").mkdir(parents=True)
         write_bytes_atomic(job_dir / "job.json", job.model_dump_json(indent=1).encode())
+        if not job.status.finished:
+            (self.layout.pending / job.id).touch()
 
     def exists(self, job_id: str) -> bool:
         try:
@@ -89,6 +98,8 @@ class JobStore:
             if changed is None:
                 return current
             write_bytes_atomic(job_dir / "job.json", changed.model_dump_json(indent=1).encode())
+            if changed.status.finished:
+                (self.layout.pending / job_id).unlink(missing_ok=True)
             return changed
 
     def ids(self) -> list[str]:
@@ -104,6 +115,32 @@ class JobStore:
                 yield job_id, exc
             except JobNotFoundError:
                 continue
+
+    def pending_ids(self) -> list[str]:
+        """Ids of the jobs marked unfinished (see the module docstring for stale markers)."""
+        return [p.name for p in self.layout.pending.iterdir() if _JOB_ID.match(p.name)]
+
+    def rebuild_pending(self) -> None:
+        """Restore every marker from the records (at API start: a crash between a job's
+        record and its marker must not leave it uncounted and never swept)."""
+        for job_id, job in self.records():
+            marker = self.layout.pending / job_id
+            if isinstance(job, CorruptRecordError) or job.status.finished:
+                marker.unlink(missing_ok=True)
+            else:
+                marker.touch()
+
+    def drop_pending(self, job_id: str) -> None:
+        """Remove a marker left by a crash after its job finished (or was removed)."""
+        (self.layout.pending / job_id).unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def admission_lock(self) -> Iterator[None]:
+        """Held while a submission counts the pending jobs and creates its own, so two
+        concurrent submissions cannot both take the last free place."""
+        self.layout.locks.mkdir(parents=True, exist_ok=True)
+        with locked(self.layout.locks / "admission.lock"):
+            yield
 
     def created_at(self, job_id: str) -> float:
         """When the job folder was made (POSIX time); known even if job.json is unreadable."""

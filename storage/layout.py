@@ -13,6 +13,12 @@ class StateLayout:
         return self.root / "jobs"
 
     @property
+    def pending(self) -> Path:
+        # One empty file per unfinished job: counted for admission, walked by the sweep,
+        # so neither has to read every stored job.
+        return self.root / "pending"
+
+    @property
     def results(self) -> Path:
         return self.root / "results"
 
@@ -45,6 +51,7 @@ class StateLayout:
     def ensure(self) -> "StateLayout":
         for folder in (
             self.jobs,
+            self.pending,
             self.results,
             self.broker_queue,
             self.broker_control,

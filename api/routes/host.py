@@ -8,6 +8,7 @@ from typing import Annotated
 import psutil
 from fastapi import APIRouter, Query, Request
 
+from api.auth import ReaderDep
 from api.host import readings
 from api.host.sampler import CpuSampler
 from api.host.schemas import (
@@ -22,7 +23,7 @@ from api.host.schemas import (
     Usage,
 )
 
-router = APIRouter(tags=["host"])
+router = APIRouter(tags=["host"], dependencies=[ReaderDep])
 
 
 def _sampler(request: Request) -> CpuSampler:

@@ -2,8 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
+from api.admission import admit_submission
+from api.auth import WriterDep
 from api.deps import CeleryDep, StoreDep
 from api.routes.tasks import start_job
 from api.schemas import TaskCreated
@@ -12,7 +14,12 @@ from pipeline.methods import Method
 router = APIRouter(tags=["tasks"])
 
 
-@router.get("/leibnic/{digits}", status_code=status.HTTP_202_ACCEPTED, response_model=TaskCreated)
+@router.get(
+    "/leibnic/{digits}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskCreated,
+    dependencies=[WriterDep, Depends(admit_submission)],
+)
 def leibnic(
     digits: Annotated[int, Path(ge=0, description="Decimals of pi wanted")],
     celery: CeleryDep,

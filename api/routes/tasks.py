@@ -4,21 +4,31 @@ from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
 
+from api.admission import admit_submission
+from api.auth import ReaderDep, WriterDep
 from api.deps import CeleryDep, StoreDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from pipeline.canvas import DispatchError
 from pipeline.celery_app import PichordCelery
-from pipeline.jobs import DigitsOutOfRangeError, JobFinishedError, cancel, submit
+from pipeline.jobs import (
+    DigitsOutOfRangeError,
+    JobFinishedError,
+    TooManyPendingJobsError,
+    cancel,
+    submit,
+)
 from pipeline.methods import Method
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStatus, JobStore
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 MAX_PAGE = 500
+# Told to clients turned away because too many jobs are unfinished.
+BACKPRESSURE_RETRY_SECONDS = 5
 
 
 def start_job(
@@ -28,6 +38,12 @@ def start_job(
         job = submit(celery, store, method, digits)
     except DigitsOutOfRangeError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except TooManyPendingJobsError as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            str(exc),
+            headers={"Retry-After": str(BACKPRESSURE_RETRY_SECONDS)},
+        ) from exc
     except DispatchError as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"{exc}; the job was marked FAILURE, retry later"
@@ -47,7 +63,12 @@ def read_task(store: StoreDep, task_id: UUID) -> TaskPublic:
     return task_public(job, store.chunks(job_id))
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=TaskCreated)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskCreated,
+    dependencies=[WriterDep, Depends(admit_submission)],
+)
 def create_task(
     body: TaskCreate, celery: CeleryDep, store: StoreDep, response: Response
 ) -> TaskCreated:
@@ -55,7 +76,7 @@ def create_task(
     return start_job(celery, store, body.method, body.digits, response)
 
 
-@router.get("", response_model=TaskList)
+@router.get("", response_model=TaskList, dependencies=[ReaderDep])
 def list_tasks(
     store: StoreDep,
     status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
@@ -72,7 +93,7 @@ def list_tasks(
     )
 
 
-@router.get("/{task_id}", response_model=TaskPublic)
+@router.get("/{task_id}", response_model=TaskPublic, dependencies=[ReaderDep])
 def get_task(task_id: UUID, store: StoreDep) -> TaskPublic:
     """Status, progress and, when done, the certified digits of one task."""
     return read_task(store, task_id)
@@ -87,7 +108,7 @@ def stored_job(store: JobStore, job_id: str) -> JobRecord:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
-@router.get("/{task_id}/chunks", response_model=ChunkList)
+@router.get("/{task_id}/chunks", response_model=ChunkList, dependencies=[ReaderDep])
 def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
     """Progress of each chunk of a task, with the worker computing it."""
     job_id = str(task_id)
@@ -107,6 +128,7 @@ def _pieces(text: str) -> Iterator[str]:
 @router.get(
     "/{task_id}/digits",
     response_class=StreamingResponse,
+    dependencies=[ReaderDep],
     responses={
         200: {"content": {"text/plain": {}}, "description": "The digits, one line"},
         404: {"description": "No such task"},
@@ -130,7 +152,7 @@ def get_digits(task_id: UUID, store: StoreDep) -> StreamingResponse:
     )
 
 
-@router.delete("/{task_id}", response_model=TaskPublic)
+@router.delete("/{task_id}", response_model=TaskPublic, dependencies=[WriterDep])
 def cancel_task(task_id: UUID, store: StoreDep) -> TaskPublic:
     """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint."""
     job_id = str(task_id)

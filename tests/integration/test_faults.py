@@ -2,6 +2,7 @@
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +15,11 @@ from tests.integration.conftest import Processes, poll_until_finished, service_e
 
 pytestmark = pytest.mark.integration
 
-# n=10 needs ~1e11 terms: long enough (10-30 s on 2 cores) to kill something mid-chunk.
+# n=10 needs ~1e11 terms: long enough (3-30 s on 2 cores) to kill something mid-chunk.
 DIGITS = 10
+# With chunk_seconds 0.5: chunks of 1e10 terms whatever the kernel's speed here (5-16 G
+# terms/s seen), so a chunk is caught mid-run.
+LONG_CHUNKS = "2e10"
 
 
 def running_chunk(client: httpx2.Client, job_id: str) -> dict[str, object]:
@@ -63,7 +67,11 @@ def rabbit(
 ) -> Iterator[tuple[Processes, Path, httpx2.Client]]:
     state = tmp_path / "state"
     processes.env = service_env(
-        state, rabbitmq_url, queue=f"q-{tmp_path.name}", chunk_seconds="0.5"
+        state,
+        rabbitmq_url,
+        queue=f"q-{tmp_path.name}",
+        chunk_seconds="0.5",
+        kernel_terms_per_second=LONG_CHUNKS,
     )
     with httpx2.Client(base_url=processes.api(), timeout=10) as client:
         yield processes, state, client
@@ -95,10 +103,50 @@ def test_embedded_broker_recovers_lost_chunks_by_redispatch(
 ) -> None:
     state = tmp_path / "state"
     processes.env = service_env(
-        state, None, chunk_seconds="0.5", stall_seconds="3", watchdog_seconds="0.5"
+        state,
+        None,
+        chunk_seconds="0.5",
+        kernel_terms_per_second=LONG_CHUNKS,
+        job_stall_seconds="3",
+        watchdog_seconds="0.5",
     )
     with httpx2.Client(base_url=processes.api(), timeout=10) as client:
         # The filesystem transport keeps unacknowledged messages only in the worker's memory.
         job_id = kill_worker_mid_job_and_replace(processes, client)
         assert_right_digits(client, job_id)
         assert JobStore(state).get(job_id).dispatches >= 2
+
+
+def test_a_job_queued_behind_a_long_one_is_not_resent_or_failed(
+    processes: Processes, rabbitmq_url: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    processes.env = service_env(
+        state,
+        rabbitmq_url,
+        queue=f"q-{tmp_path.name}",
+        chunk_seconds="2",
+        job_stall_seconds="1",
+        watchdog_seconds="0.3",
+        max_dispatches="1",
+    )
+    processes.worker("w1", concurrency=1)
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        long_job = client.get(f"/leibnic/{DIGITS}").json()["id"]
+        queued = client.get("/leibnic/3").json()["id"]
+        # Well past job_stall_seconds with max_dispatches=1: a stall would fail it at once.
+        waiting = poll_for_seconds(client, queued, 3)
+        assert {body["status"] for body in waiting} == {"WAITING"}
+        final = poll_until_finished(client, queued, timeout=120)[-1]
+        assert final["status"] == "SUCCESS" and final["result"] == reference_digits(3)
+        assert JobStore(state).get(queued).dispatches == 1
+        assert poll_until_finished(client, long_job, timeout=120)[-1]["status"] == "SUCCESS"
+
+
+def poll_for_seconds(client: httpx2.Client, job_id: str, seconds: float) -> list[dict[str, object]]:
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        seen.append(client.get(f"/tasks/{job_id}").json())
+        time.sleep(0.2)
+    return seen

@@ -34,12 +34,14 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
     assert httpx2.get(ui).status_code == 401
     assert httpx2.get(ui, auth=("pichord", "wrong")).status_code == 401
     assert httpx2.get(ui, auth=("pichord", password)).status_code == 200
+    # RUNNING once each has stayed up startsecs (5 s); a fast job may finish before that.
+    wait_for(
+        lambda: program_states(supervisord) == {"api": "RUNNING", "worker": "RUNNING"},
+        30,
+        "api and worker to be RUNNING",
+    )
     with xmlrpc.client.ServerProxy(supervisord.rpc_url()) as rpc:
         infos = {i["name"]: i for i in rpc.supervisor.getAllProcessInfo()}
-    assert {n: i["statename"] for n, i in infos.items() if n != "fatal"} == {
-        "api": "RUNNING",
-        "worker": "RUNNING",
-    }
     ctl = supervisord.ctl("status")
     assert "worker" in ctl.stdout and "RUNNING" in ctl.stdout
 
@@ -76,3 +78,9 @@ def test_a_fatal_program_stops_supervisord(supervisord: Supervisord) -> None:
     print(f"FATAL api -> supervisord stopped in {time.monotonic() - started:.1f} s")
     assert "entered FATAL state" in supervisord.log.read_text()
     assert (supervisord.state / "logs" / "fatal_listener.log").read_text().count("is FATAL") == 1
+
+
+def program_states(run: Supervisord) -> dict[str, str]:
+    with xmlrpc.client.ServerProxy(run.rpc_url()) as rpc:
+        infos = rpc.supervisor.getAllProcessInfo()
+    return {i["name"]: i["statename"] for i in infos if i["name"] != "fatal"}

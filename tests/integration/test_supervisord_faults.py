@@ -16,7 +16,7 @@ from tests.integration.conftest import Supervisord, poll_until_finished, wait_fo
 
 pytestmark = pytest.mark.integration
 
-DIGITS = 10  # ~1e11 terms: 15-30 s on two cores, long enough to interrupt
+DIGITS = 10  # ~1e11 terms: 3-30 s on two cores, long enough to interrupt
 
 
 @pytest.fixture(params=["rabbitmq", "embedded"])
@@ -24,13 +24,16 @@ def service(request: pytest.FixtureRequest, supervisord: Supervisord) -> Iterato
     supervisord.env.update(
         PICHORD_QUEUE=f"q-{supervisord.state.parent.name}",
         PICHORD_CHUNK_SECONDS="0.5",
+        # Chunks of 1e10 terms, whatever the kernel's speed here (5-16 G terms/s seen):
+        # long enough to catch one mid-run.
+        PICHORD_KERNEL_TERMS_PER_SECOND="2e10",
         PICHORD_WORKER_CONCURRENCY="2",
     )
     if request.param == "rabbitmq":
         supervisord.env["PICHORD_BROKER_URL"] = request.getfixturevalue("rabbitmq_url")
     else:
         # Lost messages come back through the stall sweep, made quick here.
-        supervisord.env.update(PICHORD_STALL_SECONDS="3", PICHORD_WATCHDOG_SECONDS="0.5")
+        supervisord.env.update(PICHORD_JOB_STALL_SECONDS="3", PICHORD_WATCHDOG_SECONDS="0.5")
     supervisord.start()
     yield supervisord
 

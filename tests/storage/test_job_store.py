@@ -163,3 +163,18 @@ def test_chunk_lock_excludes_a_second_holder(state_dir: Path) -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert events == ["first released", "second acquired"]
+
+
+def test_pending_markers_follow_the_record_and_are_rebuilt(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    running, done = new_job(), new_job()
+    store.create(running)
+    store.create(done)
+    assert sorted(store.pending_ids()) == sorted([running.id, done.id])
+    store.update(done.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
+    assert store.pending_ids() == [running.id]
+    # A crash between writing a record and its marker, either way round.
+    (state_dir / "pending" / running.id).unlink()
+    (state_dir / "pending" / done.id).touch()
+    store.rebuild_pending()
+    assert store.pending_ids() == [running.id]

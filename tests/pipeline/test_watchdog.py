@@ -1,0 +1,53 @@
+"""The stall sweep on the embedded broker (messages are written; no worker runs)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from config import Settings
+from pipeline.celery_app import create_celery_app
+from pipeline.jobs import submit
+from pipeline.methods import Method
+from pipeline.watchdog import redispatch_stalled
+from storage import JobRecord, JobStatus, JobStore
+from storage.records import utcnow
+
+
+def age(store: JobStore, job_id: str, seconds: float) -> None:
+    def back(job: JobRecord) -> JobRecord:
+        earlier = utcnow() - timedelta(seconds=seconds)
+        return job.model_copy(update={"dispatched_at": earlier, "pushqtime": earlier})
+
+    store.update(job_id, back)
+
+
+def test_a_stalled_job_is_sent_again_then_failed_at_the_deadline(state_dir: Path) -> None:
+    app = create_celery_app(
+        Settings(state_dir=state_dir, job_stall_seconds=10, max_dispatches=3, inspect_timeout=0.2)
+    )
+    store = JobStore(state_dir)
+    job = submit(app, store, Method.LEIBNIZ, 3)
+    assert redispatch_stalled(app, store) == []  # not stalled yet
+    for dispatches in (2, 3):
+        age(store, job.id, 60)
+        assert redispatch_stalled(app, store) == [job.id]
+        assert store.get(job.id).dispatches == dispatches
+    age(store, job.id, 60)
+    assert redispatch_stalled(app, store) == []
+    failed = store.get(job.id)
+    assert failed.status is JobStatus.FAILURE
+    assert failed.error is not None and "no progress for 10 s after 3 dispatches" in failed.error
+    assert store.pending_ids() == [] and store.cancel_requested(job.id)
+    app.close()
+
+
+def test_the_sweep_drops_markers_of_finished_jobs(state_dir: Path) -> None:
+    app = create_celery_app(
+        Settings(state_dir=state_dir, job_stall_seconds=10, inspect_timeout=0.2)
+    )
+    store = JobStore(state_dir)
+    job = submit(app, store, Method.LEIBNIZ, 2)
+    store.update(job.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
+    (state_dir / "pending" / job.id).touch()  # left by a crash
+    assert redispatch_stalled(app, store) == []
+    assert store.pending_ids() == []
+    app.close()
