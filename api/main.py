@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from api.admission import SubmissionLimiter
 from api.body_limit import BodyLimitMiddleware
+from api.errors import install_error_handlers
 from api.host.sampler import CpuSampler
 from api.metrics import install_metrics
 from api.routes import health, host, leibnic, tasks, workers
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
     install_metrics(app, lambda: cast(JobStore, app.state.store))
     app.include_router(health.router)
     app.include_router(host.router)

@@ -27,6 +27,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from api import errors
 from api.auth import ReaderDep
 from api.host import readings
 from api.progress import job_status
@@ -157,6 +158,7 @@ def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
         tags=["health"],
         response_class=Response,
         dependencies=[ReaderDep],
+        responses=errors.READ,
     )
     def metrics() -> Response:
         """Prometheus text format."""

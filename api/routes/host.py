@@ -8,6 +8,7 @@ from typing import Annotated
 import psutil
 from fastapi import APIRouter, Query, Request
 
+from api import errors
 from api.auth import ReaderDep
 from api.host import readings
 from api.host.sampler import CpuSampler
@@ -23,7 +24,7 @@ from api.host.schemas import (
     Usage,
 )
 
-router = APIRouter(tags=["host"], dependencies=[ReaderDep])
+router = APIRouter(tags=["host"], dependencies=[ReaderDep], responses=errors.READ)
 
 
 def _sampler(request: Request) -> CpuSampler:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
+from api import errors
 from api.admission import admit_submission
 from api.auth import WriterDep
 from api.deps import CeleryDep, StoreDep
@@ -19,6 +20,7 @@ router = APIRouter(tags=["tasks"])
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskCreated,
     dependencies=[WriterDep, Depends(admit_submission)],
+    responses=errors.SUBMIT,
 )
 def leibnic(
     digits: Annotated[int, Path(ge=0, description="Decimals of pi wanted")],

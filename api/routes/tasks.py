@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.responses import StreamingResponse
 
+from api import errors
 from api.admission import admit_submission
 from api.auth import ReaderDep, WriterDep
 from api.deps import CeleryDep, StoreDep
@@ -68,6 +69,7 @@ def read_task(store: StoreDep, task_id: UUID) -> TaskPublic:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskCreated,
     dependencies=[WriterDep, Depends(admit_submission)],
+    responses=errors.SUBMIT,
 )
 def create_task(
     body: TaskCreate, celery: CeleryDep, store: StoreDep, response: Response
@@ -76,7 +78,7 @@ def create_task(
     return start_job(celery, store, body.method, body.digits, response)
 
 
-@router.get("", response_model=TaskList, dependencies=[ReaderDep])
+@router.get("", response_model=TaskList, dependencies=[ReaderDep], responses=errors.READ)
 def list_tasks(
     store: StoreDep,
     status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
@@ -93,7 +95,9 @@ def list_tasks(
     )
 
 
-@router.get("/{task_id}", response_model=TaskPublic, dependencies=[ReaderDep])
+@router.get(
+    "/{task_id}", response_model=TaskPublic, dependencies=[ReaderDep], responses=errors.READ_TASK
+)
 def get_task(task_id: UUID, store: StoreDep) -> TaskPublic:
     """Status, progress and, when done, the certified digits of one task."""
     return read_task(store, task_id)
@@ -108,7 +112,12 @@ def stored_job(store: JobStore, job_id: str) -> JobRecord:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
-@router.get("/{task_id}/chunks", response_model=ChunkList, dependencies=[ReaderDep])
+@router.get(
+    "/{task_id}/chunks",
+    response_model=ChunkList,
+    dependencies=[ReaderDep],
+    responses=errors.READ_TASK,
+)
 def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
     """Progress of each chunk of a task, with the worker computing it."""
     job_id = str(task_id)
@@ -131,8 +140,7 @@ def _pieces(text: str) -> Iterator[str]:
     dependencies=[ReaderDep],
     responses={
         200: {"content": {"text/plain": {}}, "description": "The digits, one line"},
-        404: {"description": "No such task"},
-        409: {"description": "The task has not succeeded (yet)"},
+        **errors.READ_TASK,
     },
 )
 def get_digits(task_id: UUID, store: StoreDep) -> StreamingResponse:
@@ -152,7 +160,9 @@ def get_digits(task_id: UUID, store: StoreDep) -> StreamingResponse:
     )
 
 
-@router.delete("/{task_id}", response_model=TaskPublic, dependencies=[WriterDep])
+@router.delete(
+    "/{task_id}", response_model=TaskPublic, dependencies=[WriterDep], responses=errors.CANCEL
+)
 def cancel_task(task_id: UUID, store: StoreDep) -> TaskPublic:
     """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint."""
     job_id = str(task_id)

@@ -7,12 +7,13 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from api import errors
 from api.auth import ReaderDep
 from api.deps import CeleryDep, SettingsDep
 from pipeline.celery_app import PichordCelery
 from pipeline.inspection import queue_depth, worker_statuses
 
-router = APIRouter(tags=["workers"], dependencies=[ReaderDep])
+router = APIRouter(tags=["workers"], dependencies=[ReaderDep], responses=errors.READ)
 
 
 class WorkerPublic(BaseModel):

@@ -1,0 +1,63 @@
+"""Error responses: what each route documents in OpenAPI (every body is {"detail": …}),
+and the handler that makes 405 list every method of the resource."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
+
+
+class ErrorDetail(BaseModel):
+    detail: str | list[dict[str, Any]] = Field(
+        description="What was wrong and what to do; a list of field errors for invalid input"
+    )
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def _documented(*codes: int) -> Responses:
+    return {code: {"model": ErrorDetail, "description": _MEANING[code]} for code in codes}
+
+
+_MEANING = {
+    400: "The body could not be read as UTF-8 JSON",
+    401: "No bearer token, and the service sets PICHORD_API_TOKEN",
+    403: "The bearer token is not accepted",
+    404: "No task with this id",
+    409: "The task's state does not allow this, or its record is unreadable",
+    413: "Request body over PICHORD_MAX_BODY_BYTES",
+    422: "Invalid input; the message names the value and the limit",
+    429: "Over the submission rate, or too many unfinished jobs; see Retry-After",
+    503: "The broker did not take the job; it is recorded as FAILURE",
+}
+
+READ = _documented(401, 403, 422)
+READ_TASK = _documented(401, 403, 404, 409, 422)
+SUBMIT = _documented(400, 401, 403, 413, 422, 429, 503)
+CANCEL = _documented(401, 403, 404, 409, 422)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette answers 405 with the methods of the first route on the path only; a
+    resource served by several routes (GET and DELETE /tasks/{id}) must list them all."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code != status.HTTP_405_METHOD_NOT_ALLOWED:
+        return await http_exception_handler(request, exc)
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return JSONResponse(
+        {"detail": f"{request.method} is not served here; use {', '.join(sorted(methods))}"},
+        status.HTTP_405_METHOD_NOT_ALLOWED,
+        headers={"Allow": ", ".join(sorted(methods))},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
