@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         celery = create_celery_app(settings)
         store = JobStore(settings.state_dir)
-        store.rebuild_pending()
+        store.rebuild_index()
         app.state.celery = celery
         app.state.store = store
         app.state.worker_cache = WorkerCache(settings.workers_cache_seconds)

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     euler_terms_per_second: Annotated[float, Field(gt=0)] = 1.0e6
     euler_guard_digits: Annotated[int, Field(ge=0, le=1000)] = 12
 
+    # Finished jobs older than this are removed (0 keeps them forever), checked by a
+    # Celery beat schedule this often.
+    retention_days: Annotated[float, Field(ge=0)] = 7.0
+    cleanup_seconds: Annotated[float, Field(gt=0)] = 3600.0
+
     # Hostile or careless clients. Unset token: no authentication (loopback default).
     api_token: SecretStr | None = None
     api_token_reads: bool = False

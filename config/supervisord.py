@@ -34,7 +34,7 @@ def ui_password(settings: Settings) -> tuple[str, bool]:
 
 def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
     env = dict(os.environ)
-    for folder in ("supervisor", "logs"):
+    for folder in ("supervisor", "logs", "beat"):
         (settings.state_dir / folder).mkdir(parents=True, exist_ok=True)
     env.update(
         {
@@ -47,6 +47,9 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
             "PICHORD_SUPERVISOR_BIND": settings.supervisor_bind,
             "PICHORD_RUN_API": _flag(settings.role in (Role.ALL, Role.API)),
             "PICHORD_RUN_WORKER": _flag(settings.role in (Role.ALL, Role.WORKER)),
+            "PICHORD_RUN_BEAT": _flag(
+                settings.role in (Role.ALL, Role.API) and settings.retention_days > 0
+            ),
             **_log_targets(settings),
             "PICHORD_SUPERVISOR_USER": settings.supervisor_user,
             "PICHORD_SUPERVISOR_PASSWORD": password,
@@ -68,12 +71,14 @@ def _log_targets(settings: Settings) -> dict[str, str]:
         return {
             "PICHORD_API_LOG": "/dev/stdout",
             "PICHORD_WORKER_LOG": "/dev/stdout",
+            "PICHORD_BEAT_LOG": "/dev/stdout",
             "PICHORD_LOG_MAXBYTES": "0",
         }
     logs = settings.state_dir / "logs"
     return {
         "PICHORD_API_LOG": str(logs / "api.log"),
         "PICHORD_WORKER_LOG": str(logs / "worker.log"),
+        "PICHORD_BEAT_LOG": str(logs / "beat.log"),
         "PICHORD_LOG_MAXBYTES": "10MB",
     }
 

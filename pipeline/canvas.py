@@ -5,13 +5,14 @@ from celery.canvas import Signature
 
 from pipeline.celery_app import PichordCelery
 from pipeline.methods import Method
+from pipeline.task_names import (
+    CHUNK_TASK,
+    EULER_CORRECTION_TASK,
+    EULER_SERIES_TASK,
+    REDUCE_TASK,
+)
 from storage import ChunkSpec, JobRecord, JobStore
 from storage.records import PartKind, utcnow
-
-CHUNK_TASK = "pichord.chunk"
-EULER_SERIES_TASK = "pichord.euler.series"
-EULER_CORRECTION_TASK = "pichord.euler.correction"
-REDUCE_TASK = "pichord.reduce"
 
 
 class DispatchError(RuntimeError):
@@ -20,6 +21,10 @@ class DispatchError(RuntimeError):
 
 def chunk_task_id(job_id: str, dispatch: int, index: int) -> str:
     return f"{job_id}.d{dispatch}.c{index}"
+
+
+def reduce_task_id(job_id: str, dispatch: int) -> str:
+    return f"{job_id}.d{dispatch}.reduce"
 
 
 def part_signature(
@@ -48,7 +53,7 @@ def job_chord(app: PichordCelery, job: JobRecord, specs: list[ChunkSpec], dispat
     ).set(task_id=f"{job_id}.d{dispatch}")
     body: Signature[None] = app.signature(REDUCE_TASK, args=(job_id,))
     canvas = chord(header, body, app=app)
-    canvas.set(task_id=f"{job_id}.d{dispatch}.reduce")
+    canvas.set(task_id=reduce_task_id(job_id, dispatch))
     return canvas
 
 

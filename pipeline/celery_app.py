@@ -5,6 +5,7 @@ from typing import Any
 from celery import Celery
 
 from config import ConfigError, Settings, get_settings
+from pipeline.task_names import CLEANUP_TASK
 from storage.layout import StateLayout
 
 FILE_BACKEND = "storage.result_backend:FileResultBackend"
@@ -61,6 +62,15 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_chord_join_timeout": 10.0,
         "worker_hijack_root_logger": False,
     }
+    if settings.retention_days > 0:
+        config["beat_schedule"] = {
+            "pichord-cleanup": {
+                "task": CLEANUP_TASK,
+                "schedule": settings.cleanup_seconds,
+                # A cleanup nobody ran before the next one is due is dropped, not stacked.
+                "options": {"expires": settings.cleanup_seconds},
+            }
+        }
     if settings.embedded_broker:
         config["broker_transport_options"] = {
             "data_folder_in": str(layout.broker_queue),

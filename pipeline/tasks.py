@@ -8,13 +8,7 @@ from typing import Any, cast
 from celery import Task
 from celery.exceptions import Ignore
 
-from pipeline.canvas import (
-    CHUNK_TASK,
-    EULER_CORRECTION_TASK,
-    EULER_SERIES_TASK,
-    REDUCE_TASK,
-    dispatch,
-)
+from pipeline.canvas import dispatch
 from pipeline.celery_app import PichordCelery
 from pipeline.chunk_runner import run_chunk
 from pipeline.euler_plan import stored_plan
@@ -25,6 +19,14 @@ from pipeline.leibniz_euler import EulerPlan
 from pipeline.methods import Method
 from pipeline.parts import ChunkCancelledError, PartCompute, run_part
 from pipeline.reducer import IncompleteJobError, reduce_job
+from pipeline.retention import remove_expired
+from pipeline.task_names import (
+    CHUNK_TASK,
+    CLEANUP_TASK,
+    EULER_CORRECTION_TASK,
+    EULER_SERIES_TASK,
+    REDUCE_TASK,
+)
 from storage import ChunkSpec, JobNotFoundError, JobStore
 
 logger = logging.getLogger(__name__)
@@ -131,8 +133,15 @@ def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
         dispatch(task.pichord, store, job_id, extension.chunks)
 
 
+def cleanup(task: Task[Any, Any]) -> int:
+    """Remove finished jobs past PICHORD_RETENTION_DAYS (sent by Celery beat)."""
+    app = cast(PichordCelery, task.app)
+    return len(remove_expired(app, JobStore(app.settings.state_dir)))
+
+
 def register_tasks(app: PichordCelery) -> None:
     app.task(name=CHUNK_TASK, bind=True, base=JobTask)(compute_chunk)
     app.task(name=EULER_SERIES_TASK, bind=True, base=JobTask)(euler_series)
     app.task(name=EULER_CORRECTION_TASK, bind=True, base=JobTask)(euler_correction)
     app.task(name=REDUCE_TASK, bind=True, base=JobTask)(reduce_chunks)
+    app.task(name=CLEANUP_TASK, bind=True, ignore_result=True)(cleanup)

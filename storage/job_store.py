@@ -5,24 +5,28 @@ Layout of ``jobs/<id>/`` (the store alone builds these paths):
   chunks/<n>.json   progress of chunk n; one writer, the task computing it
   chunks/<n>.lock   held while a task computes chunk n, so a duplicate waits
   cancel            present once a cancel was requested; chunks poll for it
-and ``pending/<id>``, an empty marker from creation until the job record is finished.
+and the markers of ``storage.job_index`` (pending jobs, creation order).
 
-Write order: the job folder, then job.json, then the pending marker; when a job finishes,
-job.json first, then the marker is removed. A crash between two writes leaves a readable
-job whose marker is at worst missing (restored by ``rebuild_pending`` when the API starts)
-or stale (dropped by the stall sweep, which reads every pending job).
+Write order: the job folder, then job.json, then the markers; when a job finishes, job.json
+first, then its pending marker is removed; a job is deleted markers first, then its folder.
+A crash between two writes leaves a readable job whose marker is at worst missing
+(restored by ``rebuild_index`` when the API starts) or stale (dropped by the stall sweep,
+which reads every pending job, or ignored by readers when the job folder is gone).
 Every file is replaced atomically, so a reader never sees a partial write.
 """
 
 import contextlib
 import logging
 import re
+import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from storage.atomic import locked, try_locked, write_bytes_atomic
+from storage.job_index import JobIndex
 from storage.layout import StateLayout
 from storage.records import ChunkRecord, JobRecord
 
@@ -51,7 +55,7 @@ class JobStore:
     def __init__(self, state_dir: Path) -> None:
         self.layout = StateLayout(state_dir)
         self.layout.jobs.mkdir(parents=True, exist_ok=True)
-        self.layout.pending.mkdir(parents=True, exist_ok=True)
+        self.index = JobIndex(self.layout, _JOB_ID)
 
     # -- paths -------------------------------------------------------------------------------
     def _job_dir(self, job_id: str) -> Path:
@@ -67,8 +71,7 @@ class JobStore:
         job_dir = self._job_dir(job.id)
         (job_dir / "chunks").mkdir(parents=True)
         write_bytes_atomic(job_dir / "job.json", job.model_dump_json(indent=1).encode())
-        if not job.status.finished:
-            (self.layout.pending / job.id).touch()
+        self.index.add(job.id, job.pushqtime, finished=job.status.finished)
 
     def exists(self, job_id: str) -> bool:
         try:
@@ -99,7 +102,7 @@ class JobStore:
                 return current
             write_bytes_atomic(job_dir / "job.json", changed.model_dump_json(indent=1).encode())
             if changed.status.finished:
-                (self.layout.pending / job_id).unlink(missing_ok=True)
+                self.index.finished(job_id)
             return changed
 
     def ids(self) -> list[str]:
@@ -117,22 +120,39 @@ class JobStore:
                 continue
 
     def pending_ids(self) -> list[str]:
-        """Ids of the jobs marked unfinished (see the module docstring for stale markers)."""
-        return [p.name for p in self.layout.pending.iterdir() if _JOB_ID.match(p.name)]
+        """Ids of the jobs marked unfinished (a stale marker may outlive a crash)."""
+        return self.index.pending_ids()
 
-    def rebuild_pending(self) -> None:
-        """Restore every marker from the records (at API start: a crash between a job's
-        record and its marker must not leave it uncounted and never swept)."""
-        for job_id, job in self.records():
-            marker = self.layout.pending / job_id
-            if isinstance(job, CorruptRecordError) or job.status.finished:
-                marker.unlink(missing_ok=True)
-            else:
-                marker.touch()
+    def newest_first(self) -> list[str]:
+        """Ids of stored jobs, newest first, without reading them."""
+        return self.index.newest_first()
+
+    def rebuild_index(self) -> None:
+        """Restore the markers from the records (at API start: a crash between a job's
+        record and its markers must not leave it unlisted, uncounted or never swept)."""
+
+        def facts() -> Iterator[tuple[str, datetime | None, bool]]:
+            for job_id, job in self.records():
+                if isinstance(job, CorruptRecordError):
+                    yield job_id, datetime.fromtimestamp(self.created_at(job_id), UTC), True
+                else:
+                    yield job_id, job.pushqtime, job.status.finished
+
+        self.index.rebuild(facts())
 
     def drop_pending(self, job_id: str) -> None:
         """Remove a marker left by a crash after its job finished (or was removed)."""
-        (self.layout.pending / job_id).unlink(missing_ok=True)
+        self.index.finished(job_id)
+
+    def delete(self, job_id: str) -> None:
+        """Remove a job and everything stored for it (retention)."""
+        job_dir = self._job_dir(job_id)
+        try:
+            created: datetime | None = self.get(job_id).pushqtime
+        except CorruptRecordError:
+            created = None
+        self.index.remove(job_id, created)
+        shutil.rmtree(job_dir, ignore_errors=True)
 
     @contextlib.contextmanager
     def admission_lock(self) -> Iterator[None]:

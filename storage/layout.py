@@ -19,6 +19,10 @@ class StateLayout:
         return self.root / "pending"
 
     @property
+    def index(self) -> Path:
+        return self.root / "index"
+
+    @property
     def results(self) -> Path:
         return self.root / "results"
 
@@ -52,6 +56,7 @@ class StateLayout:
         for folder in (
             self.jobs,
             self.pending,
+            self.index,
             self.results,
             self.broker_queue,
             self.broker_control,

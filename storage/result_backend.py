@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -94,6 +95,10 @@ class FileResultBackend(KeyValueStoreBackend):
         """Results are kept until removed; the job store's retention owns their lifetime."""
 
     # -- chords ------------------------------------------------------------------------------
+    def _delete_group(self, group_id: str) -> None:
+        self.delete(self.get_key_for_group(group_id))
+        shutil.rmtree(self._chord_dir(group_id), ignore_errors=True)
+
     def _chord_dir(self, group_id: str) -> Path:
         return self._chords / _file_name(group_id)
 

@@ -1,5 +1,6 @@
 """Jobs: submit, read, list, inspect chunks, cancel."""
 
+import contextlib
 from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
@@ -86,13 +87,27 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskList:
     """Stored tasks, newest first."""
-    tasks = [read_task(store, UUID(job_id)) for job_id in store.ids() if store.exists(job_id)]
+    ids = store.newest_first()
     if status_filter is not None:
-        tasks = [t for t in tasks if t.status is status_filter]
-    tasks.sort(key=lambda t: t.pushqtime, reverse=True)
-    return TaskList(
-        tasks=tasks[offset : offset + limit], total=len(tasks), limit=limit, offset=offset
-    )
+        ids = [job_id for job_id in ids if listed_status(store, job_id) is status_filter]
+    tasks = []
+    # Only the page is read in full; an entry whose job was just removed is skipped.
+    for job_id in ids[offset : offset + limit]:
+        with contextlib.suppress(HTTPException):
+            tasks.append(read_task(store, UUID(job_id)))
+    return TaskList(tasks=tasks, total=len(ids), limit=limit, offset=offset)
+
+
+def listed_status(store: JobStore, job_id: str) -> JobStatus | None:
+    """A job's status from its record alone, unless it is unfinished (then its chunks say
+    WAITING or PROGRESS)."""
+    try:
+        job = store.get(job_id)
+    except JobNotFoundError:
+        return None
+    except CorruptRecordError:
+        return JobStatus.FAILURE
+    return job.status if job.status.finished else job_status(job, store.chunks(job_id))
 
 
 @router.get(

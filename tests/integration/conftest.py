@@ -86,6 +86,22 @@ class Processes:
         assert proc.poll() is None, log.read_text()[-3000:]
         return proc
 
+    def beat(self, schedule: Path) -> subprocess.Popen[bytes]:
+        proc, log = self._spawn(
+            [
+                *(sys.executable, "-m", "celery", "-A", "pipeline.worker", "beat"),
+                *("--loglevel", "INFO", "--schedule", str(schedule)),
+            ],
+            "beat.log",
+        )
+        wait_for(
+            lambda: proc.poll() is not None or b"beat: Starting" in log.read_bytes(),
+            60,
+            "celery beat to start",
+        )
+        assert proc.poll() is None, log.read_text()[-3000:]
+        return proc
+
     def api(self, **settings: str) -> str:
         """An API process; ``settings`` override this one's PICHORD_ variables."""
         port = free_port()
@@ -138,6 +154,14 @@ def service_env(state_dir: Path, broker_url: str | None, **extra: str) -> dict[s
         env["PICHORD_BROKER_URL"] = broker_url
     env.update({f"PICHORD_{k.upper()}": v for k, v in extra.items()})
     return env
+
+
+def rabbitmq_service_env(
+    tmp_path: Path, rabbitmq_url: str, **extra: str
+) -> tuple[Path, dict[str, str]]:
+    """A state dir under ``tmp_path`` and an environment on RabbitMQ with a queue of its own."""
+    state = tmp_path / "state"
+    return state, service_env(state, rabbitmq_url, queue=f"q-{tmp_path.name}", **extra)
 
 
 @pytest.fixture

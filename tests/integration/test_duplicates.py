@@ -9,8 +9,9 @@ import httpx2
 import pytest
 
 from config import Settings
-from pipeline.canvas import CHUNK_TASK, REDUCE_TASK, chunk_task_id, dispatch
+from pipeline.canvas import chunk_task_id, dispatch
 from pipeline.celery_app import PichordCelery, create_celery_app
+from pipeline.task_names import CHUNK_TASK, REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
 
@@ -71,11 +72,26 @@ def test_chunk_that_raises_fails_the_job_with_its_error(
     client, app, state = client_app
     store = JobStore(state)
     job_id = str(uuid.uuid4())
-    # An odd chunk end cannot pair its terms: the kernel refuses it, for good.
-    bad = ChunkSpec(index=0, start=0, stop=101)
-    store.create(JobRecord(id=job_id, method="leibniz", digits=1, terms_total=101, chunks=[bad]))
-    dispatch(app, store, job_id, [bad])
+    # A sibling long enough to be running when its neighbour fails (3e11 terms: 20 s or
+    # more on a core), then a chunk whose odd end cannot pair its terms: the kernel
+    # refuses it, for good.
+    sibling = ChunkSpec(index=0, start=0, stop=300_000_000_000)
+    bad = ChunkSpec(index=1, start=300_000_000_000, stop=300_000_000_101)
+    store.create(
+        JobRecord(
+            id=job_id, method="leibniz", digits=1, terms_total=bad.stop, chunks=[sibling, bad]
+        )
+    )
+    dispatch(app, store, job_id, [sibling, bad])
     final = poll_until_finished(client, job_id, timeout=60)[-1]
     assert final["status"] == "FAILURE"
     assert "even ends" in str(final["error"]) and "pichord.chunk" in str(final["error"])
     assert final["stoptime"] is not None and "result" not in final
+
+    def sibling_stopped() -> bool:
+        record = store.get_chunk(job_id, 0)
+        return record is not None and record.status == "REVOKED"
+
+    # The failure cancels the sibling at its next checkpoint, far before it could finish.
+    wait_for(sibling_stopped, 10, "the running sibling to stop")
+    assert executed(app).get(REDUCE_TASK, 0) == 0

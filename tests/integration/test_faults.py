@@ -11,7 +11,13 @@ import pytest
 
 from pipeline.verify import reference_digits
 from storage import JobStore
-from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
+from tests.integration.conftest import (
+    Processes,
+    poll_until_finished,
+    rabbitmq_service_env,
+    service_env,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -120,11 +126,9 @@ def test_embedded_broker_recovers_lost_chunks_by_redispatch(
 def test_a_job_queued_behind_a_long_one_is_not_resent_or_failed(
     processes: Processes, rabbitmq_url: str, tmp_path: Path
 ) -> None:
-    state = tmp_path / "state"
-    processes.env = service_env(
-        state,
+    state, processes.env = rabbitmq_service_env(
+        tmp_path,
         rabbitmq_url,
-        queue=f"q-{tmp_path.name}",
         chunk_seconds="2",
         job_stall_seconds="1",
         watchdog_seconds="0.3",

@@ -36,9 +36,9 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
     assert httpx2.get(ui, auth=("pichord", password)).status_code == 200
     # RUNNING once each has stayed up startsecs (5 s); a fast job may finish before that.
     wait_for(
-        lambda: program_states(supervisord) == {"api": "RUNNING", "worker": "RUNNING"},
+        lambda: set(program_states(supervisord).values()) == {"RUNNING"},
         30,
-        "api and worker to be RUNNING",
+        "api, worker and beat to be RUNNING",
     )
     with xmlrpc.client.ServerProxy(supervisord.rpc_url()) as rpc:
         infos = {i["name"]: i for i in rpc.supervisor.getAllProcessInfo()}

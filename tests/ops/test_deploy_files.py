@@ -112,12 +112,24 @@ def test_supervisord_config_is_fully_supplied_by_the_launcher() -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "api", "worker"),
-    [("all", "true", "true"), ("worker", "false", "true"), ("api", "true", "false")],
+    ("role", "api", "worker", "beat"),
+    [
+        ("all", "true", "true", "true"),
+        ("worker", "false", "true", "false"),
+        ("api", "true", "false", "true"),
+    ],
 )
-def test_role_picks_the_programs(role: str, api: str, worker: str, tmp_path: Path) -> None:
+def test_role_picks_the_programs(
+    role: str, api: str, worker: str, beat: str, tmp_path: Path
+) -> None:
     env = supervisor_environment(Settings(state_dir=tmp_path, role=role), "x")  # type: ignore[arg-type]
-    assert (env["PICHORD_RUN_API"], env["PICHORD_RUN_WORKER"]) == (api, worker)
+    assert (env["PICHORD_RUN_API"], env["PICHORD_RUN_WORKER"], env["PICHORD_RUN_BEAT"]) == (
+        api,
+        worker,
+        beat,
+    )
+    kept = Settings(state_dir=tmp_path, role=role, retention_days=0)  # type: ignore[arg-type]
+    assert supervisor_environment(kept, "x")["PICHORD_RUN_BEAT"] == "false"
 
 
 def test_container_logs_go_to_stdout(tmp_path: Path) -> None:

@@ -176,5 +176,5 @@ def test_pending_markers_follow_the_record_and_are_rebuilt(state_dir: Path) -> N
     # A crash between writing a record and its marker, either way round.
     (state_dir / "pending" / running.id).unlink()
     (state_dir / "pending" / done.id).touch()
-    store.rebuild_pending()
+    store.rebuild_index()
     assert store.pending_ids() == [running.id]

@@ -14,8 +14,8 @@ from celery.app.task import Context
 from celery.exceptions import ChordError
 
 from config import Settings
-from pipeline.canvas import REDUCE_TASK
 from pipeline.celery_app import PichordCelery, create_celery_app
+from pipeline.task_names import REDUCE_TASK
 
 pytestmark = pytest.mark.integration
 

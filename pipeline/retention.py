@@ -1,0 +1,50 @@
+"""Remove finished jobs older than PICHORD_RETENTION_DAYS, with their Celery results.
+
+Run by the `pichord.cleanup` task, which Celery beat sends every PICHORD_CLEANUP_SECONDS.
+Removing is idempotent, so two beats (two API containers) do no harm.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from pipeline.canvas import chunk_task_id, reduce_task_id
+from pipeline.celery_app import PichordCelery
+from storage import CorruptRecordError, JobRecord, JobStore
+from storage.records import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def finished_before(job: JobRecord, cutoff: datetime) -> bool:
+    return job.status.finished and (job.stoptime or job.pushqtime) < cutoff
+
+
+def forget_results(app: PichordCelery, job: JobRecord) -> None:
+    """The job's task and chord results in whichever result backend is configured."""
+    for dispatch in range(1, job.dispatches + 1):
+        for spec in job.chunks:
+            app.backend.forget(chunk_task_id(job.id, dispatch, spec.index))
+        app.backend.forget(reduce_task_id(job.id, dispatch))
+        # Celery files the chord's group under the body's id; the header keeps its own.
+        for group_id in (f"{job.id}.d{dispatch}", reduce_task_id(job.id, dispatch)):
+            app.backend.delete_group(group_id)
+
+
+def remove_expired(app: PichordCelery, store: JobStore, now: datetime | None = None) -> list[str]:
+    """Delete every finished job that ended before now - retention; returns their ids.
+    Unreadable records go by their folder's age (nothing will ever finish them)."""
+    cutoff = (now or utcnow()) - timedelta(days=app.settings.retention_days)
+    removed = []
+    for job_id, job in store.records():
+        if isinstance(job, CorruptRecordError):
+            if datetime.fromtimestamp(store.created_at(job_id), UTC) >= cutoff:
+                continue
+        elif finished_before(job, cutoff):
+            forget_results(app, job)
+        else:
+            continue
+        store.delete(job_id)
+        removed.append(job_id)
+    if removed:
+        logger.info("removed %d jobs finished before %s", len(removed), cutoff.isoformat())
+    return removed
