@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # longer chunks instead of more of them.
     max_chunks: Annotated[int, Field(ge=1, le=100_000)] = 2048
     checkpoint_seconds: Annotated[float, Field(gt=0)] = 0.2
+    # A part that cannot checkpoint because the state dir is full is sent again after this
+    # long, this many times at most; then its job fails with the reason.
+    disk_full_retry_seconds: Annotated[float, Field(ge=0)] = 10.0
+    disk_full_retries: Annotated[int, Field(ge=0)] = 30
     # A job whose unfinished chunks have not checkpointed for this long is dispatched again,
     # up to max_dispatches chords in all; then it fails with the reason.
     job_stall_seconds: Annotated[float, Field(gt=0)] = 120.0

@@ -1,9 +1,10 @@
 """The Celery tasks: thin wrappers that load, call the pipeline, and return."""
 
+import errno
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from celery import Task
 from celery.exceptions import Ignore
@@ -62,6 +63,27 @@ def _job_id(name: str, args: Any) -> str | None:
     return None
 
 
+# The state dir is full (or over quota): the part's last checkpoint is intact (writes are
+# atomic), so it is sent again later and resumes there; progress shows what was saved.
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
+    if exc.errno not in _DISK_FULL:
+        raise exc
+    settings = task.pichord.settings
+    logger.warning(
+        "state dir full while %s ran; retrying in %g s",
+        task.request.id,
+        settings.disk_full_retry_seconds,
+    )
+    raise task.retry(
+        exc=exc,
+        countdown=settings.disk_full_retry_seconds,
+        max_retries=settings.disk_full_retries,
+    )
+
+
 def compute_chunk(task: JobTask, job_id: str, index: int, start: int, stop: int) -> dict[str, Any]:
     """One chunk of the Leibniz series; returns its sum and error bound."""
     settings = task.pichord.settings
@@ -77,6 +99,8 @@ def compute_chunk(task: JobTask, job_id: str, index: int, start: int, stop: int)
         # The job is already REVOKED; nothing is stored for this part and the chord
         # never fires.
         raise Ignore() from None
+    except OSError as exc:
+        retry_when_disk_full(task, exc)
     return result.to_json()
 
 
@@ -99,6 +123,8 @@ def _euler_part(
         )
     except ChunkCancelledError:
         raise Ignore() from None
+    except OSError as exc:
+        retry_when_disk_full(task, exc)
     # The exact sum stays in the store: it can have more digits than a JSON reader accepts.
     return {"index": record.index, "start": record.start, "stop": record.stop}
 

@@ -15,6 +15,7 @@ and every worker must use the same URL, or chords never fire.
 """
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from celery import Celery
+from celery import Celery, states
 from celery.backends.base import KeyValueStoreBackend
 from celery.exceptions import ChordError
 from celery.result import GroupResult, allow_join_result
@@ -95,6 +96,24 @@ class FileResultBackend(KeyValueStoreBackend):
         """Results are kept until removed; the job store's retention owns their lifetime."""
 
     # -- chords ------------------------------------------------------------------------------
+    def mark_as_retry(
+        self,
+        task_id: str,
+        exc: Exception,
+        traceback: str | None = None,
+        request: Any = None,
+        store_result: bool = True,
+        state: str = states.RETRY,
+    ) -> None:
+        """RETRY is only informational: when the disk is full (the usual reason a part is
+        retried) it is not written, and the retry goes ahead instead of failing the task."""
+        try:
+            super().mark_as_retry(task_id, exc, traceback, request, store_result, state)
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            logger.warning("not recording RETRY of %s: %s", task_id, error)
+
     def _delete_group(self, group_id: str) -> None:
         self.delete(self.get_key_for_group(group_id))
         shutil.rmtree(self._chord_dir(group_id), ignore_errors=True)

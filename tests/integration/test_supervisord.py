@@ -44,6 +44,7 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
         infos = {i["name"]: i for i in rpc.supervisor.getAllProcessInfo()}
     ctl = supervisord.ctl("status")
     assert "worker" in ctl.stdout and "RUNNING" in ctl.stdout
+    attack_the_ui(supervisord, password)
 
     for role in ("all", "worker"):
         check = subprocess.run(
@@ -84,3 +85,23 @@ def program_states(run: Supervisord) -> dict[str, str]:
     with xmlrpc.client.ServerProxy(run.rpc_url()) as rpc:
         infos = rpc.supervisor.getAllProcessInfo()
     return {i["name"]: i["statename"] for i in infos if i["name"] != "fatal"}
+
+
+def attack_the_ui(run: Supervisord, password: str) -> None:
+    """What an attacker on the network would try: every door answers 401, nothing stops."""
+    base = f"http://127.0.0.1:{run.ui_port}"
+    shutdown = (
+        "<?xml version='1.0'?><methodCall><methodName>supervisor.shutdown</methodName>"
+        "<params></params></methodCall>"
+    )
+    for auth in (None, ("pichord", ""), ("admin", password), ("pichord", password + "x")):
+        assert httpx2.post(f"{base}/RPC2", content=shutdown, auth=auth).status_code == 401
+        for path in ("/index.html?action=stopall", "/../../etc/passwd", "/logtail/worker"):
+            assert httpx2.get(base + path, auth=auth).status_code == 401
+    wrong = f"http://pichord:wrong@127.0.0.1:{run.ui_port}/RPC2"
+    with (
+        xmlrpc.client.ServerProxy(wrong) as rpc,
+        pytest.raises(xmlrpc.client.ProtocolError, match="401"),
+    ):
+        rpc.supervisor.stopProcess("worker")
+    assert set(program_states(run).values()) == {"RUNNING"}
