@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit integration bench clean
+.PHONY: install run test lint unit integration bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ bench: install
 	$(BIN)/python bench/kernel.py
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/euler.py
+	$(BIN)/python bench/backends.py
+	$(BIN)/python bench/scaling.py
+	$(BIN)/python bench/polling.py
+	$(BIN)/python bench/listing.py
+
+## 200 pollers and a stream of submissions for 60 s (loopback); run by hand.
+load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
