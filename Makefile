@@ -16,7 +16,7 @@ install: $(STAMP)
 ## Start supervisord in the foreground: the API on 127.0.0.1:8000 and one worker,
 ## on the embedded broker unless PICHORD_BROKER_URL is set.
 run: install
-	$(BIN)/python -m config.supervisord
+	$(BIN)/pichord serve
 
 lint: install
 	$(BIN)/ruff check .

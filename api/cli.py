@@ -1,0 +1,210 @@
+"""The `pichord` command: submit, watch, list and cancel jobs, show the host, start the service.
+
+Talks to a running service over HTTP (--url, --token or PICHORD_URL, PICHORD_TOKEN); only
+`serve` starts one (what `make run` calls).
+"""
+
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from api.cli_client import ApiClient, ApiError
+from pipeline.methods import Method
+
+app = typer.Typer(help="Certified digits of pi from the Leibniz series.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+# Chunk bars drawn at most; a job has up to thousands of chunks.
+MAX_CHUNK_BARS = 16
+EXIT_FAILED = 1
+EXIT_REVOKED = 2
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    url: Annotated[
+        str, typer.Option(envvar="PICHORD_URL", help="The API's base URL")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None, typer.Option(envvar="PICHORD_TOKEN", help="Bearer token, if the API has one")
+    ] = None,
+) -> None:
+    ctx.obj = ApiClient(url, token)
+
+
+def _client(ctx: typer.Context) -> ApiClient:
+    client: ApiClient = ctx.obj
+    return client
+
+
+def _fail(exc: ApiError) -> NoReturn:
+    errors.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+    raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def submit(
+    ctx: typer.Context,
+    digits: Annotated[int, typer.Argument(min=0, help="Decimals of pi wanted")],
+    method: Annotated[
+        Method, typer.Option(help="leibniz (n <= 11) or leibniz-euler")
+    ] = Method.LEIBNIZ,
+    watch_it: Annotated[bool, typer.Option("--watch", help="Follow it until it ends")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls")] = 0.5,
+) -> None:
+    """Start a job and print its id."""
+    try:
+        job_id = _client(ctx).submit(method.value, digits)
+    except ApiError as exc:
+        _fail(exc)
+    console.print(job_id)
+    if watch_it:
+        watch(ctx, job_id, interval)
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    job_id: Annotated[str, typer.Argument(help="The job's id")],
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls")] = 0.5,
+) -> None:
+    """Progress bars for the job and its chunks until it ends; non-zero exit unless SUCCESS."""
+    client = _client(ctx)
+    try:
+        task = follow(client, job_id, interval)
+    except ApiError as exc:
+        _fail(exc)
+    report(task)
+
+
+def follow(client: ApiClient, job_id: str, interval: float) -> dict[str, Any]:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TextColumn("{task.fields[note]}"),
+    )
+    with Progress(*columns, console=console, transient=False) as bars:
+        overall = bars.add_task(f"job {job_id[:8]}", total=100, note="")
+        chunk_bars: dict[int, TaskID] = {}
+        while True:
+            task = client.task(job_id)
+            progress = task.get("progress") or {}
+            result = task.get("result")
+            running: dict[str, Any] = result if isinstance(result, dict) else {}
+            bars.update(
+                overall,
+                completed=progress.get("percent", 0.0),
+                note=f"{task['status']} {running.get('intermediate') or ''}".strip(),
+            )
+            for chunk in client.chunks(job_id)[:MAX_CHUNK_BARS]:
+                index = chunk["index"]
+                if index not in chunk_bars:
+                    label = f"  {chunk.get('kind', 'series')} {index}"
+                    chunk_bars[index] = bars.add_task(
+                        label, total=max(1, chunk["stop"] - chunk["start"]), note=""
+                    )
+                bars.update(
+                    chunk_bars[index],
+                    completed=chunk["terms_done"],
+                    note=f"{chunk['status']} {chunk.get('worker') or ''}".strip(),
+                )
+            if task["status"] in ("SUCCESS", "FAILURE", "REVOKED"):
+                return task
+            client.sleep(interval)
+
+
+def report(task: dict[str, Any]) -> None:
+    status = task["status"]
+    if status == "SUCCESS":
+        # One unbroken line: the digits are meant to be copied.
+        console.print(f"[green]SUCCESS[/green] {task['result']}", soft_wrap=True)
+        certificate = task.get("certificate") or {}
+        console.print(
+            f"certified with {certificate.get('terms')} terms, "
+            f"mpmath {'agrees' if task.get('verified') else 'DISAGREES'}"
+        )
+        return
+    if status == "FAILURE":
+        errors.print(f"[red]FAILURE[/red] {task.get('error')}", soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED)
+    errors.print(f"[yellow]{status}[/yellow]")
+    raise typer.Exit(EXIT_REVOKED)
+
+
+@app.command(name="list")
+def list_tasks(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only this status")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+) -> None:
+    """The newest jobs."""
+    try:
+        page = _client(ctx).tasks(status, limit)
+    except ApiError as exc:
+        _fail(exc)
+    table = Table(title=f"{page['total']} jobs")
+    for column in ("id", "method", "digits", "status", "percent", "submitted"):
+        table.add_column(column)
+    for task in page["tasks"]:
+        progress = task.get("progress") or {}
+        table.add_row(
+            task["id"],
+            str(task.get("method")),
+            str(task.get("digits")),
+            task["status"],
+            f"{progress.get('percent', 0.0):.1f}",
+            str(task["pushqtime"]),
+        )
+    console.print(table)
+
+
+@app.command()
+def cancel(ctx: typer.Context, job_id: Annotated[str, typer.Argument(help="The job's id")]) -> None:
+    """Cancel a waiting or running job."""
+    try:
+        task = _client(ctx).cancel(job_id)
+    except ApiError as exc:
+        _fail(exc)
+    console.print(f"{task['id']} {task['status']}")
+
+
+@app.command()
+def host(ctx: typer.Context) -> None:
+    """The host's CPU, memory and disks, as the API sees them."""
+    client = _client(ctx)
+    try:
+        summary, cpu, partitions = client.host()
+    except ApiError as exc:
+        _fail(exc)
+    table = Table(title=f"{summary['hostname']} ({summary['os']}, pichord {summary['version']})")
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("CPU", f"{cpu['total']:.1f}% of {len(cpu['per_cpu'])} logical CPUs")
+    for number, percent in enumerate(cpu["per_cpu"]):
+        table.add_row(f"  cpu{number}", f"{percent:.1f}%")
+    table.add_row("load", " ".join(f"{v:.2f}" for v in summary["load_average"]))
+    memory = summary["memory"]
+    table.add_row("memory", f"{memory['percent']:.1f}% of {memory['total'] / 2**30:.1f} GiB")
+    for part in partitions["partitions"]:
+        usage = part.get("usage")
+        shown = (
+            f"{usage['percent']:.1f}% of {usage['total'] / 2**30:.1f} GiB"
+            if usage
+            else part.get("error", "")
+        )
+        table.add_row(f"disk {part['mountpoint']}", shown)
+    console.print(table)
+
+
+@app.command()
+def serve() -> None:
+    """Start supervisord with the API, a worker and beat in the foreground (make run)."""
+    from config.supervisord import main as run_supervisord
+
+    run_supervisord([])

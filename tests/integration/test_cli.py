@@ -1,0 +1,89 @@
+"""The installed `pichord` command (api/cli.py) against a running service on RabbitMQ."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.verify import reference_digits
+from storage import JobRecord, JobStatus, JobStore
+from tests.integration.conftest import Processes, rabbitmq_service_env
+
+pytestmark = pytest.mark.integration
+
+PICHORD = Path(sys.executable).parent / "pichord"
+TOKEN = "cli-test-token"
+
+
+class Cli:
+    def __init__(self, url: str, state: Path) -> None:
+        self.url = url
+        self.state = state
+
+    def __call__(self, *args: str, token: str | None = TOKEN) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PICHORD_")}
+        env["PICHORD_URL"] = self.url
+        if token is not None:
+            env["PICHORD_TOKEN"] = token
+        env["COLUMNS"] = "200"  # rich wraps tables at the terminal width
+        return subprocess.run(
+            [str(PICHORD), *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+
+@pytest.fixture
+def cli(processes: Processes, rabbitmq_url: str, tmp_path: Path) -> Iterator[Cli]:
+    state, processes.env = rabbitmq_service_env(
+        tmp_path, rabbitmq_url, chunk_seconds="0.5", api_token=TOKEN
+    )
+    processes.worker("w1", concurrency=2)
+    yield Cli(processes.api(), state)
+
+
+def test_submit_and_watch_to_the_digits(cli: Cli) -> None:
+    done = cli("submit", "6", "--watch", "--interval", "0.1")
+    assert done.returncode == 0, done.stderr
+    assert f"SUCCESS {reference_digits(6)}" in done.stdout
+    assert "mpmath agrees" in done.stdout
+    euler = cli("submit", "300", "--method", "leibniz-euler")
+    job_id = euler.stdout.strip()
+    watched = cli("watch", job_id, "--interval", "0.1")
+    assert watched.returncode == 0 and reference_digits(300) in watched.stdout
+    listing = cli("list", "--status", "SUCCESS")
+    assert job_id in listing.stdout and "2 jobs" in listing.stdout
+
+
+def test_cancel_and_failure_exit_non_zero(cli: Cli) -> None:
+    job_id = cli("submit", "11").stdout.strip()
+    cancelled = cli("cancel", job_id)
+    assert cancelled.returncode == 0 and f"{job_id} REVOKED" in cancelled.stdout
+    assert cli("watch", job_id).returncode == 2
+    # A job that failed (its record says so) makes `watch` fail with the reason.
+    store = JobStore(cli.state)
+    store.update(
+        job_id,
+        lambda job: JobRecord.model_validate(
+            {**job.model_dump(), "status": JobStatus.FAILURE, "error": "chunk 3 raised"}
+        ),
+    )
+    failed = cli("watch", job_id)
+    assert failed.returncode == 1 and "chunk 3 raised" in failed.stderr
+
+
+def test_host_table_and_errors_a_person_can_act_on(cli: Cli) -> None:
+    table = cli("host")
+    assert table.returncode == 0 and "CPU" in table.stdout and "memory" in table.stdout
+    refused = cli("submit", "3", token=None)
+    assert refused.returncode == 1 and "401" in refused.stderr and "Bearer" in refused.stderr
+    too_many = cli("submit", "12")
+    assert too_many.returncode == 1 and "leibniz-euler" in too_many.stderr
+    nowhere = subprocess.run(
+        [str(PICHORD), "--url", "http://127.0.0.1:9", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert nowhere.returncode == 1 and "is the service running" in nowhere.stderr
