@@ -192,12 +192,10 @@ def host(ctx: typer.Context) -> None:
     memory = summary["memory"]
     table.add_row("memory", f"{memory['percent']:.1f}% of {memory['total'] / 2**30:.1f} GiB")
     for part in partitions["partitions"]:
-        usage = part.get("usage")
-        shown = (
-            f"{usage['percent']:.1f}% of {usage['total'] / 2**30:.1f} GiB"
-            if usage
-            else part.get("error", "")
-        )
+        if part.get("percent") is None:
+            shown = str(part.get("error"))
+        else:
+            shown = f"{part['percent']:.1f}% of {part['total'] / 2**30:.1f} GiB"
         table.add_row(f"disk {part['mountpoint']}", shown)
     console.print(table)
 

@@ -5,13 +5,14 @@ from contextlib import asynccontextmanager
 from typing import cast
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.admission import SubmissionLimiter
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.host.sampler import CpuSampler
 from api.metrics import install_metrics
-from api.routes import health, host, leibnic, tasks, workers
+from api.routes import health, host, leibnic, tasks, ui, workers
 from api.routes.workers import WorkerCache
 from api.sweeper import StallSweeper
 from config import Settings, get_settings
@@ -58,4 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(leibnic.router)
     app.include_router(tasks.router)
     app.include_router(workers.router)
+    app.include_router(ui.router)
+    app.mount("/ui/static", StaticFiles(directory=ui.STATIC), name="ui-static")
     return app

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from api import errors
 from api.admission import admit_submission
 from api.auth import ReaderDep, WriterDep
+from api.convergence import BracketPoint, convergence
 from api.deps import CeleryDep, StoreDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
@@ -138,6 +139,18 @@ def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
     job_id = str(task_id)
     job = stored_job(store, job_id)
     return ChunkList(id=job_id, chunks=chunk_public(job, store.chunks(job_id)))
+
+
+@router.get(
+    "/{task_id}/convergence",
+    response_model=list[BracketPoint],
+    dependencies=[ReaderDep],
+    responses=errors.READ_TASK,
+)
+def get_convergence(task_id: UUID, store: StoreDep) -> list[BracketPoint]:
+    """pi's bracket (S_N, S_N + 4/(2N+1)) after each computed prefix of N terms."""
+    job_id = str(task_id)
+    return convergence(stored_job(store, job_id), store.chunks(job_id))
 
 
 # Bytes per piece of a streamed digits file.

@@ -76,6 +76,7 @@ def test_cancel_and_failure_exit_non_zero(cli: Cli) -> None:
 def test_host_table_and_errors_a_person_can_act_on(cli: Cli) -> None:
     table = cli("host")
     assert table.returncode == 0 and "CPU" in table.stdout and "memory" in table.stdout
+    assert "disk / " in table.stdout and "GiB" in table.stdout.split("disk / ")[1]
     refused = cli("submit", "3", token=None)
     assert refused.returncode == 1 and "401" in refused.stderr and "Bearer" in refused.stderr
     too_many = cli("submit", "12")

@@ -1,0 +1,54 @@
+"""The dashboard's page and the convergence endpoint it plots, in process."""
+
+import math
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from config import Settings
+from storage import ChunkRecord, JobStatus, JobStore
+
+
+def test_page_shows_this_services_caps_and_ships_its_assets(state_dir: Path) -> None:
+    settings = Settings(state_dir=state_dir, leibniz_max_digits=7, euler_max_digits=900)
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/ui")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert 'data-max="7"' in page.text and 'data-max="900"' in page.text
+        assert "$" not in page.text.split("<body>")[1]  # every placeholder was filled
+        for asset in ("app.js", "style.css"):
+            assert client.get(f"/ui/static/{asset}").status_code == 200
+        assert "/ui" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_convergence_brackets_pi_after_each_prefix(state_dir: Path) -> None:
+    with TestClient(create_app(Settings(state_dir=state_dir))) as client:
+        job_id = client.post("/tasks", json={"digits": 3}).json()["id"]
+        store = JobStore(state_dir)
+        spec = store.get(job_id).chunks[0]
+        quarter = sum((-1) ** k / (2 * k + 1) for k in range(1000))
+        store.save_chunk(
+            job_id,
+            ChunkRecord(
+                index=0, start=spec.start, stop=spec.stop, terms_done=1000, partial=quarter
+            ),
+        )
+        [point] = client.get(f"/tasks/{job_id}/convergence").json()
+        assert point["terms"] == 1000
+        assert point["lower"] < math.pi < point["upper"]
+        assert math.isclose(point["upper"] - point["lower"], 4 / 2001)
+        store.save_chunk(
+            job_id,
+            ChunkRecord(
+                index=0,
+                start=spec.start,
+                stop=spec.stop,
+                terms_done=spec.terms,
+                partial=quarter,
+                status=JobStatus.SUCCESS,
+            ),
+        )
+        assert len(client.get(f"/tasks/{job_id}/convergence").json()) == 1
+        missing = client.get("/tasks/00000000-0000-4000-8000-000000000000/convergence")
+        assert missing.status_code == 404
