@@ -85,7 +85,7 @@ def watch(
 def follow(client: ApiClient, job_id: str, interval: float) -> dict[str, Any]:
     columns = (
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=30),
         TextColumn("{task.percentage:>5.1f}%"),
         TextColumn("{task.fields[note]}"),
     )
@@ -149,8 +149,10 @@ def list_tasks(
     except ApiError as exc:
         _fail(exc)
     table = Table(title=f"{page['total']} jobs")
-    for column in ("id", "method", "digits", "status", "percent", "submitted"):
-        table.add_column(column)
+    # Ids in full: they are what the other commands take.
+    table.add_column("id", no_wrap=True, min_width=36)
+    for column in ("method", "digits", "status", "%", "submitted (UTC)"):
+        table.add_column(column, no_wrap=True)
     for task in page["tasks"]:
         progress = task.get("progress") or {}
         table.add_row(
@@ -159,7 +161,7 @@ def list_tasks(
             str(task.get("digits")),
             task["status"],
             f"{progress.get('percent', 0.0):.1f}",
-            str(task["pushqtime"]),
+            str(task["pushqtime"])[5:19].replace("T", " "),
         )
     console.print(table)
 
