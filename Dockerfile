@@ -1,4 +1,4 @@
-# One image, three roles (PICHORD_ROLE): all (API + worker under supervisord), worker, api.
+# One image, three roles (PICHORD_ROLE): all (API, worker and beat under supervisord), worker, api.
 FROM python:3.11.7-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
