@@ -31,13 +31,31 @@ def euler_number(index: int, secants: list[int]) -> int:
     return -value if (index // 2) % 2 else value
 
 
+# The table as this process last read it, by the file's stamp: a worker process reads the
+# file (megabytes of hex, checksummed) once, not once per job, until the file is replaced.
+_read: dict[Path, tuple[tuple[int, int], list[int]]] = {}
+
+
+def _stored_table(cache: NumberCache, key: Path) -> list[int] | None:
+    stamp = cache.stamp()
+    if stamp is None:
+        return None
+    known = _read.get(key)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    table = cache.load()
+    if table is not None:
+        _read[key] = (stamp, table)
+    return table
+
+
 def cached_secant_numbers(state_dir: Path, count: int) -> tuple[list[int], bool]:
     """The first ``count`` secant numbers and whether they had to be computed.
 
     They never change, so one table serves every job; a longer table is computed only
     when a job needs more terms than any before it."""
     cache = NumberCache(state_dir, "secant_numbers")
-    stored = cache.load()
+    stored = _stored_table(cache, state_dir)
     if stored is not None and len(stored) >= count:
         return stored[:count], False
     with cache.exclusive():

@@ -24,6 +24,15 @@ class NumberCache:
             raise ValueError(f"cache name must be an identifier, got {name!r}")
         self._path = StateLayout(state_dir).cache / f"{name}.txt"
 
+    def stamp(self) -> tuple[int, int] | None:
+        """(modification time in ns, size) of the stored table, or None if there is none:
+        changes whenever the file is replaced."""
+        try:
+            info = self._path.stat()
+        except FileNotFoundError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
     def load(self) -> list[int] | None:
         """The stored table, or None if there is none or it is damaged."""
         try:

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from pipeline.euler_numbers import cached_secant_numbers, secant_numbers
 from storage.number_cache import NumberCache
 
@@ -30,3 +32,25 @@ def test_secant_table_is_computed_once_and_rebuilt_when_damaged(state_dir: Path)
     (state_dir / "cache" / "secant_numbers.txt").write_bytes(b"garbage")
     rebuilt, computed = cached_secant_numbers(state_dir, 100)
     assert computed and rebuilt == first[:100]
+
+
+def test_a_process_reads_the_table_once_until_the_file_changes(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached_secant_numbers(state_dir, 50)
+    reads = []
+    real_load = NumberCache.load
+
+    def counted(self: NumberCache) -> list[int] | None:
+        reads.append(1)
+        return real_load(self)
+
+    monkeypatch.setattr(NumberCache, "load", counted)
+    for _ in range(3):
+        table, computed = cached_secant_numbers(state_dir, 40)
+        assert not computed and table == secant_numbers(40)
+    assert len(reads) <= 1
+    NumberCache(state_dir, "secant_numbers").save(secant_numbers(60))  # replaced: read again
+    before = len(reads)
+    assert cached_secant_numbers(state_dir, 60) == (secant_numbers(60), False)
+    assert len(reads) == before + 1
