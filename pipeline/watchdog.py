@@ -35,10 +35,10 @@ def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> li
         try:
             job = store.get(job_id)
         except (JobNotFoundError, CorruptRecordError):
-            store.drop_pending(job_id)
+            store.settle_markers(job_id)
             continue
         if job.status.finished:
-            store.drop_pending(job_id)
+            store.settle_markers(job_id)
             continue
         if now - last_activity(job, store.chunks(job_id)) > timedelta(seconds=job_stall_seconds):
             found.append(job)

@@ -1,11 +1,12 @@
 """Markers beside the job folders, so nothing has to read every stored job to answer
-"which jobs are unfinished?" or "which are newest?".
+"which jobs are unfinished?", "which are newest?" or "which ended with this status?".
 
-  pending/<id>              exists from creation until the job record is finished
-  index/<created ns>-<id>   one per stored job; names sort by creation time
+  pending/<id>                         from creation until the job record is finished
+  index/<created ns>-<id>              one per stored job; names sort by creation time
+  finished/<STATUS>/<created ns>-<id>  one per finished job, under its final status
 
 Each marker is an empty file written after the job record (see JobStore for the order),
-and both can be rebuilt from the records.
+and all of them can be rebuilt from the records.
 """
 
 import re
@@ -14,59 +15,78 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.layout import StateLayout
+from storage.status import JobStatus
 
 _ENTRY = re.compile(r"^(\d{20})-(.+)$")
+FINAL = tuple(status for status in JobStatus if status.finished)
 
 
 class JobIndex:
     def __init__(self, layout: StateLayout, valid_id: re.Pattern[str]) -> None:
         self._pending = layout.pending
         self._index = layout.index
+        self._finished = {status: layout.finished / status.value for status in FINAL}
         self._valid_id = valid_id
-        self._pending.mkdir(parents=True, exist_ok=True)
-        self._index.mkdir(parents=True, exist_ok=True)
+        self._make_folders()
 
-    def add(self, job_id: str, created: datetime, *, finished: bool) -> None:
+    def _make_folders(self) -> None:
+        for folder in (self._pending, self._index, *self._finished.values()):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, job_id: str, created: datetime, status: JobStatus) -> None:
         (self._index / _entry(job_id, created)).touch()
-        if not finished:
+        if status.finished:
+            (self._finished[status] / _entry(job_id, created)).touch()
+        else:
             (self._pending / job_id).touch()
 
-    def finished(self, job_id: str) -> None:
+    def finished(self, job_id: str, created: datetime, status: JobStatus) -> None:
+        (self._finished[status] / _entry(job_id, created)).touch()
+        (self._pending / job_id).unlink(missing_ok=True)
+
+    def drop_pending(self, job_id: str) -> None:
         (self._pending / job_id).unlink(missing_ok=True)
 
     def remove(self, job_id: str, created: datetime | None) -> None:
-        """Drop both markers; without the creation time, the index entry is looked up."""
-        self.finished(job_id)
-        if created is not None:
-            (self._index / _entry(job_id, created)).unlink(missing_ok=True)
-            return
-        for entry in self._index.glob(f"*-{job_id}"):
-            entry.unlink(missing_ok=True)
+        """Drop every marker; without the creation time, the entries are looked up."""
+        self.drop_pending(job_id)
+        for folder in (self._index, *self._finished.values()):
+            if created is not None:
+                (folder / _entry(job_id, created)).unlink(missing_ok=True)
+            else:
+                for entry in folder.glob(f"*-{job_id}"):
+                    entry.unlink(missing_ok=True)
 
     def pending_ids(self) -> list[str]:
         return [p.name for p in self._pending.iterdir() if self._valid_id.match(p.name)]
 
-    def newest_first(self) -> list[str]:
-        """Ids by creation time, newest first (sorting names, no file is opened)."""
+    def newest_first(self, status: JobStatus | None = None) -> list[str]:
+        """Ids by creation time, newest first (sorting names, no file is opened): every
+        stored job, or those that finished with ``status``."""
+        folder = self._index if status is None else self._finished[status]
         ids = []
-        for name in sorted((p.name for p in self._index.iterdir()), reverse=True):
+        for name in sorted((p.name for p in folder.iterdir()), reverse=True):
             found = _ENTRY.match(name)
             if found and self._valid_id.match(found.group(2)):
                 ids.append(found.group(2))
         return ids
 
-    def rebuild(self, jobs: Iterable[tuple[str, datetime | None, bool]]) -> None:
-        """Make the markers agree with (id, created, finished) of every stored job; a job
-        whose record is unreadable has no creation time and counts as finished."""
-        wanted_index = set()
-        wanted_pending = set()
-        for job_id, created, finished in jobs:
-            if created is not None:
-                wanted_index.add(_entry(job_id, created))
-            if not finished:
-                wanted_pending.add(job_id)
-        _sync(self._index, wanted_index)
-        _sync(self._pending, wanted_pending)
+    def rebuild(self, jobs: Iterable[tuple[str, datetime, JobStatus]]) -> None:
+        """Make the markers agree with (id, created, status) of every stored job."""
+        self._make_folders()
+        index: set[str] = set()
+        pending: set[str] = set()
+        finished: dict[JobStatus, set[str]] = {status: set() for status in FINAL}
+        for job_id, created, status in jobs:
+            index.add(_entry(job_id, created))
+            if status.finished:
+                finished[status].add(_entry(job_id, created))
+            else:
+                pending.add(job_id)
+        _sync(self._index, index)
+        _sync(self._pending, pending)
+        for status, wanted in finished.items():
+            _sync(self._finished[status], wanted)
 
 
 def _entry(job_id: str, created: datetime) -> str:

@@ -29,6 +29,7 @@ from storage.atomic import locked, try_locked, write_bytes_atomic
 from storage.job_index import JobIndex
 from storage.layout import StateLayout
 from storage.records import ChunkRecord, JobRecord
+from storage.status import JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class JobStore:
         job_dir = self._job_dir(job.id)
         (job_dir / "chunks").mkdir(parents=True)
         write_bytes_atomic(job_dir / "job.json", job.model_dump_json(indent=1).encode())
-        self.index.add(job.id, job.pushqtime, finished=job.status.finished)
+        self.index.add(job.id, job.pushqtime, job.status)
 
     def exists(self, job_id: str) -> bool:
         try:
@@ -102,7 +103,7 @@ class JobStore:
                 return current
             write_bytes_atomic(job_dir / "job.json", changed.model_dump_json(indent=1).encode())
             if changed.status.finished:
-                self.index.finished(job_id)
+                self.index.finished(job_id, changed.pushqtime, changed.status)
             return changed
 
     def ids(self) -> list[str]:
@@ -123,26 +124,36 @@ class JobStore:
         """Ids of the jobs marked unfinished (a stale marker may outlive a crash)."""
         return self.index.pending_ids()
 
-    def newest_first(self) -> list[str]:
-        """Ids of stored jobs, newest first, without reading them."""
-        return self.index.newest_first()
+    def newest_first(self, status: JobStatus | None = None) -> list[str]:
+        """Ids of stored jobs (or of those that finished with ``status``), newest first,
+        without reading them."""
+        return self.index.newest_first(status)
 
     def rebuild_index(self) -> None:
         """Restore the markers from the records (at API start: a crash between a job's
         record and its markers must not leave it unlisted, uncounted or never swept)."""
 
-        def facts() -> Iterator[tuple[str, datetime | None, bool]]:
+        def facts() -> Iterator[tuple[str, datetime, JobStatus]]:
             for job_id, job in self.records():
                 if isinstance(job, CorruptRecordError):
-                    yield job_id, datetime.fromtimestamp(self.created_at(job_id), UTC), True
+                    # Shown as a failed job; its folder's time stands in for its creation.
+                    created = datetime.fromtimestamp(self.created_at(job_id), UTC)
+                    yield job_id, created, JobStatus.FAILURE
                 else:
-                    yield job_id, job.pushqtime, job.status.finished
+                    yield job_id, job.pushqtime, job.status
 
         self.index.rebuild(facts())
 
-    def drop_pending(self, job_id: str) -> None:
-        """Remove a marker left by a crash after its job finished (or was removed)."""
-        self.index.finished(job_id)
+    def settle_markers(self, job_id: str) -> None:
+        """Fix the markers of a job whose record finished (or vanished) while its pending
+        marker stayed, after a crash between the two writes."""
+        try:
+            job = self.get(job_id)
+        except (JobNotFoundError, CorruptRecordError):
+            self.index.drop_pending(job_id)
+            return
+        if job.status.finished:
+            self.index.finished(job_id, job.pushqtime, job.status)
 
     def delete(self, job_id: str) -> None:
         """Remove a job and everything stored for it (retention)."""

@@ -23,6 +23,10 @@ class StateLayout:
         return self.root / "index"
 
     @property
+    def finished(self) -> Path:
+        return self.root / "finished"
+
+    @property
     def results(self) -> Path:
         return self.root / "results"
 
@@ -57,6 +61,7 @@ class StateLayout:
             self.jobs,
             self.pending,
             self.index,
+            self.finished,
             self.results,
             self.broker_queue,
             self.broker_control,

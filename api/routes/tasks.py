@@ -88,9 +88,18 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskList:
     """Stored tasks, newest first."""
-    ids = store.newest_first()
-    if status_filter is not None:
-        ids = [job_id for job_id in ids if listed_status(store, job_id) is status_filter]
+    if status_filter is None:
+        ids = store.newest_first()
+    elif status_filter.finished:
+        ids = store.newest_first(status_filter)
+    else:
+        # WAITING or PROGRESS: only pending jobs can be either, and their chunks tell which.
+        pending = set(store.pending_ids())
+        ids = [
+            job_id
+            for job_id in store.newest_first()
+            if job_id in pending and listed_status(store, job_id) is status_filter
+        ]
     tasks = []
     # Only the page is read in full; an entry whose job was just removed is skipped.
     for job_id in ids[offset : offset + limit]:

@@ -128,7 +128,10 @@ def test_list_is_newest_first_with_filter_and_pages(client: TestClient) -> None:
     assert [t["id"] for t in listing["tasks"]] == ids[::-1]
     assert listing["total"] == 3 and listing["limit"] == 50 and listing["offset"] == 0
     revoked = client.get("/tasks", params={"status": "REVOKED"}).json()
-    assert [t["id"] for t in revoked["tasks"]] == [ids[0]]
+    assert [t["id"] for t in revoked["tasks"]] == [ids[0]] and revoked["total"] == 1
+    waiting = client.get("/tasks", params={"status": "WAITING"}).json()
+    assert [t["id"] for t in waiting["tasks"]] == ids[:0:-1]
+    assert client.get("/tasks", params={"status": "SUCCESS"}).json()["total"] == 0
     page = client.get("/tasks", params={"limit": 1, "offset": 1}).json()
     assert [t["id"] for t in page["tasks"]] == [ids[1]]
     assert client.get("/tasks", params={"limit": 501}).status_code == 422

@@ -173,8 +173,12 @@ def test_pending_markers_follow_the_record_and_are_rebuilt(state_dir: Path) -> N
     assert sorted(store.pending_ids()) == sorted([running.id, done.id])
     store.update(done.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
     assert store.pending_ids() == [running.id]
+    assert store.newest_first(JobStatus.SUCCESS) == [done.id]
+    assert store.newest_first(JobStatus.FAILURE) == []
     # A crash between writing a record and its marker, either way round.
     (state_dir / "pending" / running.id).unlink()
     (state_dir / "pending" / done.id).touch()
+    (state_dir / "finished" / "SUCCESS").rename(state_dir / "lost")
     store.rebuild_index()
     assert store.pending_ids() == [running.id]
+    assert store.newest_first(JobStatus.SUCCESS) == [done.id]
