@@ -8,10 +8,10 @@ from fractions import Fraction
 
 from pydantic import BaseModel
 
-from pipeline.euler_plan import current_parts, stored_plan, stored_sum
+from api.prefix import series_prefix
+from pipeline.euler_plan import stored_plan, stored_sum
 from pipeline.methods import Method
 from storage import ChunkRecord, JobRecord
-from storage.records import PartKind
 
 
 class BracketPoint(BaseModel):
@@ -22,17 +22,11 @@ class BracketPoint(BaseModel):
 
 def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
     euler = job.method == Method.LEIBNIZ_EULER
-    specs = current_parts(job) if euler else job.chunks
     scale = Fraction(stored_plan(job).scale) if euler else Fraction(1)
     points = []
     total = Fraction(0)
     terms = 0
-    for spec in sorted(specs, key=lambda s: s.start):
-        if spec.kind is not PartKind.SERIES:
-            continue
-        record = chunks.get(spec.index)
-        if record is None or record.terms_done == 0:
-            break
+    for record in series_prefix(job, chunks):
         if euler:
             total += Fraction(stored_sum(record).value) / scale
         else:
@@ -45,6 +39,4 @@ def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketP
                 upper=float(total + Fraction(4, 2 * terms + 1)),
             )
         )
-        if not record.finished:
-            break
     return points

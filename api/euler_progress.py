@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from api.prefix import series_prefix
 from api.schemas import Progress
 from pipeline.euler_numbers import secant_numbers
 from pipeline.euler_plan import current_parts, stored_plan, stored_sum
@@ -53,20 +54,11 @@ def euler_progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> tuple[floa
 def euler_intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
     """The digits certified by the longest computed prefix of the series and a short tail
     correction: a lower bound on what the finished job will show."""
-    chosen = stored_plan(job)
-    series = ZERO
-    terms = 0
-    for spec in sorted(current_parts(job), key=lambda s: s.start):
-        if spec.kind is not PartKind.SERIES:
-            continue
-        record = chunks.get(spec.index)
-        if record is None or record.terms_done == 0:
-            break
-        series += stored_sum(record)
-        terms += record.terms_done
-        if not record.finished:
-            break
-    if terms == 0:
+    prefix = series_prefix(job, chunks)
+    if not prefix:
         return None
+    chosen = stored_plan(job)
+    series = sum((stored_sum(record) for record in prefix), ZERO)
+    terms = sum(record.terms_done for record in prefix)
     lower, upper = prefix_bracket(chosen.precision, terms, series, _small_secants())
     return common_prefix_digits(lower, upper, chosen.precision, job.digits)

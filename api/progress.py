@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from api.euler_progress import euler_intermediate, euler_progress
+from api.prefix import series_prefix
 from api.schemas import (
     CertificatePublic,
     ChunkPublic,
@@ -55,19 +56,10 @@ def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
     """S_N' over the longest prefix [0, N') of terms computed so far, cut to ``digits``."""
     if job.method == Method.LEIBNIZ_EULER:
         return euler_intermediate(job, chunks)
-    total = Fraction(0)
-    terms = 0
-    for spec in sorted(job.chunks, key=lambda s: s.start):
-        record = chunks.get(spec.index)
-        if record is None or record.terms_done == 0:
-            break
-        total += Fraction(record.partial)
-        terms += record.terms_done
-        if not record.finished:
-            break
-    if terms == 0:
+    prefix = series_prefix(job, chunks)
+    if not prefix:
         return None
-    return format_truncated(4 * total, job.digits)
+    return format_truncated(4 * sum((Fraction(r.partial) for r in prefix), Fraction(0)), job.digits)
 
 
 def task_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> TaskPublic:
