@@ -10,7 +10,7 @@ and all of them can be rebuilt from the records.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -71,31 +71,43 @@ class JobIndex:
                 ids.append(found.group(2))
         return ids
 
-    def rebuild(self, jobs: Iterable[tuple[str, datetime, JobStatus]]) -> None:
-        """Make the markers agree with (id, created, status) of every stored job."""
+    def rebuild(
+        self, jobs: Iterable[tuple[str, datetime, JobStatus]], stored: Callable[[str], bool]
+    ) -> None:
+        """Make the markers agree with (id, created, status) of every stored job. Another
+        process may create jobs meanwhile: a marker of a job the scan did not see is removed
+        only when ``stored`` says that job is gone."""
         self._make_folders()
         index: set[str] = set()
         pending: set[str] = set()
         finished: dict[JobStatus, set[str]] = {status: set() for status in FINAL}
+        seen: set[str] = set()
         for job_id, created, status in jobs:
+            seen.add(job_id)
             index.add(_entry(job_id, created))
             if status.finished:
                 finished[status].add(_entry(job_id, created))
             else:
                 pending.add(job_id)
-        _sync(self._index, index)
-        _sync(self._pending, pending)
+
+        def stale(job_id: str) -> bool:
+            return job_id in seen or not stored(job_id)
+
+        _sync(self._index, index, stale)
+        _sync(self._pending, pending, stale)
         for status, wanted in finished.items():
-            _sync(self._finished[status], wanted)
+            _sync(self._finished[status], wanted, stale)
 
 
 def _entry(job_id: str, created: datetime) -> str:
     return f"{int(created.timestamp() * 1e9):020d}-{job_id}"
 
 
-def _sync(folder: Path, wanted: set[str]) -> None:
+def _sync(folder: Path, wanted: set[str], stale: Callable[[str], bool]) -> None:
     present = {p.name for p in folder.iterdir()}
     for name in present - wanted:
-        (folder / name).unlink(missing_ok=True)
+        entry = _ENTRY.match(name)
+        if stale(entry.group(2) if entry else name):
+            (folder / name).unlink(missing_ok=True)
     for name in wanted - present:
         (folder / name).touch()

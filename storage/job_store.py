@@ -142,7 +142,7 @@ class JobStore:
                 else:
                     yield job_id, job.pushqtime, job.status
 
-        self.index.rebuild(facts())
+        self.index.rebuild(facts(), self.exists)
 
     def settle_markers(self, job_id: str) -> None:
         """Fix the markers of a job whose record finished (or vanished) while its pending

@@ -182,3 +182,14 @@ def test_pending_markers_follow_the_record_and_are_rebuilt(state_dir: Path) -> N
     store.rebuild_index()
     assert store.pending_ids() == [running.id]
     assert store.newest_first(JobStatus.SUCCESS) == [done.id]
+
+
+def test_a_rebuild_keeps_markers_of_jobs_created_during_its_scan(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    created_meanwhile = new_job()
+    store.create(created_meanwhile)
+    (state_dir / "pending" / str(uuid.uuid4())).touch()  # a job that is gone
+    # The scan saw no job at all: another process created this one after it.
+    store.index.rebuild(iter([]), store.exists)
+    assert store.pending_ids() == [created_meanwhile.id]
+    assert store.newest_first() == [created_meanwhile.id]
