@@ -1,6 +1,5 @@
 """The Celery tasks: thin wrappers that load, call the pipeline, and return."""
 
-import errno
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -29,6 +28,7 @@ from pipeline.task_names import (
     REDUCE_TASK,
 )
 from storage import ChunkSpec, JobNotFoundError, JobStore
+from storage.atomic import DISK_FULL_ERRNOS
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +63,10 @@ def _job_id(name: str, args: Any) -> str | None:
     return None
 
 
-# The state dir is full (or over quota): the part's last checkpoint is intact (writes are
-# atomic), so it is sent again later and resumes there; progress shows what was saved.
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
-
-
 def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
-    if exc.errno not in _DISK_FULL:
+    # The state dir is full (or over quota): the part's last checkpoint is intact (writes
+    # are atomic), so it is sent again later and resumes there; progress shows what was saved.
+    if exc.errno not in DISK_FULL_ERRNOS:
         raise exc
     settings = task.pichord.settings
     logger.warning(

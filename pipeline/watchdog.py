@@ -35,10 +35,10 @@ def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> li
         try:
             job = store.get(job_id)
         except (JobNotFoundError, CorruptRecordError):
-            store.settle_markers(job_id)
+            store.settle_markers(job_id, None)
             continue
         if job.status.finished:
-            store.settle_markers(job_id)
+            store.settle_markers(job_id, job)
             continue
         if now - last_activity(job, store.chunks(job_id)) > timedelta(seconds=job_stall_seconds):
             found.append(job)

@@ -1,11 +1,16 @@
 """Crash-safe file primitives: whole-file replacement and advisory locks."""
 
 import contextlib
+import errno
 import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+# Errors meaning the file system has no room for a write (full, or over quota); the file
+# being replaced is then left as it was.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

@@ -144,15 +144,12 @@ class JobStore:
 
         self.index.rebuild(facts(), self.exists)
 
-    def settle_markers(self, job_id: str) -> None:
-        """Fix the markers of a job whose record finished (or vanished) while its pending
-        marker stayed, after a crash between the two writes."""
-        try:
-            job = self.get(job_id)
-        except (JobNotFoundError, CorruptRecordError):
+    def settle_markers(self, job_id: str, job: JobRecord | None) -> None:
+        """Fix the markers of a job whose record (as just read; None: vanished or unreadable)
+        finished while its pending marker stayed, after a crash between the two writes."""
+        if job is None:
             self.index.drop_pending(job_id)
-            return
-        if job.status.finished:
+        elif job.status.finished:
             self.index.finished(job_id, job.pushqtime, job.status)
 
     def delete(self, job_id: str) -> None:

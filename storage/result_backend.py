@@ -15,7 +15,6 @@ and every worker must use the same URL, or chords never fire.
 """
 
 import contextlib
-import errno
 import hashlib
 import logging
 import os
@@ -31,7 +30,7 @@ from celery.exceptions import ChordError
 from celery.result import GroupResult, allow_join_result
 from kombu.utils.encoding import bytes_to_str
 
-from storage.atomic import create_exclusive, write_bytes_atomic
+from storage.atomic import DISK_FULL_ERRNOS, create_exclusive, write_bytes_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +109,7 @@ class FileResultBackend(KeyValueStoreBackend):
         try:
             super().mark_as_retry(task_id, exc, traceback, request, store_result, state)
         except OSError as error:
-            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            if error.errno not in DISK_FULL_ERRNOS:
                 raise
             logger.warning("not recording RETRY of %s: %s", task_id, error)
 
