@@ -12,7 +12,14 @@ from pipeline.euler_plan import (
     stored_sum,
 )
 from pipeline.leibniz_euler import RUN_GUARD, ZERO, EulerBracket, EulerPlan, FixedSum, bracket
-from pipeline.reducer import Extension, IncompleteJobError, record_success, start_round
+from pipeline.reducer import (
+    Extension,
+    IncompleteJobError,
+    finished_record,
+    finished_series,
+    record_success,
+    start_round,
+)
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import Certificate, PartKind
 
@@ -28,24 +35,11 @@ def combine(
     """The series sum over [0, M) and the tail, from finished parts that tile the plan.
 
     Integer sums: any order of the parts gives the same bracket."""
-    series = ZERO
-    tail: ChunkRecord | None = None
-    position = 0
-    for spec in sorted(parts, key=lambda s: (s.kind, s.start)):
-        record = records.get(spec.index)
-        if record is None or not record.finished:
-            raise IncompleteJobError(f"part {spec.index} of job {job.id} has not finished")
-        if (record.start, record.stop) != (spec.start, spec.stop):
-            raise IncompleteJobError(f"part {spec.index} of job {job.id} does not match its plan")
-        if spec.kind is PartKind.CORRECTION:
-            tail = record
-            continue
-        if spec.start != position:
-            raise IncompleteJobError(f"series chunks of job {job.id} leave a gap at {position}")
-        series += stored_sum(record)
-        position = spec.stop
-    if position != job.terms_total or tail is None:
-        raise IncompleteJobError(f"parts of job {job.id} do not cover the plan")
+    series = sum((stored_sum(r) for r in finished_series(job, parts, records)), ZERO)
+    correction = next((s for s in parts if s.kind is PartKind.CORRECTION), None)
+    if correction is None:
+        raise IncompleteJobError(f"job {job.id} has no correction part in round {job.rounds}")
+    tail = finished_record(job, correction, records)
     return series, stored_sum(tail), tail
 
 

@@ -10,7 +10,7 @@ from pipeline.certify import Bracket, pi_bracket
 from pipeline.planning import extended_terms
 from pipeline.verify import agrees_with_mpmath
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
-from storage.records import Certificate, utcnow
+from storage.records import Certificate, PartKind, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -29,23 +29,42 @@ class Extension:
     chunks: list[ChunkSpec]
 
 
-def combine(job: JobRecord, records: dict[int, ChunkRecord]) -> Bracket:
-    """pi's bracket from the finished chunks, which must tile [0, terms_total) exactly."""
+def finished_record(
+    job: JobRecord, spec: ChunkSpec, records: dict[int, ChunkRecord]
+) -> ChunkRecord:
+    """The finished record of one planned part; IncompleteJobError if there is none yet."""
+    record = records.get(spec.index)
+    if record is None or not record.finished:
+        raise IncompleteJobError(f"chunk {spec.index} of job {job.id} has not finished")
+    if (record.start, record.stop) != (spec.start, spec.stop):
+        raise IncompleteJobError(f"chunk {spec.index} of job {job.id} does not match its plan")
+    return record
+
+
+def finished_series(
+    job: JobRecord, specs: list[ChunkSpec], records: dict[int, ChunkRecord]
+) -> list[ChunkRecord]:
+    """The finished records of the series chunks among ``specs`` in term order, which must
+    tile [0, terms_total) exactly."""
+    found = []
     position = 0
-    total = Fraction(0)
-    bound = Fraction(0)
-    for spec in sorted(job.chunks, key=lambda s: s.start):
-        record = records.get(spec.index)
-        if record is None or not record.finished:
-            raise IncompleteJobError(f"chunk {spec.index} of job {job.id} has not finished")
-        if (record.start, record.stop) != (spec.start, spec.stop) or spec.start != position:
-            raise IncompleteJobError(f"chunk {spec.index} of job {job.id} does not match its plan")
-        # Fraction(float) is exact, so the sum of the chunk values carries no new error.
-        total += Fraction(record.partial)
-        bound += Fraction(record.error_bound)
+    for spec in sorted((s for s in specs if s.kind is PartKind.SERIES), key=lambda s: s.start):
+        record = finished_record(job, spec, records)
+        if spec.start != position:
+            raise IncompleteJobError(f"chunks of job {job.id} leave a gap at term {position}")
+        found.append(record)
         position = spec.stop
     if position != job.terms_total:
         raise IncompleteJobError(f"chunks of job {job.id} stop at {position} of {job.terms_total}")
+    return found
+
+
+def combine(job: JobRecord, records: dict[int, ChunkRecord]) -> Bracket:
+    """pi's bracket from the finished chunks, which must tile [0, terms_total) exactly."""
+    done = finished_series(job, job.chunks, records)
+    # Fraction(float) is exact, so the sum of the chunk values carries no new error.
+    total = sum((Fraction(record.partial) for record in done), Fraction(0))
+    bound = sum((Fraction(record.error_bound) for record in done), Fraction(0))
     return pi_bracket(job.terms_total, total, bound)
 
 
