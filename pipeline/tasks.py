@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 from celery import Task
 from celery.exceptions import Ignore
@@ -31,6 +31,8 @@ from storage import ChunkSpec, JobNotFoundError, JobStore
 from storage.atomic import DISK_FULL_ERRNOS
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class JobTask(Task[Any, Any]):
@@ -81,23 +83,29 @@ def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
     )
 
 
+def _guarded(task: JobTask, work: Callable[[], T]) -> T:
+    """Run a part's work: a cancelled job ends it without storing anything (the chord then
+    never fires), and a full state dir sends it again later."""
+    try:
+        return work()
+    except ChunkCancelledError:
+        raise Ignore() from None
+    except OSError as exc:
+        retry_when_disk_full(task, exc)
+
+
 def compute_chunk(task: JobTask, job_id: str, index: int, start: int, stop: int) -> dict[str, Any]:
     """One chunk of the Leibniz series; returns its sum and error bound."""
-    settings = task.pichord.settings
-    try:
-        result = run_chunk(
+    result = _guarded(
+        task,
+        lambda: run_chunk(
             task.store(),
             job_id,
             ChunkSpec(index=index, start=start, stop=stop),
             worker=task.request.hostname or "unknown",
-            checkpoint_seconds=settings.checkpoint_seconds,
-        )
-    except ChunkCancelledError:
-        # The job is already REVOKED; nothing is stored for this part and the chord
-        # never fires.
-        raise Ignore() from None
-    except OSError as exc:
-        retry_when_disk_full(task, exc)
+            checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
+        ),
+    )
     return result.to_json()
 
 
@@ -109,19 +117,17 @@ def _euler_part(
     spec = next((s for s in job.chunks if s.index == index), None)
     if spec is None:
         raise LookupError(f"job {job_id} has no part {index}")
-    try:
-        record = run_part(
+    record = _guarded(
+        task,
+        lambda: run_part(
             store,
             job_id,
             spec,
             compute(stored_plan(job)),
             worker=task.request.hostname or "unknown",
             checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
-        )
-    except ChunkCancelledError:
-        raise Ignore() from None
-    except OSError as exc:
-        retry_when_disk_full(task, exc)
+        ),
+    )
     # The exact sum stays in the store: it can have more digits than a JSON reader accepts.
     return {"index": record.index, "start": record.start, "stop": record.stop}
 
