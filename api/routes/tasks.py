@@ -55,12 +55,27 @@ def start_job(
     return TaskCreated(id=job.id)
 
 
+def no_such_task(job_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}")
+
+
+@contextlib.contextmanager
+def stored_task_errors(job_id: str) -> Iterator[None]:
+    """The store's errors as answers: an unknown id is 404, an unreadable record 409."""
+    try:
+        yield
+    except JobNotFoundError as exc:
+        raise no_such_task(job_id) from exc
+    except CorruptRecordError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
 def read_task(store: StoreDep, task_id: UUID) -> TaskPublic:
     job_id = str(task_id)
     try:
         job = store.get(job_id)
     except JobNotFoundError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}") from exc
+        raise no_such_task(job_id) from exc
     except CorruptRecordError as exc:
         return unreadable_task(exc, store.created_at(job_id))
     return task_public(job, store.chunks(job_id))
@@ -129,12 +144,8 @@ def get_task(task_id: UUID, store: StoreDep) -> TaskPublic:
 
 
 def stored_job(store: JobStore, job_id: str) -> JobRecord:
-    try:
+    with stored_task_errors(job_id):
         return store.get(job_id)
-    except JobNotFoundError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}") from exc
-    except CorruptRecordError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
 @router.get(
@@ -204,11 +215,8 @@ def cancel_task(task_id: UUID, store: StoreDep) -> TaskPublic:
     """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint."""
     job_id = str(task_id)
     try:
-        cancel(store, job_id)
-    except JobNotFoundError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task with id {job_id}") from exc
-    except CorruptRecordError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+        with stored_task_errors(job_id):
+            cancel(store, job_id)
     except JobFinishedError as exc:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
