@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/polling.py
 	$(BIN)/python bench/listing.py
+	$(BIN)/python bench/fairness.py
 
 ## 200 pollers and a stream of submissions for 60 s (loopback); run by hand.
 load: install

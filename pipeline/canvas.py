@@ -1,9 +1,14 @@
-"""A job's work as a Celery canvas: chord(group(chunk tasks), reducer)."""
+"""A job's work as a Celery canvas: chord(group(lanes of chunk tasks), reducer).
+
+The group holds one task per lane (``pipeline.lanes``); each lane replaces itself with its
+next chunk until it runs out, so the chord counts lanes and fires once all have ended.
+"""
 
 from celery import chord, group
 from celery.canvas import Signature
 
 from pipeline.celery_app import PichordCelery
+from pipeline.lanes import Lane, lane_heads
 from pipeline.methods import Method
 from pipeline.task_names import (
     CHUNK_TASK,
@@ -28,26 +33,27 @@ def reduce_task_id(job_id: str, dispatch: int) -> str:
 
 
 def part_signature(
-    app: PichordCelery, method: str, job_id: str, spec: ChunkSpec, task_id: str
+    app: PichordCelery, method: str, job_id: str, spec: ChunkSpec, lane: Lane
 ) -> Signature[object]:
     if method == Method.LEIBNIZ:
-        return app.signature(
-            CHUNK_TASK, args=(job_id, spec.index, spec.start, spec.stop), task_id=task_id
-        )
+        args: tuple[object, ...] = (job_id, spec.index, spec.start, spec.stop)
+        return app.signature(CHUNK_TASK, args=args, kwargs=lane.as_kwargs())
     # leibniz-euler parts read their range and precision from the job record.
     name = EULER_CORRECTION_TASK if spec.kind is PartKind.CORRECTION else EULER_SERIES_TASK
-    return app.signature(name, args=(job_id, spec.index), task_id=task_id)
+    return app.signature(name, args=(job_id, spec.index), kwargs=lane.as_kwargs())
 
 
 def job_chord(app: PichordCelery, job: JobRecord, specs: list[ChunkSpec], dispatch: int) -> chord:
-    """Deterministic ids: a chord's group, parts and body can be found from the job alone."""
+    """Deterministic ids: a chord's group, lanes and body can be found from the job alone
+    (a lane keeps the id of its first chunk's task)."""
     job_id = job.id
+    heads, lane = lane_heads(specs, app.settings.lanes_per_job)
     header = group(
         [
-            part_signature(
-                app, job.method, job_id, spec, chunk_task_id(job_id, dispatch, spec.index)
+            part_signature(app, job.method, job_id, spec, lane).set(
+                task_id=chunk_task_id(job_id, dispatch, spec.index)
             )
-            for spec in specs
+            for spec in heads
         ],
         app=app,
     ).set(task_id=f"{job_id}.d{dispatch}")

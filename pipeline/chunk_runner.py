@@ -37,9 +37,16 @@ def run_chunk(
     *,
     worker: str,
     checkpoint_seconds: float,
+    task_id: str | None = None,
 ) -> ChunkResult:
     record = run_part(
-        store, job_id, spec, _compute, worker=worker, checkpoint_seconds=checkpoint_seconds
+        store,
+        job_id,
+        spec,
+        _compute,
+        worker=worker,
+        checkpoint_seconds=checkpoint_seconds,
+        task_id=task_id,
     )
     return ChunkResult.from_record(record)
 

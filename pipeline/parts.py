@@ -2,7 +2,9 @@
 
 A part resumes from its last checkpoint when it is delivered again after a crash, and a
 duplicate delivery waits on the part's lock, then returns the stored result: the work is
-idempotent and the progress file has one writer at a time.
+idempotent and the progress file has one writer at a time. A second delivery of the very
+message being computed (same task id) does not wait: its twin finishes the part and carries
+its lane on, so it steps aside at once instead of holding a worker process.
 """
 
 import os
@@ -15,6 +17,10 @@ from storage.records import utcnow
 
 class ChunkCancelledError(Exception):
     """The job was cancelled; the part stopped at a checkpoint."""
+
+
+class DuplicateDeliveryError(Exception):
+    """Another delivery of the same task is computing this part right now."""
 
 
 class Checkpoints:
@@ -67,9 +73,14 @@ def run_part(
     *,
     worker: str,
     checkpoint_seconds: float,
+    task_id: str | None = None,
 ) -> ChunkRecord:
     if store.cancel_requested(job_id):
         raise ChunkCancelledError(job_id)
+    if task_id is not None and store.chunk_running(job_id, spec.index):
+        current = store.get_chunk(job_id, spec.index)
+        if current is not None and current.task_id == task_id and not current.finished:
+            raise DuplicateDeliveryError(f"{task_id} is computing part {spec.index} already")
     with store.chunk_lock(job_id, spec.index):
         record = store.get_chunk(job_id, spec.index) or ChunkRecord(
             index=spec.index, start=spec.start, stop=spec.stop
@@ -82,6 +93,7 @@ def run_part(
                 "attempts": record.attempts + 1,
                 "worker": worker,
                 "pid": os.getpid(),
+                "task_id": task_id,
                 "starttime": record.starttime or utcnow(),
                 "updatetime": utcnow(),
                 "error": None,

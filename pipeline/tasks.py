@@ -6,18 +6,19 @@ from functools import partial
 from typing import Any, NoReturn, TypeVar, cast
 
 from celery import Task
-from celery.exceptions import Ignore
+from celery.exceptions import Ignore, Reject
 
-from pipeline.canvas import dispatch
+from pipeline.canvas import dispatch, part_signature
 from pipeline.celery_app import PichordCelery
 from pipeline.chunk_runner import run_chunk
 from pipeline.euler_plan import stored_plan
 from pipeline.euler_reducer import reduce_euler_job
 from pipeline.euler_runner import compute_correction, compute_series
 from pipeline.jobs import chunk_planner, fail
+from pipeline.lanes import Lane, next_in_lane
 from pipeline.leibniz_euler import EulerPlan
 from pipeline.methods import Method
-from pipeline.parts import ChunkCancelledError, PartCompute, run_part
+from pipeline.parts import ChunkCancelledError, DuplicateDeliveryError, PartCompute, run_part
 from pipeline.reducer import IncompleteJobError, reduce_job
 from pipeline.retention import remove_expired
 from pipeline.task_names import (
@@ -27,7 +28,7 @@ from pipeline.task_names import (
     EULER_SERIES_TASK,
     REDUCE_TASK,
 )
-from storage import ChunkSpec, JobNotFoundError, JobStore
+from storage import ChunkSpec, JobNotFoundError, JobRecord, JobStore
 from storage.atomic import DISK_FULL_ERRNOS
 
 logger = logging.getLogger(__name__)
@@ -85,32 +86,74 @@ def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
 
 def _guarded(task: JobTask, work: Callable[[], T]) -> T:
     """Run a part's work: a cancelled job ends it without storing anything (the chord then
-    never fires), and a full state dir sends it again later."""
+    never fires), a twin delivery at work on it ends it likewise (the twin carries the lane
+    on and counts for it), and a full state dir sends it again later."""
     try:
         return work()
-    except ChunkCancelledError:
+    except (ChunkCancelledError, DuplicateDeliveryError) as exc:
+        logger.info("%s stops: %s", task.request.id, exc)
         raise Ignore() from None
     except OSError as exc:
         retry_when_disk_full(task, exc)
 
 
-def compute_chunk(task: JobTask, job_id: str, index: int, start: int, stop: int) -> dict[str, Any]:
+def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None:
+    """Replace this task by its lane's next unfinished chunk, queued behind every message
+    already waiting (other jobs' lanes included); return if the lane has no chunk left.
+
+    ``Task.replace`` hands the task id, group and chord on to the next chunk, so the chord
+    counts the lane once, when its last chunk returns."""
+    store = task.store()
+    upcoming = next_in_lane(store, job, index, lane)
+    if upcoming is None:
+        return
+    if store.cancel_requested(job.id):
+        raise Ignore()
+    try:
+        task.replace(part_signature(task.pichord, job.method, job.id, upcoming, lane))
+    except Ignore:
+        raise
+    except Exception as exc:
+        # The chunk itself is stored; the message goes back and its next delivery finds the
+        # chunk finished and sends the lane on.
+        logger.warning("%s could not send its lane on: %r", task.request.id, exc)
+        raise Reject(exc, requeue=True) from exc
+
+
+def compute_chunk(
+    task: JobTask,
+    job_id: str,
+    index: int,
+    start: int,
+    stop: int,
+    lane_step: int = 0,
+    lane_stop: int = 0,
+) -> dict[str, Any]:
     """One chunk of the Leibniz series; returns its sum and error bound."""
+    store = task.store()
     result = _guarded(
         task,
         lambda: run_chunk(
-            task.store(),
+            store,
             job_id,
             ChunkSpec(index=index, start=start, stop=stop),
             worker=task.request.hostname or "unknown",
             checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
+            task_id=task.request.id,
         ),
     )
+    lane = Lane(lane_step, lane_stop)
+    if lane.following(index):
+        continue_lane(task, store.get(job_id), index, lane)
     return result.to_json()
 
 
 def _euler_part(
-    task: JobTask, job_id: str, index: int, compute: Callable[[EulerPlan], PartCompute]
+    task: JobTask,
+    job_id: str,
+    index: int,
+    lane: Lane,
+    compute: Callable[[EulerPlan], PartCompute],
 ) -> dict[str, Any]:
     store = task.store()
     job = store.get(job_id)
@@ -126,22 +169,34 @@ def _euler_part(
             compute(stored_plan(job)),
             worker=task.request.hostname or "unknown",
             checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
+            task_id=task.request.id,
         ),
     )
+    continue_lane(task, job, index, lane)
     # The exact sum stays in the store: it can have more digits than a JSON reader accepts.
     return {"index": record.index, "start": record.start, "stop": record.stop}
 
 
-def euler_series(task: JobTask, job_id: str, index: int) -> dict[str, Any]:
+def euler_series(
+    task: JobTask, job_id: str, index: int, lane_step: int = 0, lane_stop: int = 0
+) -> dict[str, Any]:
     """One chunk of the series, exact in units of 10^-P."""
-    return _euler_part(task, job_id, index, lambda plan: partial(compute_series, plan))
+    return _euler_part(
+        task, job_id, index, Lane(lane_step, lane_stop), lambda plan: partial(compute_series, plan)
+    )
 
 
-def euler_correction(task: JobTask, job_id: str, index: int) -> dict[str, Any]:
+def euler_correction(
+    task: JobTask, job_id: str, index: int, lane_step: int = 0, lane_stop: int = 0
+) -> dict[str, Any]:
     """The Euler-number tail correction and its remainder bound."""
     state_dir = task.pichord.settings.state_dir
     return _euler_part(
-        task, job_id, index, lambda plan: partial(compute_correction, plan, state_dir)
+        task,
+        job_id,
+        index,
+        Lane(lane_step, lane_stop),
+        lambda plan: partial(compute_correction, plan, state_dir),
     )
 
 

@@ -231,6 +231,11 @@ class JobStore:
         with locked(self._chunk_path(job_id, index, ".lock")):
             yield
 
+    def chunk_running(self, job_id: str, index: int) -> bool:
+        """True while a live process holds the chunk's lock (the kernel drops a dead one's)."""
+        with try_locked(self._chunk_path(job_id, index, ".lock")) as acquired:
+            return not acquired
+
 
 def _first_error(exc: ValidationError) -> str:
     errors = exc.errors()

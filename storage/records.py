@@ -108,6 +108,9 @@ class ChunkRecord(_Record):
     remainder_bound: str | None = None
     worker: str | None = None
     pid: int | None = None
+    # The Celery task id of the lane computing the chunk: a second delivery of the same
+    # message finds its twin at work and steps aside instead of waiting for it.
+    task_id: str | None = None
     attempts: int = 0
     starttime: datetime | None = None
     updatetime: datetime | None = None

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.chunk_runner import run_chunk
 from pipeline.leibniz import range_sum
-from pipeline.parts import ChunkCancelledError
+from pipeline.parts import ChunkCancelledError, DuplicateDeliveryError
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 
 
@@ -112,3 +112,47 @@ def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path) -> None:
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.status is JobStatus.REVOKED
     assert 0 < record.terms_done < spec.terms
+
+
+def test_second_delivery_of_a_running_task_steps_aside(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    spec = ChunkSpec(index=0, start=0, stop=60_000_000_000)  # ~10 s of work
+    job_id = make_job(store, spec)
+    stopped: list[BaseException] = []
+
+    def first_delivery() -> None:
+        try:
+            run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.05, task_id="lane-0")
+        except ChunkCancelledError as exc:
+            stopped.append(exc)
+
+    thread = threading.Thread(target=first_delivery)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while store.get_chunk(job_id, 0) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+        # The same message again steps aside at once instead of waiting ~10 s for its twin.
+        with pytest.raises(DuplicateDeliveryError):
+            run_chunk(store, job_id, spec, worker="b", checkpoint_seconds=0.05, task_id="lane-0")
+        assert time.monotonic() - started < 1
+    finally:
+        store.request_cancel(job_id)
+        thread.join(timeout=30)
+    assert len(stopped) == 1
+    record = store.get_chunk(job_id, 0)
+    assert record is not None and record.worker == "a" and record.attempts == 1
+
+
+def test_redelivery_after_its_twin_died_resumes_the_chunk(state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    spec = ChunkSpec(index=0, start=0, stop=400_000)
+    job_id = make_job(store, spec)
+    # The twin's checkpoint, with its lock gone with its process.
+    store.save_chunk(
+        job_id, ChunkRecord(index=0, start=0, stop=400_000, task_id="lane-0", attempts=1)
+    )
+    run_chunk(store, job_id, spec, worker="b", checkpoint_seconds=0.2, task_id="lane-0")
+    record = store.get_chunk(job_id, 0)
+    assert record is not None and record.finished and record.attempts == 2
