@@ -199,8 +199,10 @@ class JobStore:
 
     # -- chunks ------------------------------------------------------------------------------
     def save_chunk(self, job_id: str, record: ChunkRecord) -> None:
+        # Not fsynced: a checkpoint lost to a power cut (or left empty, which reads as not
+        # started) only costs recomputing terms, and the job record that holds the answer is.
         path = self._chunk_path(job_id, record.index, ".json")
-        write_bytes_atomic(path, record.model_dump_json().encode())
+        write_bytes_atomic(path, record.model_dump_json().encode(), durable=False)
 
     def get_chunk(self, job_id: str, index: int) -> ChunkRecord | None:
         path = self._chunk_path(job_id, index, ".json")
