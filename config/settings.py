@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     # Planning hint only: the kernel's speed on one core, used to size chunks.
     kernel_terms_per_second: Annotated[float, Field(gt=0)] = 4.0e9
     # Messages one job keeps in the broker at once (its lanes; each finished chunk sends the
-    # lane's next one to the back of the queue). Unset: worker_concurrency. Set it to the
-    # pool processes of all workers together when several share the queue.
+    # lane's next one to the back of the queue). Unset: one per worker process consuming
+    # the queue when the job is dispatched (RabbitMQ's consumers x worker_concurrency).
     job_lanes: Annotated[int, Field(ge=1, le=1024)] | None = None
     # Chunks per job at most: every chunk is a message and a file, so huge jobs get
     # longer chunks instead of more of them.
@@ -155,10 +155,6 @@ class Settings(BaseSettings):
                 "leave it unset and the embedded broker lives under PICHORD_STATE_DIR"
             )
         return self
-
-    @property
-    def lanes_per_job(self) -> int:
-        return self.job_lanes or self.worker_concurrency
 
     @property
     def embedded_broker(self) -> bool:

@@ -8,6 +8,7 @@ from celery import chord, group
 from celery.canvas import Signature
 
 from pipeline.celery_app import PichordCelery
+from pipeline.inspection import pool_processes
 from pipeline.lanes import Lane, lane_heads
 from pipeline.methods import Method
 from pipeline.task_names import (
@@ -43,11 +44,18 @@ def part_signature(
     return app.signature(name, args=(job_id, spec.index), kwargs=lane.as_kwargs())
 
 
-def job_chord(app: PichordCelery, job: JobRecord, specs: list[ChunkSpec], dispatch: int) -> chord:
+def lanes_per_job(app: PichordCelery) -> int:
+    """PICHORD_JOB_LANES, or one lane per worker process consuming the queue now."""
+    return app.settings.job_lanes or pool_processes(app)
+
+
+def job_chord(
+    app: PichordCelery, job: JobRecord, specs: list[ChunkSpec], dispatch: int, lanes: int
+) -> chord:
     """Deterministic ids: a chord's group, lanes and body can be found from the job alone
     (a lane keeps the id of its first chunk's task)."""
     job_id = job.id
-    heads, lane = lane_heads(specs, app.settings.lanes_per_job)
+    heads, lane = lane_heads(specs, lanes)
     header = group(
         [
             part_signature(app, job.method, job_id, spec, lane).set(
@@ -73,8 +81,9 @@ def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[Chunk
         return current.model_copy(update={"dispatches": number, "dispatched_at": utcnow()})
 
     job = store.update(job_id, count)
+    lanes = lanes_per_job(app)
     try:
-        job_chord(app, job, specs, number).apply_async()
+        job_chord(app, job, specs, number, lanes).apply_async()
     except Exception as exc:
         raise DispatchError(f"could not send job {job_id} to the broker: {exc}") from exc
     return number

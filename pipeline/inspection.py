@@ -5,6 +5,7 @@ Workers answer one remote-control command, ``pichord_status`` (registered here, 
 status request costs one round trip instead of one per ``inspect`` method.
 """
 
+import logging
 import math
 import os
 import socket
@@ -16,6 +17,8 @@ from celery.worker import state as worker_state
 from celery.worker.control import inspect_command
 
 from pipeline.celery_app import PichordCelery
+
+logger = logging.getLogger(__name__)
 
 STATUS_COMMAND = "pichord_status"
 
@@ -58,12 +61,33 @@ def worker_statuses(app: PichordCelery, timeout: float) -> list[WorkerStatus]:
     return sorted(found, key=lambda w: w.name)
 
 
-def queue_depth(app: PichordCelery) -> int:
-    """Messages waiting in the task queue (RabbitMQ or the embedded broker)."""
+def _declared(app: PichordCelery) -> Any:
     with app.connection_for_write() as conn:
         channel: Any = conn.default_channel
-        declared = channel.queue_declare(queue=app.settings.queue, passive=True)
-        return int(declared.message_count)
+        return channel.queue_declare(queue=app.settings.queue, passive=True)
+
+
+def queue_depth(app: PichordCelery) -> int:
+    """Messages waiting in the task queue (RabbitMQ or the embedded broker)."""
+    return int(_declared(app).message_count)
+
+
+def pool_processes(app: PichordCelery) -> int:
+    """Worker processes consuming the task queue: the workers RabbitMQ counts as its
+    consumers, each with WORKER_CONCURRENCY processes; one worker's worth when the broker
+    does not count consumers (the embedded one) or none is up yet."""
+    settings = app.settings
+    try:
+        # A pooled connection, and the queue declared as Celery declares it (a passive
+        # declare of a queue not there yet would close the pooled channel).
+        with app.connection_or_acquire() as conn:
+            queue = app.amqp.queues[settings.queue].bind(conn.default_channel)
+            declared: Any = queue.queue_declare()
+            consumers = int(declared.consumer_count)
+    except Exception:  # a broker hiccup: the publish that follows will tell
+        logger.warning("could not count the queue's consumers", exc_info=True)
+        consumers = 0
+    return max(1, consumers) * settings.worker_concurrency
 
 
 def broker_problem(app: PichordCelery, timeout: float) -> str | None:

@@ -9,7 +9,7 @@ import httpx2
 import pytest
 
 from config import Settings
-from pipeline.canvas import chunk_task_id, dispatch, part_signature
+from pipeline.canvas import chunk_task_id, dispatch, lanes_per_job, part_signature
 from pipeline.celery_app import PichordCelery, create_celery_app
 from pipeline.lanes import lane_heads
 from pipeline.task_names import CHUNK_TASK, REDUCE_TASK
@@ -52,7 +52,7 @@ def test_duplicate_chunk_counts_once_and_reducer_runs_once(
     body.freeze(f"{job_id}.d1.reduce", group_id=f"{job_id}.d1")
     # The first lane's message again: same task id, lane and chord, as a broker redelivery
     # would bring it.
-    _, lane = lane_heads(job.chunks, app.settings.lanes_per_job)
+    _, lane = lane_heads(job.chunks, lanes_per_job(app))
     part_signature(app, job.method, job_id, spec, lane).apply_async(
         task_id=chunk_task_id(job_id, 1, spec.index), group_id=f"{job_id}.d1", chord=body
     )

@@ -1,5 +1,6 @@
 """Workers in separate containers share only the broker and the state volume; three worker
-processes with their own node names stand in for three containers."""
+processes with their own node names stand in for three containers. A job gets one lane per
+worker process consuming the queue, so one job spreads over all of them."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import httpx2
 import pytest
 
 from pipeline.verify import reference_digits
+from storage import JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env
 
 pytestmark = pytest.mark.integration
@@ -20,7 +22,7 @@ def test_three_workers_share_one_job(
         rabbitmq_url,
         queue=f"q-{tmp_path.name}",
         chunk_seconds="0.05",
-        worker_concurrency="3",
+        worker_concurrency="1",
     )
     for name in ("c1", "c2", "c3"):
         processes.worker(name, concurrency=1)
@@ -31,3 +33,5 @@ def test_three_workers_share_one_job(
         chunks = client.get(f"/tasks/{job_id}/chunks").json()["chunks"]
     nodes = {str(c["worker"]).split("@")[0] for c in chunks}
     assert nodes == {"c1", "c2", "c3"}
+    lanes = {r.task_id for r in JobStore(tmp_path / "state").chunks(job_id).values()}
+    assert len(lanes) == 3
