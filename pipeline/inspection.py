@@ -61,15 +61,12 @@ def worker_statuses(app: PichordCelery, timeout: float) -> list[WorkerStatus]:
     return sorted(found, key=lambda w: w.name)
 
 
-def _declared(app: PichordCelery) -> Any:
-    with app.connection_for_write() as conn:
-        channel: Any = conn.default_channel
-        return channel.queue_declare(queue=app.settings.queue, passive=True)
-
-
 def queue_depth(app: PichordCelery) -> int:
     """Messages waiting in the task queue (RabbitMQ or the embedded broker)."""
-    return int(_declared(app).message_count)
+    with app.connection_for_write() as conn:
+        channel: Any = conn.default_channel
+        declared = channel.queue_declare(queue=app.settings.queue, passive=True)
+        return int(declared.message_count)
 
 
 def pool_processes(app: PichordCelery) -> int:

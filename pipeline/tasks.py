@@ -7,6 +7,7 @@ from typing import Any, NoReturn, TypeVar, cast
 
 from celery import Task
 from celery.exceptions import Ignore, Reject
+from kombu.exceptions import OperationalError
 
 from pipeline.canvas import dispatch, part_signature
 from pipeline.celery_app import PichordCelery
@@ -111,11 +112,10 @@ def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None
         raise Ignore()
     try:
         task.replace(part_signature(task.pichord, job.method, job.id, upcoming, lane))
-    except Ignore:
-        raise
-    except Exception as exc:
-        # The chunk itself is stored; the message goes back and its next delivery finds the
-        # chunk finished and sends the lane on.
+    except (OperationalError, OSError) as exc:
+        # The broker did not take the next chunk (after the publish retries). The chunk
+        # itself is stored: the message goes back, and its next delivery finds the chunk
+        # finished and sends the lane on.
         logger.warning("%s could not send its lane on: %r", task.request.id, exc)
         raise Reject(exc, requeue=True) from exc
 
