@@ -12,6 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from config.die_with_parent import PARENT_PID_VARIABLE
 from config.settings import Role, Settings, get_settings
 
 CONFIG_FILE = Path(__file__).resolve().parents[1] / "ops" / "supervisor" / "supervisord.conf"
@@ -56,6 +57,8 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
             "PICHORD_WORKER_CONCURRENCY": str(settings.worker_concurrency),
             # A shutdown waits this long for running chunks: several chunk lengths.
             "PICHORD_STOP_WAIT_SECONDS": str(max(30, int(10 * settings.chunk_seconds))),
+            # supervisord is exec'ed from this process and keeps its pid.
+            PARENT_PID_VARIABLE: str(os.getpid()),
         }
     )
     return env

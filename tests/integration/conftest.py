@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
+import psutil
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# The `pichord` command of this virtualenv: `pichord serve` is what `make run` calls.
+PICHORD = Path(sys.executable).parent / "pichord"
 FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
 
 
@@ -212,14 +215,18 @@ class Supervisord:
     def rpc_url(self) -> str:
         return f"http://pichord:{self.password}@127.0.0.1:{self.ui_port}/RPC2"
 
-    def start(self) -> None:
-        self.launch()
+    def start(self, *command: str) -> None:
+        self.launch(*command)
+        self.wait_until_serving()
+
+    def wait_until_serving(self) -> None:
         wait_for(self._api_up, 60, "the API under supervisord")
 
-    def launch(self) -> subprocess.Popen[bytes]:
+    def launch(self, *command: str) -> subprocess.Popen[bytes]:
+        """supervisord started by ``command``, by default ``python -m config.supervisord``."""
         with self.log.open("ab") as handle:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "config.supervisord"],
+                list(command) or [sys.executable, "-m", "config.supervisord"],
                 cwd=REPO,
                 env=self.env,
                 stdout=handle,
@@ -233,6 +240,12 @@ class Supervisord:
             return httpx2.get(self.api + "/openapi.json", timeout=1).status_code == 200
         except httpx2.TransportError:
             return False
+
+    def tree(self) -> list[psutil.Process]:
+        """supervisord and every process under it."""
+        assert self.proc is not None
+        main = psutil.Process(self.proc.pid)
+        return [main, *main.children(recursive=True)]
 
     def ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -56,12 +56,9 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
         )
         assert check.returncode == 0, check.stderr
 
-    assert supervisord.proc is not None
-    tree = [psutil.Process(supervisord.proc.pid)]
-    for info in infos.values():
-        main = psutil.Process(info["pid"])
-        tree += [main, *main.children(recursive=True)]
-    assert len(tree) >= 5  # supervisord, listener, uvicorn, celery main, one pool process
+    tree = supervisord.tree()
+    assert {p.pid for p in tree} >= {i["pid"] for i in infos.values()}
+    assert len(tree) >= 6  # supervisord, listener, uvicorn, beat, celery main, one pool process
 
     assert supervisord.stop() == 0
     _, alive = psutil.wait_procs(tree, timeout=10)

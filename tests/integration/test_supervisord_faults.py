@@ -8,11 +8,12 @@ import xmlrpc.client
 from collections.abc import Iterator
 
 import httpx2
+import psutil
 import pytest
 
 from pipeline.verify import reference_digits
 from storage import JobStore
-from tests.integration.conftest import Supervisord, poll_until_finished, wait_for
+from tests.integration.conftest import PICHORD, Supervisord, poll_until_finished, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -153,3 +154,39 @@ def test_sigterm_supervisord_then_start_again(
         restarted = time.monotonic()
         assert_digits(client, job_id)
         report(capsys, "supervisord started again -> job SUCCESS", time.monotonic() - restarted)
+
+
+def test_sigkill_supervisord_then_serve_again(
+    service: Supervisord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with httpx2.Client(base_url=service.api, timeout=10) as client:
+        job_id = submit_and_wait_for_progress(client)
+    tree = service.tree()
+    assert len(tree) >= 7  # supervisord, listener, uvicorn, beat, celery main, two pool processes
+    assert service.proc is not None
+    service.proc.kill()  # what the OOM killer or a CI timeout does: nothing can be cleaned up
+    killed = time.monotonic()
+    service.proc.wait(timeout=10)
+    wait_for(lambda: not any(map(alive, tree)), 10, "every process of the instance to end")
+    report(
+        capsys,
+        f"{broker(service)}: SIGKILL supervisord -> no process of it left",
+        time.monotonic() - killed,
+    )
+    started = time.monotonic()
+    service.start(str(PICHORD), "serve")  # the same state dir: its lock was dropped with it
+    with httpx2.Client(base_url=service.api, timeout=10) as client:
+        assert_digits(client, job_id)
+    report(
+        capsys,
+        f"{broker(service)}: pichord serve again -> job SUCCESS",
+        time.monotonic() - started,
+    )
+
+
+def alive(process: psutil.Process) -> bool:
+    """Running: a zombie has ended and holds nothing, it only waits for a parent to reap it."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -111,6 +111,15 @@ def test_supervisord_config_is_fully_supplied_by_the_launcher() -> None:
     assert "worker@%%h" in worker
 
 
+def test_every_program_dies_with_supervisord() -> None:
+    commands = re.findall(r"^command=(.*)$", SUPERVISORD, flags=re.MULTILINE)
+    assert len(commands) == SUPERVISORD.count("[program:") + SUPERVISORD.count("[eventlistener:")
+    wrapper = "%(ENV_PICHORD_PYTHON)s %(ENV_PICHORD_ROOT)s/config/die_with_parent.py "
+    for command in commands:
+        assert command.startswith(wrapper + "%(ENV_PICHORD_PYTHON)s -m "), command
+    assert (REPO / "config" / "die_with_parent.py").is_file()
+
+
 @pytest.mark.parametrize(
     ("role", "api", "worker", "beat"),
     [
