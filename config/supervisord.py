@@ -12,10 +12,17 @@ import shutil
 import sys
 from pathlib import Path
 
+from config import ports
 from config.die_with_parent import PARENT_PID_VARIABLE
+from config.instance_lock import AlreadyRunningError, Instance, acquire
 from config.settings import Role, Settings, get_settings
 
 CONFIG_FILE = Path(__file__).resolve().parents[1] / "ops" / "supervisor" / "supervisord.conf"
+# Another instance holds the state dir, or a port is taken: nothing was started.
+EXIT_CANNOT_START = 3
+# Where supervisord inherits the state dir's lock: below 5, the descriptors it keeps when it
+# reloads (`ctl reload` closes 5 and up, supervisor's options.cleanup_fds).
+LOCK_FD = 3
 
 
 def ui_password(settings: Settings) -> tuple[str, bool]:
@@ -46,11 +53,9 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
             "PICHORD_API_PORT": str(settings.api_port),
             "PICHORD_SUPERVISOR_PORT": str(settings.supervisor_port),
             "PICHORD_SUPERVISOR_BIND": settings.supervisor_bind,
-            "PICHORD_RUN_API": _flag(settings.role in (Role.ALL, Role.API)),
+            "PICHORD_RUN_API": _flag(_runs_api(settings)),
             "PICHORD_RUN_WORKER": _flag(settings.role in (Role.ALL, Role.WORKER)),
-            "PICHORD_RUN_BEAT": _flag(
-                settings.role in (Role.ALL, Role.API) and settings.retention_days > 0
-            ),
+            "PICHORD_RUN_BEAT": _flag(_runs_api(settings) and settings.retention_days > 0),
             **_log_targets(settings),
             "PICHORD_SUPERVISOR_USER": settings.supervisor_user,
             "PICHORD_SUPERVISOR_PASSWORD": password,
@@ -62,6 +67,10 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def _runs_api(settings: Settings) -> bool:
+    return settings.role in (Role.ALL, Role.API)
 
 
 def _flag(value: bool) -> str:
@@ -90,24 +99,43 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m config.supervisord`` runs the service; ``... ctl ARGS`` runs supervisorctl."""
     args = sys.argv[1:] if argv is None else argv
     settings = get_settings()
-    password, generated = ui_password(settings)
-    env = supervisor_environment(settings, password)
     if args[:1] == ["ctl"]:
+        password, _ = ui_password(settings)
+        env = supervisor_environment(settings, password)
         ctl = _tool("supervisorctl")
         os.execve(ctl, [ctl, "-c", str(CONFIG_FILE), *args[1:]], env)
     where = f"http://127.0.0.1:{settings.supervisor_port}"
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    lock = _claim(settings, Instance(pid=os.getpid(), api=api, ui=where))
+    password, generated = ui_password(settings)
+    env = supervisor_environment(settings, password)
     if generated:
         print(f"supervisord UI {where} user {settings.supervisor_user!r} password {password!r}")
         print(f"(printed once; stored in {settings.state_dir / 'supervisor' / 'password'})")
     else:
         print(f"supervisord UI {where} user {settings.supervisor_user!r}")
-    print(
-        f"API http://{settings.api_host}:{settings.api_port}/docs"
-        f"  logs {settings.state_dir / 'logs'}"
-    )
+    print(f"API {api}/docs  logs {settings.state_dir / 'logs'}")
     sys.stdout.flush()
+    # Inheritable, unlike ``lock``: supervisord holds the lock for as long as it lives.
+    os.dup2(lock, LOCK_FD)
+    os.set_inheritable(LOCK_FD, True)  # dup2 onto itself (lock == LOCK_FD) changes nothing
     supervisord = _tool("supervisord")
     os.execve(supervisord, [supervisord, "--nodaemon", "-c", str(CONFIG_FILE)], env)
+
+
+def _claim(settings: Settings, me: Instance) -> int:
+    """Lock the state dir and check the ports, or say on the terminal why not and exit."""
+    try:
+        lock = acquire(settings.state_dir, me)
+        ports.ensure_free(
+            settings.supervisor_bind, settings.supervisor_port, "PICHORD_SUPERVISOR_PORT"
+        )
+        if _runs_api(settings):
+            ports.ensure_free(settings.api_host, settings.api_port, "PICHORD_API_PORT")
+    except (AlreadyRunningError, ports.PortUnavailableError) as exc:
+        print(f"pichord serve: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CANNOT_START) from None
+    return lock
 
 
 def _tool(name: str) -> str:

@@ -247,6 +247,17 @@ class Supervisord:
         main = psutil.Process(self.proc.pid)
         return [main, *main.children(recursive=True)]
 
+    def serve_once(self) -> subprocess.CompletedProcess[str]:
+        """`pichord serve` run to its end: for the cases where it must refuse to start."""
+        return subprocess.run(
+            [str(PICHORD), "serve"],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     def ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "config.supervisord", "ctl", *args],

@@ -1,5 +1,6 @@
 """`make run`'s process tree: supervisord with the API and a worker, on the embedded broker."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import httpx2
 import psutil
 import pytest
 
+from config.supervisord import EXIT_CANNOT_START
 from tests.integration.conftest import REPO, Supervisord, poll_until_finished, wait_for
 
 pytestmark = pytest.mark.integration
@@ -66,16 +68,47 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
 
 
 def test_a_fatal_program_stops_supervisord(supervisord: Supervisord) -> None:
-    # The API's port is taken, so uvicorn exits at once, is retried, and goes FATAL.
-    with socket.socket() as blocker:
-        blocker.bind(("127.0.0.1", supervisord.api_port))
-        blocker.listen()
-        proc = supervisord.launch()
-        started = time.monotonic()
-        wait_for(lambda: proc.poll() is not None, 90, "supervisord to stop")
+    # uvicorn reads this (its click options take UVICORN_*): a TLS certificate that does not
+    # exist, so the API exits at once, is retried, and goes FATAL.
+    supervisord.env["UVICORN_SSL_CERTFILE"] = str(supervisord.state / "missing-cert.pem")
+    proc = supervisord.launch()
+    started = time.monotonic()
+    wait_for(lambda: proc.poll() is not None, 90, "supervisord to stop")
     print(f"FATAL api -> supervisord stopped in {time.monotonic() - started:.1f} s")
     assert "entered FATAL state" in supervisord.log.read_text()
     assert (supervisord.state / "logs" / "fatal_listener.log").read_text().count("is FATAL") == 1
+
+
+def test_a_second_serve_on_the_same_state_dir_is_refused(supervisord: Supervisord) -> None:
+    supervisord.start()
+    assert supervisord.proc is not None
+    refused = supervisord.serve_once()
+    assert refused.returncode == EXIT_CANNOT_START, refused
+    message = refused.stderr
+    assert f"already running on state dir {supervisord.state}" in message
+    assert f"supervisord pid {supervisord.proc.pid}, API {supervisord.api}" in message
+    assert "ctl status" in message
+
+    # supervisord closes most inherited descriptors when it reloads; not the lock's.
+    assert "Restarted supervisord" in supervisord.ctl("reload").stdout
+    assert supervisord.serve_once().returncode == EXIT_CANNOT_START
+    supervisord.wait_until_serving()  # the first instance is unharmed
+
+
+def test_a_taken_port_is_named_on_the_terminal(supervisord: Supervisord) -> None:
+    for port, setting in (
+        (supervisord.api_port, "PICHORD_API_PORT"),
+        (supervisord.ui_port, "PICHORD_SUPERVISOR_PORT"),
+    ):
+        with socket.socket() as blocker:
+            blocker.bind(("127.0.0.1", port))
+            blocker.listen()
+            refused = supervisord.serve_once()
+        assert refused.returncode == EXIT_CANNOT_START, refused
+        message = refused.stderr
+        assert f"port {port} is in use by pid {os.getpid()} (" in message
+        assert f"set {setting} to a free port" in message
+    assert not (supervisord.state / "logs" / "supervisord.log").exists()  # nothing started
 
 
 def program_states(run: Supervisord) -> dict[str, str]:
