@@ -149,11 +149,7 @@ def test_sigterm_supervisord_then_start_again(
     assert service.stop() == 0
     report(capsys, "SIGTERM supervisord -> warm shutdown complete", time.monotonic() - started)
     assert JobStore(service.state).get(job_id).status.value == "WAITING"  # not finished, not lost
-    service.start()
-    with httpx2.Client(base_url=service.api, timeout=10) as client:
-        restarted = time.monotonic()
-        assert_digits(client, job_id)
-        report(capsys, "supervisord started again -> job SUCCESS", time.monotonic() - restarted)
+    finish_after_restart(service, job_id, capsys, "supervisord started again")
 
 
 def test_sigkill_supervisord_then_serve_again(
@@ -173,15 +169,21 @@ def test_sigkill_supervisord_then_serve_again(
         f"{broker(service)}: SIGKILL supervisord -> no process of it left",
         time.monotonic() - killed,
     )
-    started = time.monotonic()
-    service.start(str(PICHORD), "serve")  # the same state dir: its lock was dropped with it
-    with httpx2.Client(base_url=service.api, timeout=10) as client:
-        assert_digits(client, job_id)
-    report(
-        capsys,
-        f"{broker(service)}: pichord serve again -> job SUCCESS",
-        time.monotonic() - started,
+    # The same state dir: its lock went with the killed supervisord.
+    finish_after_restart(
+        service, job_id, capsys, f"{broker(service)}: pichord serve again", str(PICHORD), "serve"
     )
+
+
+def finish_after_restart(
+    run: Supervisord, job_id: str, capsys: pytest.CaptureFixture[str], what: str, *command: str
+) -> None:
+    """Start ``run`` again (by ``command``); the job ends SUCCESS with mpmath's digits."""
+    run.start(*command)
+    with httpx2.Client(base_url=run.api, timeout=10) as client:
+        restarted = time.monotonic()
+        assert_digits(client, job_id)
+        report(capsys, f"{what} -> job SUCCESS", time.monotonic() - restarted)
 
 
 def alive(process: psutil.Process) -> bool:
