@@ -46,9 +46,7 @@ def die_with_parent(expected_parent: int | None) -> None:
     # supervisord may have died between its fork and the prctl above; the signal is then
     # never sent, and this process was already handed to another parent.
     if expected_parent is not None and os.getppid() != expected_parent:
-        raise ParentDeathError(
-            f"supervisord (pid {expected_parent}) is gone; not starting {sys.argv[1:]!r}"
-        )
+        raise ParentDeathError(f"its parent (pid {expected_parent}) is already gone")
 
 
 def main(argv: list[str]) -> None:
@@ -60,7 +58,7 @@ def main(argv: list[str]) -> None:
     try:
         die_with_parent(int(parent) if parent else None)
     except ParentDeathError as exc:
-        raise SystemExit(f"die_with_parent: {exc}") from exc
+        raise SystemExit(f"die_with_parent: not starting {argv[0]!r}: {exc}") from exc
     os.execvp(argv[0], argv)
 
 

@@ -64,7 +64,8 @@ def test_a_parent_already_gone_is_not_outlived() -> None:
     # As if supervisord had died between its fork and the prctl: the parent is another one.
     result = run_wrapped(str(os.getpid() + 1_000_000))
     assert result.returncode == 1
-    assert "is gone; not starting" in result.stderr
+    assert f"not starting {sys.executable!r}: its parent (pid" in result.stderr
+    assert "is already gone" in result.stderr
 
 
 def test_a_bad_parent_pid_is_named() -> None:
