@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import sys
+import sysconfig
 from pathlib import Path
 
 from config import ports
@@ -138,9 +139,30 @@ def _claim(settings: Settings, me: Instance) -> int:
     return lock
 
 
+class ToolNotFoundError(FileNotFoundError):
+    """A supervisor console script is nowhere this Python's scripts can be."""
+
+
 def _tool(name: str) -> str:
-    """The supervisor script installed beside this Python (the project's virtualenv)."""
-    return shutil.which(name, path=str(Path(sys.executable).parent)) or name
+    """The absolute path of the console script ``name`` for this Python.
+
+    ``os.execve`` does not search PATH, so the path must be complete. A virtualenv (and the
+    official python image) keeps scripts beside ``sys.executable``; Debian's interpreter is
+    ``/usr/bin/python`` while pip puts scripts in ``/usr/local/bin``, which only the
+    interpreter's scripts path and PATH name.
+    """
+    beside = str(Path(sys.executable).parent)
+    scripts = sysconfig.get_path("scripts")
+    search = os.environ.get("PATH", os.defpath)
+    for path in (beside, scripts, search):
+        found = shutil.which(name, path=path)
+        if found:
+            return os.path.abspath(found)
+    raise ToolNotFoundError(
+        f"{name!r} is not beside {sys.executable}, in {scripts} or on PATH={search!r}; "
+        f"install the supervisor package into this Python ({sys.executable} -m pip install "
+        "supervisor) or put its scripts folder on PATH"
+    )
 
 
 if __name__ == "__main__":
