@@ -4,6 +4,7 @@ Talks to a running service over HTTP (--url, --token or PICHORD_URL, PICHORD_TOK
 `serve` starts one (what `make run` calls).
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -23,6 +24,23 @@ MAX_CHUNK_BARS = 16
 EXIT_FAILED = 1
 EXIT_REVOKED = 2
 
+# The same options after the command (`pichord submit 4 --url ...`), as people type them; given
+# there they win over the ones before it and over the environment.
+UrlAfter = Annotated[
+    str | None, typer.Option("--url", help="The API's base URL", show_default=False)
+]
+TokenAfter = Annotated[
+    str | None, typer.Option("--token", help="Bearer token, if the API has one", show_default=False)
+]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """--url and --token as given before the command (or from the environment)."""
+
+    url: str
+    token: str | None
+
 
 @app.callback()
 def main(
@@ -34,12 +52,12 @@ def main(
         str | None, typer.Option(envvar="PICHORD_TOKEN", help="Bearer token, if the API has one")
     ] = None,
 ) -> None:
-    ctx.obj = ApiClient(url, token)
+    ctx.obj = Connection(url, token)
 
 
-def _client(ctx: typer.Context) -> ApiClient:
-    client: ApiClient = ctx.obj
-    return client
+def _client(ctx: typer.Context, url: str | None, token: str | None) -> ApiClient:
+    before: Connection = ctx.obj
+    return ApiClient(before.url if url is None else url, before.token if token is None else token)
 
 
 def _fail(exc: ApiError) -> NoReturn:
@@ -56,15 +74,18 @@ def submit(
     ] = Method.LEIBNIZ,
     watch_it: Annotated[bool, typer.Option("--watch", help="Follow it until it ends")] = False,
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls")] = 0.5,
+    url: UrlAfter = None,
+    token: TokenAfter = None,
 ) -> None:
     """Start a job and print its id."""
+    client = _client(ctx, url, token)
     try:
-        job_id = _client(ctx).submit(method.value, digits)
+        job_id = client.submit(method.value, digits)
     except ApiError as exc:
         _fail(exc)
     console.print(job_id)
     if watch_it:
-        watch(ctx, job_id, interval)
+        _watch(client, job_id, interval)
 
 
 @app.command()
@@ -72,9 +93,14 @@ def watch(
     ctx: typer.Context,
     job_id: Annotated[str, typer.Argument(help="The job's id")],
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls")] = 0.5,
+    url: UrlAfter = None,
+    token: TokenAfter = None,
 ) -> None:
     """Progress bars for the job and its chunks until it ends; non-zero exit unless SUCCESS."""
-    client = _client(ctx)
+    _watch(_client(ctx, url, token), job_id, interval)
+
+
+def _watch(client: ApiClient, job_id: str, interval: float) -> None:
     try:
         task = follow(client, job_id, interval)
     except ApiError as exc:
@@ -142,10 +168,12 @@ def list_tasks(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="Only this status")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    url: UrlAfter = None,
+    token: TokenAfter = None,
 ) -> None:
     """The newest jobs."""
     try:
-        page = _client(ctx).tasks(status, limit)
+        page = _client(ctx, url, token).tasks(status, limit)
     except ApiError as exc:
         _fail(exc)
     table = Table(title=f"{page['total']} jobs")
@@ -167,19 +195,24 @@ def list_tasks(
 
 
 @app.command()
-def cancel(ctx: typer.Context, job_id: Annotated[str, typer.Argument(help="The job's id")]) -> None:
+def cancel(
+    ctx: typer.Context,
+    job_id: Annotated[str, typer.Argument(help="The job's id")],
+    url: UrlAfter = None,
+    token: TokenAfter = None,
+) -> None:
     """Cancel a waiting or running job."""
     try:
-        task = _client(ctx).cancel(job_id)
+        task = _client(ctx, url, token).cancel(job_id)
     except ApiError as exc:
         _fail(exc)
     console.print(f"{task['id']} {task['status']}")
 
 
 @app.command()
-def host(ctx: typer.Context) -> None:
+def host(ctx: typer.Context, url: UrlAfter = None, token: TokenAfter = None) -> None:
     """The host's CPU, memory and disks, as the API sees them."""
-    client = _client(ctx)
+    client = _client(ctx, url, token)
     try:
         summary, cpu, partitions = client.host()
     except ApiError as exc:

@@ -79,6 +79,9 @@ def test_host_table_and_errors_a_person_can_act_on(cli: Cli) -> None:
     assert "disk / " in table.stdout and "GiB" in table.stdout.split("disk / ")[1]
     refused = cli("submit", "3", token=None)
     assert refused.returncode == 1 and "401" in refused.stderr and "Bearer" in refused.stderr
+    # The options after the command, as people type them.
+    after = cli("submit", "3", "--watch", "--url", cli.url, "--token", TOKEN, token=None)
+    assert after.returncode == 0 and "SUCCESS 3.141" in after.stdout, after.stderr
     too_many = cli("submit", "12")
     assert too_many.returncode == 1 and "leibniz-euler" in too_many.stderr
     nowhere = subprocess.run(
