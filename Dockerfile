@@ -1,5 +1,8 @@
 # One image, three roles (PICHORD_ROLE): all (API, worker and beat under supervisord), worker, api.
-FROM python:3.11.7-slim-bookworm
+# The base is an argument only so the containers test can also build on Debian's own Python
+# layout (tests/ops/test_containers.py); the default is the pinned official image.
+ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit integration bench load clean
+.PHONY: install run test test-containers lint unit integration bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ integration: install
 
 test: lint
 	$(BIN)/pytest
+
+## The compose stack on a Docker engine (tests/ops/test_containers.py; also part of `test`).
+## Needs an engine and the base images: .ci/run starts and makes them.
+test-containers: install
+	$(BIN)/pytest -m containers
 
 bench: install
 	$(BIN)/python bench/kernel.py

@@ -1,0 +1,263 @@
+"""The Dockerfile and docker-compose.yml for real: the stack built and run on a Docker engine,
+jobs spread over its containers, a worker container killed, the app restarted, down and up.
+
+Runs in CI (.ci/run starts the engine and makes the stand-in base images); skips with the reason
+where no engine answers. The timings are printed at the end of the run ("container timings").
+"""
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+import pytest
+
+from pipeline.verify import reference_digits
+from tests.integration.conftest import FINISHED
+from tests.ops.conftest import (
+    DEBIAN_LAYOUT_IMAGE,
+    REPO,
+    WORKERS,
+    Stack,
+    Timings,
+    compose_command,
+    container_logs,
+    docker,
+    health,
+    unavailable,
+)
+
+# The first test also waits for the stack fixture: a build on a fresh machine downloads a lot.
+pytestmark = [pytest.mark.integration, pytest.mark.containers, pytest.mark.timeout(900)]
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+    """``check()``'s first truthy value; connection errors (a restarting API) count as not yet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except httpx2.TransportError:
+            value = None
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def submit(url: str, method: str, digits: int) -> str:
+    response = httpx2.post(f"{url}/tasks", json={"method": method, "digits": digits}, timeout=10)
+    assert response.status_code in (200, 201, 202), response.text
+    return str(response.json()["id"])
+
+
+def task(url: str, job_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = httpx2.get(f"{url}/tasks/{job_id}", timeout=10).json()
+    return body
+
+
+def chunks(url: str, job_id: str) -> list[dict[str, Any]]:
+    return list(httpx2.get(f"{url}/tasks/{job_id}/chunks", timeout=10).json()["chunks"])
+
+
+def finish(stack: Stack, job_id: str, digits: int, timeout: float = 180) -> dict[str, Any]:
+    """Wait for the job; it must end SUCCESS with mpmath's digits."""
+    url = stack.app_url()
+    done = wait_for(
+        f"job {job_id}",
+        lambda: (body := task(url, job_id))["status"] in FINISHED and body,
+        timeout,
+        interval=0.2,
+    )
+    assert done["status"] == "SUCCESS", done
+    assert done["result"] == reference_digits(digits) and done["verified"] is True
+    stack.finished[job_id] = done["result"]
+    return dict(done)
+
+
+def worker_name(container: dict[str, Any]) -> str:
+    # supervisord starts celery with --hostname worker@%h; %h is the container's hostname.
+    return f"worker@{container['Config']['Hostname']}"
+
+
+def running_on(stack: Stack, job_id: str, worker: str) -> bool:
+    return any(
+        c["status"] == "PROGRESS" and c.get("worker") == worker
+        for c in chunks(stack.app_url(), job_id)
+    )
+
+
+def test_an_n10_job_is_computed_by_every_container(stack: Stack, timings: Timings) -> None:
+    started = time.monotonic()
+    job_id = submit(stack.app_url(), "leibniz", 10)
+    finish(stack, job_id, 10)
+    timings.record("n=10 job (25 chunks over 4 containers)", started)
+    computed_by = {c["worker"] for c in chunks(stack.app_url(), job_id)}
+    containers = {worker_name(c) for c in (*stack.service("app"), *stack.service("worker"))}
+    assert computed_by <= containers and len(computed_by) >= 3, computed_by
+
+
+def test_a_leibniz_euler_job_of_5000_digits(stack: Stack, timings: Timings) -> None:
+    started = time.monotonic()
+    finish(stack, submit(stack.app_url(), "leibniz-euler", 5000), 5000)
+    timings.record("leibniz-euler n=5,000 job", started)
+
+
+def test_the_supervisord_ui_refuses_missing_and_wrong_credentials(stack: Stack) -> None:
+    ui = "http://127.0.0.1:9001/"
+    assert httpx2.get(ui, timeout=10).status_code == 401
+    assert httpx2.get(ui, auth=("pichord", "wrong"), timeout=10).status_code == 401
+    assert httpx2.get(ui, auth=("pichord", stack.supervisor_password), timeout=10).is_success
+
+
+def test_a_worker_container_killed_mid_job_is_restarted_and_the_job_succeeds(
+    stack: Stack, timings: Timings
+) -> None:
+    victim = stack.service("worker")[0]
+    job_id = submit(stack.app_url(), "leibniz", 10)
+    wait_for(
+        f"a chunk on {worker_name(victim)}",
+        lambda: running_on(stack, job_id, worker_name(victim)),
+        60,
+    )
+    # kill -9 of PID 1 from outside is a crash, which `restart: unless-stopped` restarts;
+    # `docker kill` would count as a manual stop and leave the container down.
+    killed = time.monotonic()
+    try:
+        os.kill(victim["State"]["Pid"], signal.SIGKILL)
+    except PermissionError:
+        pytest.fail("kill -9 of a container's PID 1 from the host needs root (CI runs as root)")
+    finish(stack, job_id, 10)
+    timings.record("job done after SIGKILL of a worker container's PID 1", killed)
+
+    def back() -> bool:
+        (now,) = [c for c in stack.service("worker") if c["Id"] == victim["Id"]]
+        return now["RestartCount"] > victim["RestartCount"] and health(now) == "healthy"
+
+    wait_for("the killed worker container to be restarted and healthy", back, 120, interval=1)
+    timings.record("killed worker container restarted and healthy", killed)
+
+
+def test_restarting_the_app_mid_job_still_ends_in_success(stack: Stack, timings: Timings) -> None:
+    job_id = submit(stack.app_url(), "leibniz", 10)
+    wait_for(
+        "a chunk in progress",
+        lambda: any(c["status"] == "PROGRESS" for c in chunks(stack.app_url(), job_id)),
+        60,
+    )
+    restarted = time.monotonic()
+    stack.compose("restart", "app")
+    finish(stack, job_id, 10)
+    timings.record("job done after `restart app` mid-job", restarted)
+
+
+def test_down_then_up_keeps_the_finished_jobs(stack: Stack, timings: Timings) -> None:
+    if not stack.finished:
+        finish(stack, submit(stack.app_url(), "leibniz", 3), 3)
+    stack.compose("down")
+    started = time.monotonic()
+    stack.compose("up", "-d", "--scale", f"worker={WORKERS}")
+    stack.wait_healthy()
+    timings.record("up again after down, until all healthy", started)
+    for job_id, digits in stack.finished.items():
+        kept = task(stack.app_url(), job_id)
+        assert (kept["status"], kept["result"]) == ("SUCCESS", digits)
+
+
+def test_on_debians_python_layout_supervisord_is_found(
+    container_name: str, timings: Timings
+) -> None:
+    """Interpreter in /usr/bin, pip's scripts in /usr/local/bin: the container must come up."""
+    compose_command()  # skips (or fails under CI) without an engine
+    if not docker("image", "ls", "-q", DEBIAN_LAYOUT_IMAGE).strip():
+        unavailable(
+            f"no {DEBIAN_LAYOUT_IMAGE} image; make it with PY_TAG={DEBIAN_LAYOUT_IMAGE} "
+            "PY_LOCAL_BIN=0 bash ../shared/docker-standins/make-base-images.sh"
+        )
+    image = "pichord:test-debian-layout"
+    started = time.monotonic()
+    docker(
+        "build",
+        "--build-arg",
+        f"PYTHON_IMAGE={DEBIAN_LAYOUT_IMAGE}",
+        "-t",
+        image,
+        str(REPO),
+        timeout=900,
+    )
+    timings.record("build on the Debian-layout stand-in", started)
+    started = time.monotonic()
+    docker("run", "-d", "--name", container_name, "-e", "PICHORD_SUPERVISOR_PASSWORD=x", image)
+    where = docker(
+        "exec",
+        container_name,
+        "sh",
+        "-c",
+        "python -c 'import sys; print(sys.executable)'; command -v supervisord",
+    )
+    assert where.split() == ["/usr/bin/python", "/usr/local/bin/supervisord"], where
+
+    def healthy() -> bool:
+        state = docker(
+            "inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", container_name
+        )
+        assert not state.startswith("exited"), container_logs(container_name)
+        return state.split() == ["running", "healthy"]
+
+    wait_for("the Debian-layout container to be healthy", healthy, 120, interval=1)
+    timings.record("Debian-layout container healthy", started)
+    address = docker(
+        "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container_name
+    ).strip()
+    url = f"http://{address}:8000"
+    job_id = submit(url, "leibniz", 5)
+    done = wait_for(
+        "the job", lambda: (body := task(url, job_id))["status"] in FINISHED and body, 120
+    )
+    assert (done["status"], done["result"]) == ("SUCCESS", reference_digits(5))
+    assert "FileNotFoundError" not in container_logs(container_name)
+
+
+def test_a_container_whose_supervisord_cannot_start_exits_and_is_never_healthy(
+    container_name: str,
+) -> None:
+    compose_command()
+    image = "pichord:local"  # built by the stack fixture (docker-compose.yml names it)
+    if not docker("image", "ls", "-q", image).strip():
+        pytest.skip(f"{image} was not built (the stack tests did not run)")
+    # An address the container does not have: supervisord cannot open its HTTP server.
+    docker(
+        "run",
+        "-d",
+        "--name",
+        container_name,
+        "--restart",
+        "unless-stopped",
+        "-e",
+        "PICHORD_SUPERVISOR_BIND=192.0.2.1",
+        "-e",
+        "PICHORD_SUPERVISOR_PASSWORD=x",
+        image,
+    )
+
+    def crashed_twice() -> bool:
+        state = docker("inspect", "-f", "{{.RestartCount}} {{.State.ExitCode}}", container_name)
+        restarts, code = map(int, state.split())
+        return restarts >= 2 and code != 0
+
+    wait_for("the container to exit non-zero and be restarted", crashed_twice, 60, interval=0.5)
+    assert docker("inspect", "-f", "{{.State.Health.Status}}", container_name).strip() != "healthy"
+    logs = container_logs(container_name)
+    assert "Cannot open an HTTP server" in logs, logs
+    # The image's HEALTHCHECK where supervisord is not running: unhealthy, with the reason.
+    probe = subprocess.run(
+        ["docker", "run", "--rm", image, "python", "-m", "config.healthcheck"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert probe.returncode == 1 and "unhealthy" in probe.stderr, probe
