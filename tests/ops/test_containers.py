@@ -228,7 +228,8 @@ def test_a_container_whose_supervisord_cannot_start_exits_and_is_never_healthy(
     image = "pichord:local"  # built by the stack fixture (docker-compose.yml names it)
     if not docker("image", "ls", "-q", image).strip():
         pytest.skip(f"{image} was not built (the stack tests did not run)")
-    # An address the container does not have: supervisord cannot open its HTTP server.
+    # An address the container does not have: supervisord's UI cannot listen there, which
+    # `pichord serve` finds before it starts supervisord.
     docker(
         "run",
         "-d",
@@ -251,7 +252,7 @@ def test_a_container_whose_supervisord_cannot_start_exits_and_is_never_healthy(
     wait_for("the container to exit non-zero and be restarted", crashed_twice, 60, interval=0.5)
     assert docker("inspect", "-f", "{{.State.Health.Status}}", container_name).strip() != "healthy"
     logs = container_logs(container_name)
-    assert "Cannot open an HTTP server" in logs, logs
+    assert "cannot listen on 192.0.2.1:9001" in logs, logs
     # The image's HEALTHCHECK where supervisord is not running: unhealthy, with the reason.
     probe = subprocess.run(
         ["docker", "run", "--rm", image, "python", "-m", "config.healthcheck"],
