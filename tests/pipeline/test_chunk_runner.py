@@ -20,6 +20,23 @@ def make_job(store: JobStore, spec: ChunkSpec) -> str:
     return job_id
 
 
+def run_in_background(
+    store: JobStore, job_id: str, spec: ChunkSpec, task_id: str | None = None
+) -> tuple[threading.Thread, list[BaseException]]:
+    """Worker "a" computing the chunk in a thread; the list gets what it raised."""
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.05, task_id=task_id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread, errors
+
+
 def test_chunk_writes_its_result_and_progress(state_dir: Path) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=2_000_000)
@@ -88,16 +105,7 @@ def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=60_000_000_000)  # ~10 s of work
     job_id = make_job(store, spec)
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.05)
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=work)
-    thread.start()
+    thread, errors = run_in_background(store, job_id, spec)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         record = store.get_chunk(job_id, 0)
@@ -118,16 +126,7 @@ def test_second_delivery_of_a_running_task_steps_aside(state_dir: Path) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=60_000_000_000)  # ~10 s of work
     job_id = make_job(store, spec)
-    stopped: list[BaseException] = []
-
-    def first_delivery() -> None:
-        try:
-            run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.05, task_id="lane-0")
-        except ChunkCancelledError as exc:
-            stopped.append(exc)
-
-    thread = threading.Thread(target=first_delivery)
-    thread.start()
+    thread, stopped = run_in_background(store, job_id, spec, task_id="lane-0")
     try:
         deadline = time.monotonic() + 30
         while store.get_chunk(job_id, 0) is None and time.monotonic() < deadline:
@@ -140,7 +139,7 @@ def test_second_delivery_of_a_running_task_steps_aside(state_dir: Path) -> None:
     finally:
         store.request_cancel(job_id)
         thread.join(timeout=30)
-    assert len(stopped) == 1
+    assert len(stopped) == 1 and isinstance(stopped[0], ChunkCancelledError)
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.worker == "a" and record.attempts == 1
 
