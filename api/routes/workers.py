@@ -50,8 +50,13 @@ class WorkerCache:
                 depth: int | None = queue_depth(celery)
             except Exception:
                 depth = None
+            try:
+                found = worker_statuses(celery, timeout)
+            except Exception:
+                # A broker that is down: no worker can answer, which is not a server error.
+                found = []
             self._value = WorkerList(
-                workers=[WorkerPublic(**asdict(w)) for w in worker_statuses(celery, timeout)],
+                workers=[WorkerPublic(**asdict(w)) for w in found],
                 queue=celery.settings.queue,
                 queue_depth=depth,
                 observed_at=time.time(),

@@ -115,6 +115,14 @@ def test_ready_is_503_naming_the_broker_when_it_is_unreachable(state_dir: Path) 
     assert "broker" in body["failing"] and body["checks"]["state_dir"]["ok"]
 
 
+def test_workers_is_an_empty_list_when_the_broker_is_unreachable(state_dir: Path) -> None:
+    settings = Settings(state_dir=state_dir, broker_url="amqp://guest:guest@127.0.0.1:1//")
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/workers")
+    assert response.status_code == 200
+    assert (response.json()["workers"], response.json()["queue_depth"]) == ([], None)
+
+
 def test_metrics_parse_and_count_requests(client: TestClient) -> None:
     client.get("/leibnic/2")
     client.get("/tasks")
