@@ -1,5 +1,6 @@
 """One settings class for every process of the service: API, workers and supervisord."""
 
+import ipaddress
 import os
 from enum import StrEnum
 from functools import lru_cache
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    # Where other machines reach the API when something else binds the host's port for it:
+    # compose publishes the container's 0.0.0.0:8000 on this address. Unset: API_HOST.
+    publish_address: str | None = None
+    # Beyond loopback without API_TOKEN the API refuses to start, unless this says the
+    # operator means anyone who reaches it to submit jobs and read the host's details.
+    allow_open: bool = False
     state_dir: Path = Path("var/state")
     # Unset means the embedded broker: kombu's filesystem transport under the state dir.
     broker_url: str | None = None
@@ -90,7 +97,8 @@ class Settings(BaseSettings):
     retention_days: Annotated[float, Field(ge=0)] = 7.0
     cleanup_seconds: Annotated[float, Field(gt=0)] = 3600.0
 
-    # Hostile or careless clients. Unset token: no authentication (loopback default).
+    # Hostile or careless clients. Unset token: no authentication, refused beyond loopback
+    # unless ALLOW_OPEN. Set and exposed: host details, /workers and /metrics need it too.
     api_token: SecretStr | None = None
     api_token_reads: bool = False
     # Unfinished jobs at most; more submissions get 429 until some finish.
@@ -106,6 +114,12 @@ class Settings(BaseSettings):
     def _absolute_state_dir(cls, value: Path) -> Path:
         # Workers, API and supervisord may start in different directories.
         return value.expanduser().resolve()
+
+    @field_validator("api_token", "publish_address", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # compose passes `${PICHORD_API_TOKEN:-}` through as "" when .env does not set it.
+        return None if value == "" else value
 
     @field_validator("submit_rate_limit")
     @classmethod
@@ -156,9 +170,60 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _exposed_api_has_a_token(self) -> "Settings":
+        # A worker serves no HTTP: only the roles that run the API are judged.
+        judged = self.role is not Role.WORKER and self.exposed
+        if not judged or self.api_token is not None or self.allow_open:
+            return self
+        raise ConfigError(
+            f"{self._reachable_setting}={self.reachable_at!r} makes the API reachable from "
+            "other machines, and PICHORD_API_TOKEN is not set, so anyone could submit and "
+            "cancel jobs and read the host's details. Set PICHORD_API_TOKEN to a long random "
+            "secret (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or "
+            f"set {self._reachable_setting}=127.0.0.1, or set PICHORD_ALLOW_OPEN=true if it "
+            "is meant to be open"
+        )
+
     @property
     def embedded_broker(self) -> bool:
         return self.broker_url is None
+
+    @property
+    def reachable_at(self) -> str:
+        """The address clients connect to: where it is published, else where uvicorn binds."""
+        return self.publish_address or self.api_host
+
+    @property
+    def _reachable_setting(self) -> str:
+        return "PICHORD_PUBLISH_ADDRESS" if self.publish_address else "PICHORD_API_HOST"
+
+    @property
+    def exposed(self) -> bool:
+        """Whether machines other than this host can reach the API."""
+        return not _is_loopback(self.reachable_at)
+
+    @property
+    def open_warning(self) -> str | None:
+        """What the API logs at start when it is reachable beyond loopback without a token."""
+        if not self.exposed or self.api_token is not None:
+            return None
+        return (
+            f"the API is open to other machines ({self._reachable_setting}="
+            f"{self.reachable_at!r}, PICHORD_ALLOW_OPEN=true, no PICHORD_API_TOKEN): anyone who "
+            "reaches it can submit and cancel jobs and read the host's details"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        # Any other name may resolve to a public address; "" and "0.0.0.0" mean every one.
+        return False
 
 
 @lru_cache(maxsize=1)

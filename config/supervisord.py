@@ -13,6 +13,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from config import ports
 from config.die_with_parent import PARENT_PID_VARIABLE
 from config.instance_lock import AlreadyRunningError, Instance, acquire
@@ -99,7 +101,7 @@ def _log_targets(settings: Settings) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> None:
     """``python -m config.supervisord`` runs the service; ``... ctl ARGS`` runs supervisorctl."""
     args = sys.argv[1:] if argv is None else argv
-    settings = get_settings()
+    settings = _settings_or_exit()
     if args[:1] == ["ctl"]:
         password, _ = ui_password(settings)
         env = supervisor_environment(settings, password)
@@ -122,6 +124,19 @@ def main(argv: list[str] | None = None) -> None:
     os.set_inheritable(LOCK_FD, True)  # dup2 onto itself (lock == LOCK_FD) changes nothing
     supervisord = _tool("supervisord")
     os.execve(supervisord, [supervisord, "--nodaemon", "-c", str(CONFIG_FILE)], env)
+
+
+def _settings_or_exit() -> Settings:
+    """The settings, or each bad one named on the terminal (the messages say the fix) and exit:
+    the container's log then shows what to set, not a traceback."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = f"PICHORD_{str(error['loc'][0]).upper()}: " if error["loc"] else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            print(f"pichord serve: {where}{message}", file=sys.stderr)
+        raise SystemExit(EXIT_CANNOT_START) from None
 
 
 def _claim(settings: Settings, me: Instance) -> int:

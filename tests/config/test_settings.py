@@ -48,3 +48,57 @@ def test_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch, port: str) -> None
     monkeypatch.setenv("PICHORD_API_PORT", port)
     with pytest.raises(ValidationError, match="api_port"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("where", "setting"),
+    [
+        ({"api_host": "0.0.0.0"}, "PICHORD_API_HOST='0.0.0.0'"),
+        ({"api_host": "::"}, "PICHORD_API_HOST='::'"),
+        ({"api_host": "pi.example.org"}, "PICHORD_API_HOST='pi.example.org'"),
+        # compose: uvicorn binds 0.0.0.0 in the container, the host publishes it here.
+        ({"api_host": "0.0.0.0", "publish_address": "0.0.0.0"}, "PICHORD_PUBLISH_ADDRESS="),
+        ({"publish_address": "192.168.1.20"}, "PICHORD_PUBLISH_ADDRESS='192.168.1.20'"),
+    ],
+)
+def test_an_api_reachable_from_other_machines_needs_a_token(
+    where: dict[str, str], setting: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(**where)  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert setting in message
+    assert "Set PICHORD_API_TOKEN" in message
+    assert "PICHORD_ALLOW_OPEN=true" in message
+    assert Settings(**where, api_token="t").exposed  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {},
+        {"api_host": "localhost"},
+        {"api_host": "127.0.0.2"},
+        {"api_host": "::1"},
+        {"api_host": "0.0.0.0", "publish_address": "127.0.0.1"},
+        {"api_host": "0.0.0.0", "publish_address": "[::1]"},
+        # compose's `${PICHORD_API_TOKEN:-}` is an empty string: no token, not an empty one.
+        {"api_host": "0.0.0.0", "publish_address": "127.0.0.1", "api_token": ""},
+    ],
+)
+def test_loopback_needs_no_token(where: dict[str, str]) -> None:
+    settings = Settings(**where)  # type: ignore[arg-type]
+    assert not settings.exposed and settings.api_token is None
+    assert settings.open_warning is None
+
+
+def test_allow_open_starts_without_a_token_and_says_so() -> None:
+    settings = Settings(publish_address="0.0.0.0", allow_open=True)
+    assert settings.exposed and settings.api_token is None
+    assert settings.open_warning is not None
+    assert "PICHORD_PUBLISH_ADDRESS='0.0.0.0'" in settings.open_warning
+    assert "anyone who reaches it can submit" in settings.open_warning
+
+
+def test_a_worker_serves_no_api_and_is_not_judged() -> None:
+    assert Settings(role="worker", api_host="0.0.0.0").role == "worker"  # type: ignore[arg-type]

@@ -1,11 +1,13 @@
 """Finding supervisor's console scripts wherever pip put them (config/supervisord.py _tool)."""
 
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from config import supervisord
+from config.settings import get_settings
 from config.supervisord import ToolNotFoundError
 
 
@@ -54,3 +56,32 @@ def test_a_missing_script_names_where_it_looked_and_the_fix(layout: Path) -> Non
     message = str(error.value)
     assert "'supervisorctl'" in message and str(layout / "usr" / "bin" / "python") in message
     assert str(layout / "usr" / "local" / "bin") in message and "pip install supervisor" in message
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_bad_settings_are_named_with_their_fix_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PICHORD_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("PICHORD_API_HOST", "0.0.0.0")
+    monkeypatch.setenv("PICHORD_API_PORT", "70000")
+    with pytest.raises(SystemExit) as exited:
+        supervisord.main([])
+    assert exited.value.code == supervisord.EXIT_CANNOT_START
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("pichord serve: PICHORD_API_PORT: Input should be less than")
+    assert len(lines) == 1  # the exposure rule needs valid fields first
+    monkeypatch.setenv("PICHORD_API_PORT", "8000")
+    with pytest.raises(SystemExit):
+        supervisord.main([])
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("pichord serve: PICHORD_API_HOST='0.0.0.0' makes the API reachable")
+    assert "Set PICHORD_API_TOKEN" in line
+    assert not (tmp_path / "supervisor").exists()  # nothing was started or locked

@@ -34,6 +34,11 @@ from tests.ops.conftest import (
 pytestmark = [pytest.mark.integration, pytest.mark.containers, pytest.mark.timeout(900)]
 
 
+# `docker run` without -p: only this host reaches the container, on the bridge network, so it
+# is published on loopback as far as the API's exposure rule is concerned.
+UNPUBLISHED = ("-e", "PICHORD_PUBLISH_ADDRESS=127.0.0.1", "-e", "PICHORD_SUPERVISOR_PASSWORD=x")
+
+
 def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
     """``check()``'s first truthy value; connection errors (a restarting API) count as not yet."""
     deadline = time.monotonic() + timeout
@@ -98,6 +103,31 @@ def test_an_n10_job_is_computed_by_every_container(stack: Stack, timings: Timing
     computed_by = {c["worker"] for c in chunks(stack.app_url(), job_id)}
     containers = {worker_name(c) for c in (*stack.service("app"), *stack.service("worker"))}
     assert computed_by <= containers and len(computed_by) >= 3, computed_by
+
+
+def test_the_api_is_published_on_the_hosts_loopback_only(stack: Stack) -> None:
+    (app,) = stack.service("app")
+    assert docker("port", app["Name"].lstrip("/"), "8000/tcp").split() == ["127.0.0.1:8000"]
+
+
+def test_no_response_or_log_shows_the_broker_password(stack: Stack) -> None:
+    password = stack.env["RABBITMQ_PASSWORD"]
+    url = stack.app_url()
+    for path in ("/", "/ready", "/workers", "/metrics", "/tasks", "/cpu/percent"):
+        body = httpx2.get(f"{url}{path}", timeout=10).text
+        assert password not in body, path
+    logs = subprocess.run(
+        [*stack.command, "-p", stack.project, "logs", "--no-color"],
+        cwd=REPO,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    # The workers log their broker at INFO, with the password masked.
+    assert "amqp://pichord:**@rabbitmq:5672" in logs.stdout
+    assert password not in logs.stdout + logs.stderr
 
 
 def test_a_leibniz_euler_job_of_5000_digits(stack: Stack, timings: Timings) -> None:
@@ -190,7 +220,7 @@ def test_on_debians_python_layout_supervisord_is_found(
     )
     timings.record("build on the Debian-layout stand-in", started)
     started = time.monotonic()
-    docker("run", "-d", "--name", container_name, "-e", "PICHORD_SUPERVISOR_PASSWORD=x", image)
+    docker("run", "-d", "--name", container_name, *UNPUBLISHED, image)
     where = docker(
         "exec",
         container_name,
@@ -239,8 +269,7 @@ def test_a_container_whose_supervisord_cannot_start_exits_and_is_never_healthy(
         "unless-stopped",
         "-e",
         "PICHORD_SUPERVISOR_BIND=192.0.2.1",
-        "-e",
-        "PICHORD_SUPERVISOR_PASSWORD=x",
+        *UNPUBLISHED,
         image,
     )
 
@@ -255,7 +284,7 @@ def test_a_container_whose_supervisord_cannot_start_exits_and_is_never_healthy(
     assert "cannot listen on 192.0.2.1:9001" in logs, logs
     # The image's HEALTHCHECK where supervisord is not running: unhealthy, with the reason.
     probe = subprocess.run(
-        ["docker", "run", "--rm", image, "python", "-m", "config.healthcheck"],
+        ["docker", "run", "--rm", *UNPUBLISHED, image, "python", "-m", "config.healthcheck"],
         capture_output=True,
         text=True,
         timeout=120,

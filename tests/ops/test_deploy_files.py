@@ -43,9 +43,10 @@ def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         k: v
         for k, v in os.environ.items()
         if k not in ("RABBITMQ_PASSWORD", "PICHORD_SUPERVISOR_PASSWORD")
+        and not k.startswith("PICHORD_")
     }
     return subprocess.run(
-        [tool, "-f", str(REPO / "docker-compose.yml"), "config", "-q"],
+        [tool, "-f", str(REPO / "docker-compose.yml"), "config"],
         env={**clean, **env},
         capture_output=True,
         text=True,
@@ -53,11 +54,34 @@ def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+CREDENTIALS = {"RABBITMQ_PASSWORD": "r", "PICHORD_SUPERVISOR_PASSWORD": "s"}
+
+
 def test_compose_file_is_valid_and_demands_credentials() -> None:
-    ok = compose_config({"RABBITMQ_PASSWORD": "r", "PICHORD_SUPERVISOR_PASSWORD": "s"})
+    ok = compose_config(CREDENTIALS)
     assert ok.returncode == 0, ok.stderr
     missing = compose_config({"PICHORD_SUPERVISOR_PASSWORD": "s"})
     assert missing.returncode != 0 and "RABBITMQ_PASSWORD" in missing.stderr
+
+
+def published_api(env: dict[str, str]) -> tuple[list[str], dict[str, Any]]:
+    rendered = compose_config(env)
+    assert rendered.returncode == 0, rendered.stderr
+    app = yaml.safe_load(rendered.stdout)["services"]["app"]
+    ports = [str(p) for p in app["ports"] if str(p).split(":")[-1].startswith("8000")]
+    return ports, app["environment"]
+
+
+def test_compose_publishes_the_api_on_loopback_unless_env_opens_it() -> None:
+    ports, env = published_api(CREDENTIALS)
+    assert ports == ["127.0.0.1:8000:8000/tcp"]
+    # The app judges its exposure by the same address, and has no token to pass on.
+    assert env["PICHORD_PUBLISH_ADDRESS"] == "127.0.0.1" and not env["PICHORD_API_TOKEN"]
+    ports, env = published_api(
+        {**CREDENTIALS, "PICHORD_PUBLISH_ADDRESS": "0.0.0.0", "PICHORD_API_TOKEN": "t"}
+    )
+    assert ports == ["0.0.0.0:8000:8000/tcp"]
+    assert (env["PICHORD_PUBLISH_ADDRESS"], env["PICHORD_API_TOKEN"]) == ("0.0.0.0", "t")
 
 
 def test_dockerfile_names_what_exists_and_matches_the_settings() -> None:
@@ -90,7 +114,8 @@ def test_compose_services_agree_with_the_image_and_settings() -> None:
         app["environment"]["PICHORD_ROLE"] == "all"
         and worker["environment"]["PICHORD_ROLE"] == "worker"
     )
-    assert f"{DEFAULTS.api_port}:{DEFAULTS.api_port}" in app["ports"]
+    api = f"{DEFAULTS.api_port}:{DEFAULTS.api_port}"
+    assert f"${{PICHORD_PUBLISH_ADDRESS:-127.0.0.1}}:{api}" in app["ports"]
     assert f"127.0.0.1:{DEFAULTS.supervisor_port}:{DEFAULTS.supervisor_port}" in app["ports"]
     assert "ports" not in worker  # scalable: no fixed host ports
     for service in (app, worker):
