@@ -1,7 +1,8 @@
 """Optional bearer-token authentication (PICHORD_API_TOKEN).
 
 Writes (submitting, cancelling) need the token once it is set; reads need it too when
-PICHORD_API_TOKEN_READS is true. /health and /ready stay open for probes.
+PICHORD_API_TOKEN_READS is true. The host's details, /workers and /metrics need it as well
+whenever the API is reachable beyond loopback. /health and /ready stay open for probes.
 """
 
 import secrets
@@ -43,5 +44,13 @@ def require_reader(settings: SettingsDep, credentials: CredentialsDep) -> None:
         _check(settings, credentials)
 
 
+def require_host_reader(settings: SettingsDep, credentials: CredentialsDep) -> None:
+    """Hostname, addresses, kernel, workers: nobody else's business once other machines
+    can reach the API, though task reads may stay open for a shared dashboard."""
+    if settings.api_token_reads or settings.exposed:
+        _check(settings, credentials)
+
+
 WriterDep = Depends(require_writer)
 ReaderDep = Depends(require_reader)
+HostReaderDep = Depends(require_host_reader)

@@ -1,5 +1,6 @@
 """The FastAPI application factory (``uvicorn --factory api.main:create_app``)."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
@@ -19,12 +20,17 @@ from config import Settings, get_settings
 from pipeline.celery_app import create_celery_app
 from storage import JobStore
 
+# uvicorn configures this logger, so the API's own warnings print with its level and format.
+logger = logging.getLogger("uvicorn.error")
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warning := settings.open_warning:
+            logger.warning(warning)
         celery = create_celery_app(settings)
         store = JobStore(settings.state_dir)
         store.rebuild_index()

@@ -28,7 +28,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from api import errors
-from api.auth import ReaderDep
+from api.auth import HostReaderDep
 from api.host import readings
 from api.progress import job_status
 from storage import CorruptRecordError, JobStatus, JobStore
@@ -157,7 +157,7 @@ def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
         include_in_schema=True,
         tags=["health"],
         response_class=Response,
-        dependencies=[ReaderDep],
+        dependencies=[HostReaderDep],
         responses=errors.READ,
     )
     def metrics() -> Response:

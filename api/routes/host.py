@@ -9,7 +9,7 @@ import psutil
 from fastapi import APIRouter, Query, Request
 
 from api import errors
-from api.auth import ReaderDep
+from api.auth import HostReaderDep
 from api.host import readings
 from api.host.sampler import CpuSampler
 from api.host.schemas import (
@@ -24,7 +24,7 @@ from api.host.schemas import (
     Usage,
 )
 
-router = APIRouter(tags=["host"], dependencies=[ReaderDep], responses=errors.READ)
+router = APIRouter(tags=["host"], dependencies=[HostReaderDep], responses=errors.READ)
 
 
 def _sampler(request: Request) -> CpuSampler:

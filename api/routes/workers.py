@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from api import errors
-from api.auth import ReaderDep
+from api.auth import HostReaderDep
 from api.deps import CeleryDep, SettingsDep
 from pipeline.celery_app import PichordCelery
 from pipeline.inspection import queue_depth, worker_statuses
 
-router = APIRouter(tags=["workers"], dependencies=[ReaderDep], responses=errors.READ)
+router = APIRouter(tags=["workers"], dependencies=[HostReaderDep], responses=errors.READ)
 
 
 class WorkerPublic(BaseModel):

@@ -1,5 +1,6 @@
 """Hostile and careless clients: tokens, rate limits, backpressure, oversized bodies."""
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,68 @@ def test_reads_need_the_token_when_configured(state_dir: Path) -> None:
         assert client.get("/tasks", headers=AUTH).status_code == 200
         # Probes stay open.
         assert client.get("/health").status_code == 200
+
+
+HOST_DETAILS = (
+    "/",
+    "/cpu/percent",
+    "/cpu/times_percent",
+    "/partitions/usage",
+    "/workers",
+    "/metrics",
+)
+
+
+def test_published_beyond_loopback_host_details_need_the_token(state_dir: Path) -> None:
+    with service(state_dir, api_token=TOKEN, publish_address="0.0.0.0") as client:
+        for path in HOST_DETAILS:
+            assert client.get(path).status_code == 401, path
+            assert client.get(path, headers=AUTH).status_code == 200, path
+        assert client.post("/tasks", json={"digits": 3}).status_code == 401
+        # Task reads follow PICHORD_API_TOKEN_READS; probes are always open.
+        assert client.get("/tasks").status_code == 200
+        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code in (200, 503)
+
+
+def test_on_loopback_host_details_stay_open_with_a_token(guarded: TestClient) -> None:
+    for path in HOST_DETAILS:
+        assert guarded.get(path).status_code == 200, path
+
+
+def test_opened_without_a_token_on_purpose_the_api_logs_a_warning(
+    state_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The API logs through uvicorn's logger, which an in-process uvicorn (other tests) leaves
+    # not propagating, at its own level.
+    caplog.set_level(logging.WARNING, logger="uvicorn.error")
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    uvicorn_log.addHandler(caplog.handler)
+    try:
+        with service(state_dir, publish_address="0.0.0.0", allow_open=True) as client:
+            assert client.post("/tasks", json={"digits": 2}).status_code == 202
+    finally:
+        uvicorn_log.removeHandler(caplog.handler)
+    # One line, seen once or twice: the handler may also get it by propagation.
+    (warning,) = {r.getMessage() for r in caplog.records if r.levelno == logging.WARNING}
+    assert "open to other machines" in warning and "PICHORD_PUBLISH_ADDRESS='0.0.0.0'" in warning
+
+
+def test_no_response_or_log_shows_the_broker_password(
+    state_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    password = "Br0kerPassw0rdForTests"
+    broker = f"amqp://pichord:{password}@127.0.0.1:1/"
+    with caplog.at_level(logging.DEBUG), service(state_dir, broker_url=broker) as client:
+        ready = client.get("/ready")
+        submitted = client.post("/tasks", json={"digits": 3})
+        bodies = [ready.text, submitted.text, client.get("/tasks").text]
+        bodies += [client.get(path).text for path in HOST_DETAILS]
+    assert ready.status_code == 503 and submitted.status_code == 503
+    for body in bodies:
+        assert password not in body and broker not in body
+    info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert not [line for line in info if password in line]
 
 
 def test_submissions_over_the_client_rate_get_429_with_retry_after(state_dir: Path) -> None:

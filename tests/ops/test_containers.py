@@ -291,3 +291,41 @@ def test_a_container_whose_supervisord_cannot_start_exits_and_is_never_healthy(
         check=False,
     )
     assert probe.returncode == 1 and "unhealthy" in probe.stderr, probe
+
+
+def test_published_beyond_loopback_the_api_needs_the_token(
+    stack: Stack, container_name: str, timings: Timings
+) -> None:
+    """The app container told it is published on 0.0.0.0 (as `.env` opens it); reached here on
+    the bridge network only, so nothing is actually offered to other machines."""
+    image = "pichord:local"  # built by the stack fixture
+    opened = ("-e", "PICHORD_PUBLISH_ADDRESS=0.0.0.0", "-e", "PICHORD_SUPERVISOR_PASSWORD=x")
+    docker("run", "-d", "--name", container_name, *opened, image)
+
+    def exited() -> bool:
+        return docker("inspect", "-f", "{{.State.Status}}", container_name).strip() == "exited"
+
+    wait_for("the container without a token to exit", exited, 60, interval=0.5)
+    assert docker("inspect", "-f", "{{.State.ExitCode}}", container_name).strip() != "0"
+    logs = container_logs(container_name)
+    assert "PICHORD_PUBLISH_ADDRESS='0.0.0.0'" in logs and "Set PICHORD_API_TOKEN" in logs, logs
+    docker("rm", "-f", container_name)
+
+    token = "containers-test-token"
+    started = time.monotonic()
+    docker(
+        "run", "-d", "--name", container_name, *opened, "-e", f"PICHORD_API_TOKEN={token}", image
+    )
+    address = docker(
+        "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container_name
+    ).strip()
+    url = f"http://{address}:8000"
+    wait_for("the API", lambda: httpx2.get(f"{url}/health", timeout=5).is_success, 120, 0.5)
+    timings.record("opened app container answering /health", started)
+    job = {"method": "leibniz", "digits": 2}
+    assert httpx2.post(f"{url}/tasks", json=job, timeout=10).status_code == 401
+    for path in ("/", "/workers", "/metrics"):
+        assert httpx2.get(f"{url}{path}", timeout=10).status_code == 401, path
+    auth = {"Authorization": f"Bearer {token}"}
+    assert httpx2.post(f"{url}/tasks", json=job, headers=auth, timeout=10).status_code == 202
+    assert httpx2.get(f"{url}/", headers=auth, timeout=10).status_code == 200
