@@ -2,9 +2,9 @@
 
 A part resumes from its last checkpoint when it is delivered again after a crash, and a
 duplicate delivery waits on the part's lock, then returns the stored result: the work is
-idempotent and the progress file has one writer at a time. A second delivery of the very
-message being computed (same task id) does not wait: its twin finishes the part and carries
-its lane on, so it steps aside at once instead of holding a worker process.
+idempotent and the progress file has one writer at a time. It waits even for a delivery of
+the very same message: that one is usually being cut off (RabbitMQ redelivers only after the
+first delivery's channel closed), and the lane must not end with it.
 """
 
 import os
@@ -17,10 +17,6 @@ from storage.records import utcnow
 
 class ChunkCancelledError(Exception):
     """The job was cancelled; the part stopped at a checkpoint."""
-
-
-class DuplicateDeliveryError(Exception):
-    """Another delivery of the same task is computing this part right now."""
 
 
 class Checkpoints:
@@ -77,10 +73,6 @@ def run_part(
 ) -> ChunkRecord:
     if store.cancel_requested(job_id):
         raise ChunkCancelledError(job_id)
-    if task_id is not None and store.chunk_running(job_id, spec.index):
-        current = store.get_chunk(job_id, spec.index)
-        if current is not None and current.task_id == task_id and not current.finished:
-            raise DuplicateDeliveryError(f"{task_id} is computing part {spec.index} already")
     with store.chunk_lock(job_id, spec.index):
         record = store.get_chunk(job_id, spec.index) or ChunkRecord(
             index=spec.index, start=spec.start, stop=spec.stop

@@ -19,7 +19,7 @@ from pipeline.jobs import chunk_planner, fail
 from pipeline.lanes import Lane, next_in_lane
 from pipeline.leibniz_euler import EulerPlan
 from pipeline.methods import Method
-from pipeline.parts import ChunkCancelledError, DuplicateDeliveryError, PartCompute, run_part
+from pipeline.parts import ChunkCancelledError, PartCompute, run_part
 from pipeline.reducer import IncompleteJobError, reduce_job
 from pipeline.retention import remove_expired
 from pipeline.task_names import (
@@ -87,12 +87,10 @@ def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
 
 def _guarded(task: JobTask, work: Callable[[], T]) -> T:
     """Run a part's work: a cancelled job ends it without storing anything (the chord then
-    never fires), a twin delivery at work on it ends it likewise (the twin carries the lane
-    on and counts for it), and a full state dir sends it again later."""
+    never fires), and a full state dir sends it again later."""
     try:
         return work()
-    except (ChunkCancelledError, DuplicateDeliveryError) as exc:
-        logger.info("%s stops: %s", task.request.id, exc)
+    except ChunkCancelledError:
         raise Ignore() from None
     except OSError as exc:
         retry_when_disk_full(task, exc)
@@ -110,6 +108,9 @@ def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None
         return
     if store.cancel_requested(job.id):
         raise Ignore()
+    if _lane_went_on(store, job.id, upcoming.index, task.request.id):
+        logger.info("%s: another delivery of it carries the lane on", task.request.id)
+        raise Ignore()
     try:
         task.replace(part_signature(task.pichord, job.method, job.id, upcoming, lane))
     except (OperationalError, OSError) as exc:
@@ -118,6 +119,14 @@ def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None
         # finished and sends the lane on.
         logger.warning("%s could not send its lane on: %r", task.request.id, exc)
         raise Reject(exc, requeue=True) from exc
+
+
+def _lane_went_on(store: JobStore, job_id: str, index: int, task_id: str | None) -> bool:
+    """Another delivery of this lane's message (a redelivery, both alive) already computes
+    the next chunk: this one ends here instead of doubling the lane. A next chunk of this
+    lane that nobody holds is sent again, so a delivery lost with its worker is resumed."""
+    record = store.get_chunk(job_id, index)
+    return record is not None and record.task_id == task_id and store.chunk_running(job_id, index)
 
 
 def compute_chunk(
