@@ -13,7 +13,7 @@ to ``stop``; chunks already finished (a dispatch sent again after a stall) are s
 
 from dataclasses import dataclass
 
-from storage import ChunkSpec, JobRecord, JobStore
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,11 @@ def lane_heads(specs: list[ChunkSpec], lanes: int) -> tuple[list[ChunkSpec], Lan
     return heads, Lane(step=step, stop=ordered[-1].index + 1)
 
 
-def next_in_lane(store: JobStore, job: JobRecord, index: int, lane: Lane) -> ChunkSpec | None:
-    """The lane's next chunk after ``index`` that has not finished, or None at its end."""
+def next_in_lane(
+    store: JobStore, job: JobRecord, index: int, lane: Lane
+) -> tuple[ChunkSpec, ChunkRecord | None] | None:
+    """The lane's next chunk after ``index`` that has not finished, with its progress record
+    if it has one; None at the lane's end."""
     specs = {spec.index: spec for spec in job.chunks}
     for following in lane.following(index):
         spec = specs.get(following)
@@ -63,5 +66,5 @@ def next_in_lane(store: JobStore, job: JobRecord, index: int, lane: Lane) -> Chu
             continue
         record = store.get_chunk(job.id, following)
         if record is None or not record.finished:
-            return spec
+            return spec, record
     return None

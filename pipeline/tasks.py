@@ -29,7 +29,7 @@ from pipeline.task_names import (
     EULER_SERIES_TASK,
     REDUCE_TASK,
 )
-from storage import ChunkSpec, JobNotFoundError, JobRecord, JobStore
+from storage import ChunkRecord, ChunkSpec, JobNotFoundError, JobRecord, JobStore
 from storage.atomic import DISK_FULL_ERRNOS
 
 logger = logging.getLogger(__name__)
@@ -103,12 +103,13 @@ def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None
     ``Task.replace`` hands the task id, group and chord on to the next chunk, so the chord
     counts the lane once, when its last chunk returns."""
     store = task.store()
-    upcoming = next_in_lane(store, job, index, lane)
-    if upcoming is None:
+    found = next_in_lane(store, job, index, lane)
+    if found is None:
         return
+    upcoming, record = found
     if store.cancel_requested(job.id):
         raise Ignore()
-    if _lane_went_on(store, job.id, upcoming.index, task.request.id):
+    if _lane_went_on(store, job.id, upcoming.index, record, task.request.id):
         logger.info("%s: another delivery of it carries the lane on", task.request.id)
         raise Ignore()
     try:
@@ -121,11 +122,12 @@ def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None
         raise Reject(exc, requeue=True) from exc
 
 
-def _lane_went_on(store: JobStore, job_id: str, index: int, task_id: str | None) -> bool:
+def _lane_went_on(
+    store: JobStore, job_id: str, index: int, record: ChunkRecord | None, task_id: str | None
+) -> bool:
     """Another delivery of this lane's message (a redelivery, both alive) already computes
     the next chunk: this one ends here instead of doubling the lane. A next chunk of this
     lane that nobody holds is sent again, so a delivery lost with its worker is resumed."""
-    record = store.get_chunk(job_id, index)
     return record is not None and record.task_id == task_id and store.chunk_running(job_id, index)
 
 

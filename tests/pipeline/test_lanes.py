@@ -53,7 +53,8 @@ def test_next_in_lane_skips_finished_chunks(state_dir: Path) -> None:
         )
     # 2 is done; 4 was started by a process that died: it is the lane's to resume.
     upcoming = next_in_lane(store, job, 0, lane)
-    assert upcoming is not None and upcoming.index == 4
+    assert upcoming is not None and upcoming[0].index == 4
+    assert upcoming[1] is not None and upcoming[1].terms_done == 1
     next_after = next_in_lane(store, job, 4, lane)
-    assert next_after is not None and next_after.index == 6
+    assert next_after is not None and next_after[0].index == 6 and next_after[1] is None
     assert next_in_lane(store, job, 6, lane) is None
