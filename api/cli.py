@@ -13,7 +13,6 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from api.cli_client import ApiClient, ApiError
-from pipeline.methods import Method
 
 app = typer.Typer(help="Certified digits of pi from the Leibniz series.", no_args_is_help=True)
 console = Console()
@@ -70,8 +69,8 @@ def submit(
     ctx: typer.Context,
     digits: Annotated[int, typer.Argument(min=0, help="Decimals of pi wanted")],
     method: Annotated[
-        Method, typer.Option(help="leibniz (n <= 11) or leibniz-euler")
-    ] = Method.LEIBNIZ,
+        str, typer.Option(help="A method the service offers (`pichord methods` lists them)")
+    ] = "leibniz",
     watch_it: Annotated[bool, typer.Option("--watch", help="Follow it until it ends")] = False,
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls")] = 0.5,
     url: UrlAfter = None,
@@ -80,7 +79,7 @@ def submit(
     """Start a job and print its id."""
     client = _client(ctx, url, token)
     try:
-        job_id = client.submit(method.value, digits)
+        job_id = client.submit(method, digits)
     except ApiError as exc:
         _fail(exc)
     console.print(job_id)
@@ -190,6 +189,23 @@ def list_tasks(
             task["status"],
             f"{progress.get('percent', 0.0):.1f}",
             str(task["pushqtime"])[5:19].replace("T", " "),
+        )
+    console.print(table)
+
+
+@app.command()
+def methods(ctx: typer.Context, url: UrlAfter = None, token: TokenAfter = None) -> None:
+    """The methods the service computes by, with their digit caps."""
+    try:
+        offered = _client(ctx, url, token).methods()
+    except ApiError as exc:
+        _fail(exc)
+    table = Table(title="methods")
+    for column in ("name", "label", "max digits", "cap setting"):
+        table.add_column(column, no_wrap=True)
+    for method in offered:
+        table.add_row(
+            method["name"], method["label"], str(method["max_digits"]), method["cap_setting"]
         )
     console.print(table)
 

@@ -35,6 +35,9 @@ class ApiClient:
         created = self._call("POST", "/tasks", json={"method": method, "digits": digits})
         return str(created["id"])
 
+    def methods(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/methods"))
+
     def task(self, job_id: str) -> dict[str, Any]:
         task: dict[str, Any] = self._call("GET", f"/tasks/{job_id}")
         return task

@@ -5,7 +5,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from config import Settings
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
 from storage import JobStore
 
 

@@ -32,7 +32,7 @@ from api.auth import HostReaderDep
 from api.host import readings
 from api.progress import job_status
 from storage import CorruptRecordError, JobStatus, JobStore
-from storage.records import PartKind
+from storage.records import ChunkKind
 
 # Job durations in seconds: from small jobs (tens of ms) to n=11 (minutes).
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
@@ -97,7 +97,7 @@ class JobCollector(Collector):
             chunks = store.chunks(job_id)
             by_status[job_status(job, chunks)] += 1
             chunks_done += sum(1 for c in chunks.values() if c.finished)
-            series = {s.index for s in job.chunks if s.kind is PartKind.SERIES}
+            series = {s.index for s in job.chunks if s.kind is ChunkKind.SERIES}
             terms_done += sum(c.terms_done for c in chunks.values() if c.index in series)
             if job.status is JobStatus.SUCCESS and job.stoptime is not None:
                 durations.append((job.stoptime - job.pushqtime).total_seconds())

@@ -1,10 +1,7 @@
 """Turn a job record and its chunk files into what a client sees."""
 
 from datetime import UTC, datetime
-from fractions import Fraction
 
-from api.euler_progress import euler_intermediate, euler_progress
-from api.prefix import series_prefix
 from api.schemas import (
     CertificatePublic,
     ChunkPublic,
@@ -12,8 +9,7 @@ from api.schemas import (
     RunningResult,
     TaskPublic,
 )
-from pipeline.digits import format_truncated
-from pipeline.methods import Method
+from pipeline.methods import UnknownMethodError, method_named
 from storage import ChunkRecord, CorruptRecordError, JobRecord, JobStatus
 
 # A running job never shows 100%: that is reserved for a certified result.
@@ -27,22 +23,13 @@ def job_status(job: JobRecord, chunks: dict[int, ChunkRecord]) -> JobStatus:
 
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> Progress:
-    if job.method == Method.LEIBNIZ_EULER:
-        percent, counts = euler_progress(job, chunks)
-        return counts.model_copy(update={"percent": _shown_percent(job, percent)})
-    done = 0
-    finished = 0
-    for spec in job.chunks:
-        record = chunks.get(spec.index)
-        if record is not None:
-            done += min(record.terms_done, spec.terms)
-            finished += record.finished
+    counts = method_named(job.method).progress(job, chunks)
     return Progress(
-        percent=_shown_percent(job, 100.0 * done / job.terms_total),
-        terms_done=done,
-        terms_total=job.terms_total,
-        chunks_done=finished,
-        chunks_total=len(job.chunks),
+        percent=_shown_percent(job, counts.percent),
+        terms_done=counts.terms_done,
+        terms_total=counts.terms_total,
+        chunks_done=counts.chunks_done,
+        chunks_total=counts.chunks_total,
     )
 
 
@@ -52,32 +39,40 @@ def _shown_percent(job: JobRecord, computed: float) -> float:
     return round(max(min(_RUNNING_CEILING, computed), job.percent_floor), 3)
 
 
-def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
-    """S_N' over the longest prefix [0, N') of terms computed so far, cut to ``digits``."""
-    if job.method == Method.LEIBNIZ_EULER:
-        return euler_intermediate(job, chunks)
-    prefix = series_prefix(job, chunks)
-    if not prefix:
-        return None
-    return format_truncated(4 * sum((Fraction(r.partial) for r in prefix), Fraction(0)), job.digits)
-
-
 def task_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> TaskPublic:
     status = job_status(job, chunks)
+    try:
+        method = method_named(job.method)
+    except UnknownMethodError as exc:
+        # Stored by a version with more methods: shown as stored, nothing computed from it.
+        if status.finished:
+            return _stored_task(job, status, None, job.result)
+        return _stored_task(job, status, None, None, error=f"{exc}; this version cannot run it")
     prog = progress(job, chunks)
     starts = [c.starttime for c in chunks.values() if c.starttime is not None]
     result: str | RunningResult | None = None
     if status is JobStatus.SUCCESS:
         result = job.result
     elif status in (JobStatus.WAITING, JobStatus.PROGRESS):
-        result = RunningResult(percent=prog.percent, intermediate=intermediate(job, chunks))
+        result = RunningResult(percent=prog.percent, intermediate=method.intermediate(job, chunks))
+    return _stored_task(job, status, prog, result, starttime=min(starts) if starts else None)
+
+
+def _stored_task(
+    job: JobRecord,
+    status: JobStatus,
+    prog: Progress | None,
+    result: str | RunningResult | None,
+    starttime: datetime | None = None,
+    error: str | None = None,
+) -> TaskPublic:
     return TaskPublic(
         id=job.id,
         method=job.method,
         digits=job.digits,
         status=status,
         pushqtime=job.pushqtime,
-        starttime=min(starts) if starts else None,
+        starttime=starttime,
         stoptime=job.stoptime,
         result=result,
         progress=prog,
@@ -87,7 +82,7 @@ def task_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> TaskPublic:
             else None
         ),
         verified=job.verified,
-        error=job.error,
+        error=job.error or error,
     )
 
 

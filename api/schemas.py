@@ -3,22 +3,49 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
-from pipeline.methods import Method
+from pipeline.methods import DEFAULT_METHOD, METHODS, method_named
 from storage import JobStatus
-from storage.records import PartKind
+from storage.records import ChunkKind
+
+
+def _known_method(name: str) -> str:
+    return method_named(name).name
+
+
+MethodName = Annotated[
+    str,
+    AfterValidator(_known_method),
+    Field(
+        json_schema_extra={"enum": list(METHODS)},
+        description="; ".join(
+            f"`{m.name}`: {m.description} (at most {m.cap_setting})" for m in METHODS.values()
+        ),
+    ),
+]
 
 
 class TaskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     digits: Annotated[int, Field(strict=True, ge=0, description="Decimals of pi wanted")]
-    method: Method = Field(
-        default=Method.LEIBNIZ,
-        description="`leibniz`: the plain series, up to 11 digits; `leibniz-euler`: the "
-        "series with its Euler-number tail, up to PICHORD_EULER_MAX_DIGITS",
-    )
+    method: MethodName = DEFAULT_METHOD
+
+
+class MethodPublic(BaseModel):
+    name: str
+    label: str
+    description: str
+    max_digits: int = Field(description="The most digits this service computes by the method")
+    cap_setting: str = Field(description="The setting that raises or lowers max_digits")
 
 
 class TaskCreated(BaseModel):
@@ -30,8 +57,9 @@ class RunningResult(BaseModel):
 
     percent: float
     intermediate: str | None = Field(
-        description="`leibniz`: the partial sum over the longest computed prefix, to `digits` "
-        "decimals; `leibniz-euler`: the digits that prefix already certifies"
+        description="The value so far, as the method can show it: `leibniz` the partial sum "
+        "over the longest computed prefix to `digits` decimals, the other methods the digits "
+        "already certified"
     )
 
 
@@ -106,7 +134,7 @@ class TaskList(BaseModel):
 
 class ChunkPublic(BaseModel):
     index: int
-    kind: PartKind
+    kind: ChunkKind
     round: int
     start: int
     stop: int

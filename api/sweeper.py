@@ -3,7 +3,7 @@
 import logging
 import threading
 
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
 from pipeline.watchdog import redispatch_stalled
 from storage import JobStore
 

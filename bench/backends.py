@@ -3,8 +3,8 @@ same chord, same worker settings, one run:
 
     PICHORD_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// .venv/bin/python bench/backends.py
 
-- ours: storage.result_backend (the part that finishes last sends the reducer);
-- Celery's Redis backend (redis://127.0.0.1:6379/14), which counts chord parts in Redis;
+- ours: storage.result_backend (the header task that finishes last sends the reducer);
+- Celery's Redis backend (redis://127.0.0.1:6379/14), which counts finished chord tasks in Redis;
 - Celery's stock file:// backend, which joins through the chord_unlock polling task.
 """
 
@@ -36,7 +36,7 @@ def latencies(client: httpx2.Client) -> tuple[list[float], list[str]]:
 def main() -> None:
     results = tempfile.mkdtemp(prefix="pichord-stock-file-backend-")
     backends = {
-        "ours (file, last part fires)": None,
+        "ours (file, last task fires)": None,
         "Celery redis://": REDIS_URL,
         "Celery stock file:// (chord_unlock)": f"file://{results}",
     }

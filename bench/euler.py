@@ -6,10 +6,10 @@
 One worker with 2 pool processes on a fresh state dir. Each n runs twice: cold (its Euler
 numbers are computed, the cache grows) and warm (read from the cache). For each run: wall
 time submit -> SUCCESS; busy time of the series chunks, the Euler numbers and the correction
-sum; the reducer (last part -> SUCCESS); and the Celery overhead: the job's own time
+sum; the reducer (last chunk -> SUCCESS); and the Celery overhead: the job's own time
 (pushqtime -> stoptime, free of the client's polling interval) beyond an ideal schedule of
-the same parts on 2 processes. Then the same math in this one process with no
-Celery, and the work the split added (parts' busy time over the single-process time).
+the same chunks on 2 processes. Then the same math in this one process with no
+Celery, and the work the split added (chunks' busy time over the single-process time).
 """
 
 import time
@@ -18,8 +18,8 @@ from datetime import datetime
 import httpx2
 from service import broker_name, running_service, wait_finished
 
-from pipeline.euler_numbers import secant_numbers
-from pipeline.leibniz_euler import bracket, pair_sum, plan, tail
+from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
+from pipeline.methods.leibniz_euler.series import bracket, pair_sum, plan, tail
 
 DIGITS = (1000, 5000, 10000, 20000)
 PROCESSES = 2
@@ -42,11 +42,11 @@ def run(client: httpx2.Client, digits: int) -> dict[str, float]:
         raise SystemExit(f"n={digits} ended {body['status']}: {body.get('error')}")
     chunks = client.get(f"/tasks/{job_id}/chunks").json()["chunks"]
     series = sum(seconds(c["starttime"], c["stoptime"]) for c in chunks if c["kind"] == "series")
-    correction_part = next(c for c in chunks if c["kind"] == "correction")
-    correction_total = seconds(correction_part["starttime"], correction_part["stoptime"])
-    euler = float(correction_part["euler_seconds"])
-    last_part = max(datetime.fromisoformat(c["stoptime"]) for c in chunks)
-    reduce = (datetime.fromisoformat(str(body["stoptime"])) - last_part).total_seconds()
+    correction_chunk = next(c for c in chunks if c["kind"] == "correction")
+    correction_total = seconds(correction_chunk["starttime"], correction_chunk["stoptime"])
+    euler = float(correction_chunk["euler_seconds"])
+    last_chunk = max(datetime.fromisoformat(c["stoptime"]) for c in chunks)
+    reduce = (datetime.fromisoformat(str(body["stoptime"])) - last_chunk).total_seconds()
     ideal = max(correction_total, (series + correction_total) / PROCESSES)
     return {
         "wall": wall,
@@ -56,7 +56,7 @@ def run(client: httpx2.Client, digits: int) -> dict[str, float]:
         "correction": correction_total - euler,
         "reduce": reduce,
         "overhead": server - ideal,
-        "parts": len(chunks),
+        "chunks": len(chunks),
     }
 
 

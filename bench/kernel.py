@@ -12,7 +12,7 @@ import time
 
 import numba
 
-from pipeline.leibniz import HEAD_PAIRS, range_sum, warm_up
+from pipeline.methods.leibniz.kernel import HEAD_PAIRS, range_sum, warm_up
 
 RUNS = 5
 

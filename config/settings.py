@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     # longer chunks instead of more of them.
     max_chunks: Annotated[int, Field(ge=1, le=100_000)] = 2048
     checkpoint_seconds: Annotated[float, Field(gt=0)] = 0.2
-    # A part that cannot checkpoint because the state dir is full is sent again after this
+    # A chunk that cannot checkpoint because the state dir is full is sent again after this
     # long, this many times at most; then its job fails with the reason.
     disk_full_retry_seconds: Annotated[float, Field(ge=0)] = 10.0
     disk_full_retries: Annotated[int, Field(ge=0)] = 30

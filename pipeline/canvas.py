@@ -7,18 +7,13 @@ next chunk until it runs out, so the chord counts lanes and fires once all have 
 from celery import chord, group
 from celery.canvas import Signature
 
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
 from pipeline.inspection import pool_processes
 from pipeline.lanes import Lane, lane_heads
-from pipeline.methods import Method
-from pipeline.task_names import (
-    CHUNK_TASK,
-    EULER_CORRECTION_TASK,
-    EULER_SERIES_TASK,
-    REDUCE_TASK,
-)
+from pipeline.methods import method_named
+from pipeline.task_names import REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
-from storage.records import PartKind, utcnow
+from storage.records import utcnow
 
 
 class DispatchError(RuntimeError):
@@ -33,15 +28,11 @@ def reduce_task_id(job_id: str, dispatch: int) -> str:
     return f"{job_id}.d{dispatch}.reduce"
 
 
-def part_signature(
+def chunk_signature(
     app: PichordCelery, method: str, job_id: str, spec: ChunkSpec, lane: Lane
 ) -> Signature[object]:
-    if method == Method.LEIBNIZ:
-        args: tuple[object, ...] = (job_id, spec.index, spec.start, spec.stop)
-        return app.signature(CHUNK_TASK, args=args, kwargs=lane.as_kwargs())
-    # leibniz-euler parts read their range and precision from the job record.
-    name = EULER_CORRECTION_TASK if spec.kind is PartKind.CORRECTION else EULER_SERIES_TASK
-    return app.signature(name, args=(job_id, spec.index), kwargs=lane.as_kwargs())
+    name, args = method_named(method).chunk_message(job_id, spec)
+    return app.signature(name, args=args, kwargs=lane.as_kwargs())
 
 
 def lanes_per_job(app: PichordCelery) -> int:
@@ -58,7 +49,7 @@ def job_chord(
     heads, lane = lane_heads(specs, lanes)
     header = group(
         [
-            part_signature(app, job.method, job_id, spec, lane).set(
+            chunk_signature(app, job.method, job_id, spec, lane).set(
                 task_id=chunk_task_id(job_id, dispatch, spec.index)
             )
             for spec in heads
@@ -81,9 +72,10 @@ def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[Chunk
         return current.model_copy(update={"dispatches": number, "dispatched_at": utcnow()})
 
     job = store.update(job_id, count)
-    lanes = lanes_per_job(app)
+    canvas = job_chord(app, job, specs, number, lanes_per_job(app))
+    # Only the publish: a fault in building the canvas is a bug to surface, not an outage.
     try:
-        job_chord(app, job, specs, number, lanes).apply_async()
+        canvas.apply_async()
     except Exception as exc:
         raise DispatchError(f"could not send job {job_id} to the broker: {exc}") from exc
     return number

@@ -16,7 +16,7 @@ import psutil
 from celery.worker import state as worker_state
 from celery.worker.control import inspect_command
 
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
 
 logger = logging.getLogger(__name__)
 

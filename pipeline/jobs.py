@@ -2,24 +2,20 @@
 
 import uuid
 
+from config import Settings
 from pipeline.canvas import DispatchError, dispatch
-from pipeline.celery_app import PichordCelery
-from pipeline.euler_plan import new_plan, round_parts
-from pipeline.methods import Method
-from pipeline.planning import ChunkPlanner, terms_needed
-from storage import ChunkSpec, JobRecord, JobStatus, JobStore
+from pipeline.celery_config import PichordCelery
+from pipeline.methods import method_named
+from pipeline.methods.base import ComputeMethod
+from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
 
 
 class DigitsOutOfRangeError(ValueError):
-    def __init__(self, digits: int, method: Method, cap: int) -> None:
-        advice = (
-            "plain Leibniz needs about 10^digits terms; use method 'leibniz-euler' for more"
-            if method is Method.LEIBNIZ
-            else "set PICHORD_EULER_MAX_DIGITS to allow more"
-        )
+    def __init__(self, digits: int, method: ComputeMethod, cap: int) -> None:
         super().__init__(
-            f"digits must be between 0 and {cap} for method '{method}' (got {digits}); {advice}"
+            f"digits must be between 0 and {cap} for method '{method.name}' (got {digits}); "
+            f"{method.over_cap_advice()}"
         )
         self.digits = digits
         self.cap = cap
@@ -39,60 +35,19 @@ class JobFinishedError(RuntimeError):
         self.job = job
 
 
-# A leibniz-euler job lasts seconds, so its parts are cut finer: with a few parts per
-# process the last ones even out the load instead of leaving a process idle at the end.
-EULER_PARTS_PER_PROCESS = 4
-
-
-def chunk_planner(app: PichordCelery, method: Method = Method.LEIBNIZ) -> ChunkPlanner:
-    settings = app.settings
-    if method is Method.LEIBNIZ:
-        speed, parallelism = settings.kernel_terms_per_second, settings.worker_concurrency
-    else:
-        speed = settings.euler_terms_per_second
-        parallelism = settings.worker_concurrency * EULER_PARTS_PER_PROCESS
-    return ChunkPlanner(
-        chunk_terms=max(2, int(speed * settings.chunk_seconds)),
-        parallelism=parallelism,
-        max_chunks=settings.max_chunks,
-    )
-
-
-def digits_cap(app: PichordCelery, method: Method) -> int:
-    settings = app.settings
-    return settings.leibniz_max_digits if method is Method.LEIBNIZ else settings.euler_max_digits
-
-
-def plan_job(app: PichordCelery, method: Method, digits: int) -> JobRecord:
-    cap = digits_cap(app, method)
+def plan_job(settings: Settings, method_name: str, digits: int) -> JobRecord:
+    """A new job's record; UnknownMethodError or DigitsOutOfRangeError for a bad request."""
+    method = method_named(method_name)
+    cap = method.max_digits(settings)
     if not 0 <= digits <= cap:
         raise DigitsOutOfRangeError(digits, method, cap)
-    job_id = str(uuid.uuid4())
-    split = chunk_planner(app, method).split
-    if method is Method.LEIBNIZ_EULER:
-        chosen, params = new_plan(digits, app.settings.euler_guard_digits)
-        return JobRecord(
-            id=job_id,
-            method=method,
-            digits=digits,
-            terms_total=chosen.terms,
-            chunks=round_parts(chosen, split, round_=1, first_index=0),
-            euler=params,
-        )
-    terms = terms_needed(digits)
-    return JobRecord(
-        id=job_id,
-        method=method,
-        digits=digits,
-        terms_total=terms,
-        chunks=[ChunkSpec(index=i, start=a, stop=b) for i, (a, b) in enumerate(split(0, terms))],
-    )
+    return method.plan(settings, str(uuid.uuid4()), digits)
 
 
-def submit(app: PichordCelery, store: JobStore, method: Method, digits: int) -> JobRecord:
+def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -> JobRecord:
     """Plan, record and dispatch a job. Raises TooManyPendingJobsError when the service is
     full, and DispatchError (job marked FAILURE) if the broker does not take it."""
-    job = plan_job(app, method, digits)
+    job = plan_job(app.settings, method_name, digits)
     limit = app.settings.max_pending_jobs
     with store.admission_lock():
         pending = len(store.pending_ids())

@@ -8,7 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from pipeline.canvas import chunk_task_id, reduce_task_id
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
 from storage import CorruptRecordError, JobRecord, JobStore
 from storage.records import utcnow
 

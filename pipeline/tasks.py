@@ -2,34 +2,22 @@
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from typing import Any, NoReturn, TypeVar, cast
 
 from celery import Task
 from celery.exceptions import Ignore, Reject
 from kombu.exceptions import OperationalError
 
-from pipeline.canvas import dispatch, part_signature
-from pipeline.celery_app import PichordCelery
-from pipeline.chunk_runner import run_chunk
-from pipeline.euler_plan import stored_plan
-from pipeline.euler_reducer import reduce_euler_job
-from pipeline.euler_runner import compute_correction, compute_series
-from pipeline.jobs import chunk_planner, fail
+from pipeline.canvas import chunk_signature, dispatch
+from pipeline.celery_config import PichordCelery
+from pipeline.chunk_runner import ChunkCancelledError, run_chunk
+from pipeline.jobs import fail
 from pipeline.lanes import Lane, next_in_lane
-from pipeline.leibniz_euler import EulerPlan
-from pipeline.methods import Method
-from pipeline.parts import ChunkCancelledError, PartCompute, run_part
-from pipeline.reducer import IncompleteJobError, reduce_job
+from pipeline.methods import METHODS, method_named
 from pipeline.retention import remove_expired
-from pipeline.task_names import (
-    CHUNK_TASK,
-    CLEANUP_TASK,
-    EULER_CORRECTION_TASK,
-    EULER_SERIES_TASK,
-    REDUCE_TASK,
-)
-from storage import ChunkRecord, ChunkSpec, JobNotFoundError, JobRecord, JobStore
+from pipeline.rounds import IncompleteJobError
+from pipeline.task_names import CLEANUP_TASK, REDUCE_TASK
+from storage import ChunkRecord, JobNotFoundError, JobRecord, JobStore
 from storage.atomic import DISK_FULL_ERRNOS
 
 logger = logging.getLogger(__name__)
@@ -68,7 +56,7 @@ def _job_id(name: str, args: Any) -> str | None:
 
 
 def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
-    # The state dir is full (or over quota): the part's last checkpoint is intact (writes
+    # The state dir is full (or over quota): the chunk's last checkpoint is intact (writes
     # are atomic), so it is sent again later and resumes there; progress shows what was saved.
     if exc.errno not in DISK_FULL_ERRNOS:
         raise exc
@@ -86,7 +74,7 @@ def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
 
 
 def _guarded(task: JobTask, work: Callable[[], T]) -> T:
-    """Run a part's work: a cancelled job ends it without storing anything (the chord then
+    """Run a chunk's work: a cancelled job ends it without storing anything (the chord then
     never fires), and a full state dir sends it again later."""
     try:
         return work()
@@ -113,7 +101,7 @@ def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None
         logger.info("%s: another delivery of it carries the lane on", task.request.id)
         raise Ignore()
     try:
-        task.replace(part_signature(task.pichord, job.method, job.id, upcoming, lane))
+        task.replace(chunk_signature(task.pichord, job.method, job.id, upcoming, lane))
     except (OperationalError, OSError) as exc:
         # The broker did not take the next chunk (after the publish retries). The chunk
         # itself is stored: the message goes back, and its next delivery finds the chunk
@@ -135,19 +123,28 @@ def compute_chunk(
     task: JobTask,
     job_id: str,
     index: int,
-    start: int,
-    stop: int,
+    *_range: int,
     lane_step: int = 0,
     lane_stop: int = 0,
-) -> dict[str, Any]:
-    """One chunk of the Leibniz series; returns its sum and error bound."""
+) -> None:
+    """One chunk of a job, by its method's runner, then the lane's next chunk.
+
+    The chunk's range and kind come from the job record; messages of methods that also
+    carry the range (``_range``) keep their shape for workers of every version. Nothing is
+    returned: the reducer reads the exact results from the store."""
     store = task.store()
-    result = _guarded(
+    job = store.get(job_id)
+    spec = next((s for s in job.chunks if s.index == index), None)
+    if spec is None:
+        raise LookupError(f"job {job_id} has no chunk {index}; it was planned without it")
+    method = method_named(job.method)
+    _guarded(
         task,
         lambda: run_chunk(
             store,
             job_id,
-            ChunkSpec(index=index, start=start, stop=stop),
+            spec,
+            method.chunk_compute(task.pichord.settings, job, spec),
             worker=task.request.hostname or "unknown",
             checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
             task_id=task.request.id,
@@ -155,70 +152,15 @@ def compute_chunk(
     )
     lane = Lane(lane_step, lane_stop)
     if lane.following(index):
-        continue_lane(task, store.get(job_id), index, lane)
-    return result.to_json()
-
-
-def _euler_part(
-    task: JobTask,
-    job_id: str,
-    index: int,
-    lane: Lane,
-    compute: Callable[[EulerPlan], PartCompute],
-) -> dict[str, Any]:
-    store = task.store()
-    job = store.get(job_id)
-    spec = next((s for s in job.chunks if s.index == index), None)
-    if spec is None:
-        raise LookupError(f"job {job_id} has no part {index}")
-    record = _guarded(
-        task,
-        lambda: run_part(
-            store,
-            job_id,
-            spec,
-            compute(stored_plan(job)),
-            worker=task.request.hostname or "unknown",
-            checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
-            task_id=task.request.id,
-        ),
-    )
-    continue_lane(task, job, index, lane)
-    # The exact sum stays in the store: it can have more digits than a JSON reader accepts.
-    return {"index": record.index, "start": record.start, "stop": record.stop}
-
-
-def euler_series(
-    task: JobTask, job_id: str, index: int, lane_step: int = 0, lane_stop: int = 0
-) -> dict[str, Any]:
-    """One chunk of the series, exact in units of 10^-P."""
-    return _euler_part(
-        task, job_id, index, Lane(lane_step, lane_stop), lambda plan: partial(compute_series, plan)
-    )
-
-
-def euler_correction(
-    task: JobTask, job_id: str, index: int, lane_step: int = 0, lane_stop: int = 0
-) -> dict[str, Any]:
-    """The Euler-number tail correction and its remainder bound."""
-    state_dir = task.pichord.settings.state_dir
-    return _euler_part(
-        task,
-        job_id,
-        index,
-        Lane(lane_step, lane_stop),
-        lambda plan: partial(compute_correction, plan, state_dir),
-    )
+        continue_lane(task, job, index, lane)
 
 
 def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
     """Certify the digits, or dispatch one more round of chunks when they are not fixed yet."""
     store = task.store()
-    method = Method(store.get(job_id).method)
-    split = chunk_planner(task.pichord, method).split
-    reduce = reduce_euler_job if method is Method.LEIBNIZ_EULER else reduce_job
+    method = method_named(store.get(job_id).method)
     try:
-        extension = reduce(store, job_id, split)
+        extension = method.reduce(task.pichord.settings, store, job_id)
     except IncompleteJobError as exc:
         # A chord from an earlier dispatch of a job that was sent again; the current
         # dispatch's reducer will finish it.
@@ -235,8 +177,7 @@ def cleanup(task: Task[Any, Any]) -> int:
 
 
 def register_tasks(app: PichordCelery) -> None:
-    app.task(name=CHUNK_TASK, bind=True, base=JobTask)(compute_chunk)
-    app.task(name=EULER_SERIES_TASK, bind=True, base=JobTask)(euler_series)
-    app.task(name=EULER_CORRECTION_TASK, bind=True, base=JobTask)(euler_correction)
+    for name in sorted({name for method in METHODS.values() for name in method.task_names}):
+        app.task(name=name, bind=True, base=JobTask)(compute_chunk)
     app.task(name=REDUCE_TASK, bind=True, base=JobTask)(reduce_chunks)
     app.task(name=CLEANUP_TASK, bind=True, ignore_result=True)(cleanup)

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from pipeline.canvas import DispatchError, dispatch
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
 from pipeline.inspection import queue_depth, workers_answering
 from pipeline.jobs import fail
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStore

@@ -11,8 +11,9 @@ from celery.signals import worker_process_init
 
 # Imported for its side effect: it registers the workers' status command.
 from pipeline import inspection  # noqa: F401
-from pipeline.celery_app import PichordCelery, create_celery_app
-from pipeline.leibniz import warm_up
+from pipeline.celery_app import create_celery_app
+from pipeline.celery_config import PichordCelery
+from pipeline.methods import METHODS
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +28,7 @@ def __getattr__(name: str) -> Any:
 
 
 @worker_process_init.connect
-def _compile_kernel(**_: Any) -> None:
-    # Each pool process loads the compiled kernel before it takes its first chunk.
-    warm_up()
+def _warm_up(**_: Any) -> None:
+    # Each pool process compiles (or loads) what the methods need before its first chunk.
+    for method in METHODS.values():
+        method.warm_up()

@@ -1,4 +1,7 @@
-"""Where everything lives under the state dir: the only place that names these folders."""
+"""Where the job store, the result backend and the embedded broker keep their files under the
+state dir: the only place that names those folders. The process manager's own folders
+(supervisor/, logs/, beat/) are named by ``config.supervisord``, as config imports nothing
+of ours."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +44,6 @@ class StateLayout:
         return self.root / "broker" / "control"
 
     @property
-    def supervisor(self) -> Path:
-        return self.root / "supervisor"
-
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
-
-    @property
     def cache(self) -> Path:
         return self.root / "cache"
 
@@ -65,8 +60,6 @@ class StateLayout:
             self.results,
             self.broker_queue,
             self.broker_control,
-            self.supervisor,
-            self.logs,
             self.locks,
         ):
             folder.mkdir(parents=True, exist_ok=True)

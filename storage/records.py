@@ -16,7 +16,7 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class PartKind(StrEnum):
+class ChunkKind(StrEnum):
     # Terms [start, stop) of the Leibniz series; both ends even so terms pair up.
     SERIES = "series"
     # Terms m in [start, stop) of the Euler-number tail correction (method leibniz-euler).
@@ -24,13 +24,13 @@ class PartKind(StrEnum):
 
 
 class ChunkSpec(_Record):
-    """One part of a job's work: a range of series terms, or of correction terms."""
+    """One chunk of a job's work: a range of series terms, or of correction terms."""
 
     index: int = Field(ge=0)
     start: int = Field(ge=0)
     stop: int = Field(ge=0)
-    kind: PartKind = PartKind.SERIES
-    # leibniz-euler recomputes every part in a new round at a higher precision; plain
+    kind: ChunkKind = ChunkKind.SERIES
+    # leibniz-euler recomputes every chunk in a new round at a higher precision; plain
     # leibniz keeps earlier rounds' chunks and appends more terms.
     round: int = Field(default=1, ge=1)
 
@@ -100,7 +100,7 @@ class ChunkRecord(_Record):
     # with s <= 10^P * value < s + exact_error.
     exact_value: str | None = None
     exact_error: int = 0
-    # leibniz-euler correction: whether this part had to compute the Euler numbers, and
+    # leibniz-euler correction: whether this chunk had to compute the Euler numbers, and
     # how long that took.
     euler_computed: bool | None = None
     euler_seconds: float | None = None

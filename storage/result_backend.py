@@ -1,13 +1,13 @@
 """A Celery result backend on local files that joins chords without polling.
 
-Celery's stock ``file://`` backend cannot count finished chord parts, so every chord
+Celery's stock ``file://`` backend cannot count a chord's finished header tasks, so every chord
 waits for ``celery.chord_unlock``, which polls once a second (Celery #1544, #2725, #9674),
-and it writes results in place. Here the task that finishes a chord's last part starts
+and it writes results in place. Here the task that finishes a chord's last header task starts
 the body itself:
 
-* each finished part leaves a marker named after its task id, so a part delivered
+* each finished header task leaves a marker named after its task id, so a task delivered
   twice counts once (a plain counter would fire the body early);
-* the part that sees every marker creates ``fired`` with ``O_CREAT|O_EXCL``; only the
+* the task that sees every marker creates ``fired`` with ``O_CREAT|O_EXCL``; only the
   one that created it sends the body, so the body is sent at most once per chord.
 
 Configured as ``storage.result_backend:FileResultBackend+file:///absolute/dir``; the API
@@ -92,7 +92,9 @@ class FileResultBackend(KeyValueStoreBackend):
             self._path(key).unlink()
 
     def incr(self, key: bytes | str) -> int:
-        raise NotImplementedError("chord parts are counted by marker files, not a counter")
+        raise NotImplementedError(
+            "a chord's finished tasks are counted by marker files, not a counter"
+        )
 
     def expire(self, key: bytes | str, value: Any) -> None:
         """Results are kept until removed; the job store's retention owns their lifetime."""
@@ -107,7 +109,7 @@ class FileResultBackend(KeyValueStoreBackend):
         store_result: bool = True,
         state: str = states.RETRY,
     ) -> None:
-        """RETRY is only informational: when the disk is full (the usual reason a part is
+        """RETRY is only informational: when the disk is full (the usual reason a chunk is
         retried) it is not written, and the retry goes ahead instead of failing the task."""
         try:
             super().mark_as_retry(task_id, exc, traceback, request, store_result, state)
@@ -147,9 +149,11 @@ class FileResultBackend(KeyValueStoreBackend):
         if finished < size:
             return
         if finished > size:
-            logger.warning("chord %s has %d finished parts for %d tasks", group_id, finished, size)
+            logger.warning(
+                "chord %s has %d finished tasks for %d expected", group_id, finished, size
+            )
         if not create_exclusive(chord_dir / "fired"):
-            return  # another part, or an earlier delivery of this one, already fired it
+            return  # another task, or an earlier delivery of this one, already fired it
         self._fire(group_id, request)
 
     def _fire(self, group_id: str, request: Any) -> None:

@@ -9,15 +9,28 @@ import shutil
 import socket
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from config import Settings
+from storage import ChunkSpec, JobRecord, JobStore
+
+INTEGRATION_TESTS = Path(__file__).parent / "integration"
 
 RABBITMQ_HOST = "127.0.0.1"
 RABBITMQ_PORT = 5672
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Everything under tests/integration/ starts real processes; it is marked by where it
+    # lives, before `-m` selects, so a new file there cannot run as a unit test by mistake.
+    for item in items:
+        if INTEGRATION_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -31,6 +44,36 @@ def state_dir(tmp_path: Path) -> Path:
     path = tmp_path / "state"
     path.mkdir()
     return path
+
+
+# Makes a job record: new_job(ranges=[(0, 60), (60, 100)], store=False, **fields).
+JobFactory = Callable[..., JobRecord]
+
+
+@pytest.fixture
+def new_job(state_dir: Path) -> JobFactory:
+    """A factory of plain leibniz job records over term ranges (one chunk per range), stored
+    in ``state_dir`` unless ``store=False``; other fields as keyword arguments."""
+
+    def make(
+        ranges: list[tuple[int, int]] | None = None, store: bool = True, **fields: Any
+    ) -> JobRecord:
+        ranges = ranges or [(0, 60), (60, 100)]
+        record = JobRecord.model_validate(
+            {
+                "id": str(uuid.uuid4()),
+                "method": "leibniz",
+                "digits": 3,
+                "terms_total": ranges[-1][1],
+                "chunks": [ChunkSpec(index=i, start=a, stop=b) for i, (a, b) in enumerate(ranges)],
+                **fields,
+            }
+        )
+        if store:
+            JobStore(state_dir).create(record)
+        return record
+
+    return make
 
 
 @pytest.fixture

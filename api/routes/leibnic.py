@@ -10,7 +10,7 @@ from api.auth import WriterDep
 from api.deps import CeleryDep, StoreDep
 from api.routes.tasks import start_job
 from api.schemas import TaskCreated
-from pipeline.methods import Method
+from pipeline.methods.leibniz.method import LEIBNIZ
 
 router = APIRouter(tags=["tasks"])
 
@@ -29,4 +29,4 @@ def leibnic(
     response: Response,
 ) -> TaskCreated:
     """Start a `leibniz` task (the seed's API); poll `/tasks/{id}` for it."""
-    return start_job(celery, store, Method.LEIBNIZ, digits, response)
+    return start_job(celery, store, LEIBNIZ.name, digits, response)

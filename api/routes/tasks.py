@@ -11,12 +11,12 @@ from fastapi.responses import StreamingResponse
 from api import errors
 from api.admission import admit_submission
 from api.auth import ReaderDep, WriterDep
-from api.convergence import BracketPoint, convergence
 from api.deps import CeleryDep, StoreDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from pipeline.canvas import DispatchError
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
+from pipeline.job_view import BracketPoint
 from pipeline.jobs import (
     DigitsOutOfRangeError,
     JobFinishedError,
@@ -24,7 +24,7 @@ from pipeline.jobs import (
     cancel,
     submit,
 )
-from pipeline.methods import Method
+from pipeline.methods import UnknownMethodError, method_named
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStatus, JobStore
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -35,11 +35,11 @@ BACKPRESSURE_RETRY_SECONDS = 5
 
 
 def start_job(
-    celery: PichordCelery, store: JobStore, method: Method, digits: int, response: Response
+    celery: PichordCelery, store: JobStore, method: str, digits: int, response: Response
 ) -> TaskCreated:
     try:
         job = submit(celery, store, method, digits)
-    except DigitsOutOfRangeError as exc:
+    except (DigitsOutOfRangeError, UnknownMethodError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     except TooManyPendingJobsError as exc:
         raise HTTPException(
@@ -61,12 +61,13 @@ def no_such_task(job_id: str) -> HTTPException:
 
 @contextlib.contextmanager
 def stored_task_errors(job_id: str) -> Iterator[None]:
-    """The store's errors as answers: an unknown id is 404, an unreadable record 409."""
+    """The store's errors as answers: an unknown id is 404; an unreadable record, or one of
+    a method this version does not know, 409."""
     try:
         yield
     except JobNotFoundError as exc:
         raise no_such_task(job_id) from exc
-    except CorruptRecordError as exc:
+    except (CorruptRecordError, UnknownMethodError) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
@@ -168,9 +169,12 @@ def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
     responses=errors.READ_TASK,
 )
 def get_convergence(task_id: UUID, store: StoreDep) -> list[BracketPoint]:
-    """pi's bracket (S_N, S_N + 4/(2N+1)) after each computed prefix of N terms."""
+    """pi's bracket after each computed prefix: (S_N, S_N + 4/(2N+1)) after N terms of the
+    series."""
     job_id = str(task_id)
-    return convergence(stored_job(store, job_id), store.chunks(job_id))
+    job = stored_job(store, job_id)
+    with stored_task_errors(job_id):
+        return method_named(job.method).convergence(job, store.chunks(job_id))
 
 
 # Bytes per piece of a streamed digits file.

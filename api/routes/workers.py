@@ -1,5 +1,6 @@
 """The Celery workers seen, with their host's load, and the queue depth."""
 
+import logging
 import threading
 import time
 from dataclasses import asdict
@@ -10,8 +11,10 @@ from pydantic import BaseModel, Field
 from api import errors
 from api.auth import HostReaderDep
 from api.deps import CeleryDep, SettingsDep
-from pipeline.celery_app import PichordCelery
+from pipeline.celery_config import PichordCelery
 from pipeline.inspection import queue_depth, worker_statuses
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["workers"], dependencies=[HostReaderDep], responses=errors.READ)
 
@@ -49,11 +52,13 @@ class WorkerCache:
             try:
                 depth: int | None = queue_depth(celery)
             except Exception:
+                logger.warning("could not read the queue depth", exc_info=True)
                 depth = None
             try:
                 found = worker_statuses(celery, timeout)
             except Exception:
                 # A broker that is down: no worker can answer, which is not a server error.
+                logger.warning("could not ask the workers for their status", exc_info=True)
                 found = []
             self._value = WorkerList(
                 workers=[WorkerPublic(**asdict(w)) for w in found],

@@ -7,12 +7,12 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from config import Settings
-from pipeline.euler_plan import stored_plan
-from pipeline.euler_runner import compute_series
-from pipeline.parts import run_part
+from pipeline.chunk_runner import run_chunk
+from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER
+from pipeline.methods.leibniz_euler.plan import stored_plan
 from pipeline.verify import reference_digits
 from storage import JobStore
-from storage.records import PartKind
+from storage.records import ChunkKind
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def submit(client: TestClient, digits: int) -> str:
     return job_id
 
 
-def test_submission_plans_a_correction_part_and_series_chunks(client: TestClient) -> None:
+def test_submission_plans_a_correction_chunk_and_series_chunks(client: TestClient) -> None:
     job_id = submit(client, 2000)
     body = client.get(f"/tasks/{job_id}").json()
     assert body["method"] == "leibniz-euler" and body["status"] == "WAITING"
@@ -68,15 +68,9 @@ def test_progress_and_intermediate_from_a_computed_prefix(
     store = JobStore(settings.state_dir)
     job = store.get(job_id)
     plan = stored_plan(job)
-    first = next(s for s in job.chunks if s.kind is PartKind.SERIES and s.start == 0)
-    run_part(
-        store,
-        job_id,
-        first,
-        lambda r, c: compute_series(plan, r, c),
-        worker="w@h",
-        checkpoint_seconds=60,
-    )
+    first = next(s for s in job.chunks if s.kind is ChunkKind.SERIES and s.start == 0)
+    compute = LEIBNIZ_EULER.chunk_compute(settings, job, first)
+    run_chunk(store, job_id, first, compute, worker="w@h", checkpoint_seconds=60)
     body = client.get(f"/tasks/{job_id}").json()
     assert body["status"] == "PROGRESS"
     share = 90 * first.terms / plan.terms

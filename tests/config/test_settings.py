@@ -4,7 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from config import ConfigError, Settings
-from pipeline.celery_app import create_celery_app, result_backend_url
+from pipeline.celery_app import create_celery_app
+from pipeline.celery_config import result_backend_url
 
 
 def test_env_overrides_and_state_dir_is_absolute(

@@ -12,8 +12,6 @@ from pipeline.verify import reference_digits
 from storage import JobRecord, JobStatus, JobStore
 from tests.integration.conftest import Processes, rabbitmq_service_env
 
-pytestmark = pytest.mark.integration
-
 PICHORD = Path(sys.executable).parent / "pichord"
 TOKEN = "cli-test-token"
 
@@ -84,6 +82,10 @@ def test_host_table_and_errors_a_person_can_act_on(cli: Cli) -> None:
     assert after.returncode == 0 and "SUCCESS 3.141" in after.stdout, after.stderr
     too_many = cli("submit", "12")
     assert too_many.returncode == 1 and "leibniz-euler" in too_many.stderr
+    offered = cli("methods")
+    assert offered.returncode == 0 and "PICHORD_EULER_MAX_DIGITS" in offered.stdout
+    unknown = cli("submit", "3", "--method", "chudnovsky")
+    assert unknown.returncode == 1 and "422" in unknown.stderr and "leibniz-euler" in unknown.stderr
     nowhere = subprocess.run(
         [str(PICHORD), "--url", "http://127.0.0.1:9", "list"],
         capture_output=True,

@@ -15,8 +15,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from pipeline.verify import reference_digits
 from tests.integration.conftest import REPO, Processes, rabbitmq_service_env
 
-pytestmark = pytest.mark.integration
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # What Chromium needs to run headless here (no sandbox, GPU or network side traffic).
 CHROMIUM_ARGS = [

@@ -15,8 +15,6 @@ import pytest
 from pipeline.verify import reference_digits
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:

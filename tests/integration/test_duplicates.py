@@ -10,19 +10,18 @@ import pytest
 
 from config import Settings
 from pipeline.canvas import (
+    chunk_signature,
     chunk_task_id,
     dispatch,
     lanes_per_job,
-    part_signature,
     reduce_task_id,
 )
-from pipeline.celery_app import PichordCelery, create_celery_app
+from pipeline.celery_app import create_celery_app
+from pipeline.celery_config import PichordCelery
 from pipeline.lanes import lane_heads
 from pipeline.task_names import CHUNK_TASK, REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
-
-pytestmark = pytest.mark.integration
 
 
 def executed(app: PichordCelery) -> dict[str, int]:
@@ -60,7 +59,7 @@ def test_duplicate_chunk_counts_once_and_reducer_runs_once(
     body: Any = app.signature(REDUCE_TASK, args=(job_id,))
     body.freeze(group_id, group_id=group_id)
     _, lane = lane_heads(job.chunks, lanes_per_job(app))
-    part_signature(app, job.method, job_id, spec, lane).apply_async(
+    chunk_signature(app, job.method, job_id, spec, lane).apply_async(
         task_id=chunk_task_id(job_id, 1, spec.index), group_id=group_id, chord=body
     )
     final = poll_until_finished(client, job_id, timeout=120)[-1]

@@ -11,10 +11,8 @@ import pytest
 from pipeline.verify import reference_digits
 from storage import JobStore
 from storage.layout import StateLayout
-from storage.records import PartKind
+from storage.records import ChunkKind
 from tests.integration.conftest import Processes, poll_until_finished, service_env
-
-pytestmark = pytest.mark.integration
 
 
 @dataclass
@@ -35,7 +33,7 @@ class Service:
         store = JobStore(self.state)
         job = store.get(job_id)
         spec = next(
-            s for s in job.chunks if s.kind is PartKind.CORRECTION and s.round == job.rounds
+            s for s in job.chunks if s.kind is ChunkKind.CORRECTION and s.round == job.rounds
         )
         record = store.get_chunk(job_id, spec.index)
         assert record is not None

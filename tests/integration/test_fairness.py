@@ -20,8 +20,6 @@ from tests.integration.conftest import (
     wait_for,
 )
 
-pytestmark = pytest.mark.integration
-
 # ~1,200 chunks of about a second each: minutes of work on two processes.
 BIG = 11
 PROCESSES = 2

@@ -19,8 +19,6 @@ from tests.integration.conftest import (
     wait_for,
 )
 
-pytestmark = pytest.mark.integration
-
 # n=10 needs ~1e11 terms: long enough (3-30 s on 2 cores) to kill something mid-chunk.
 DIGITS = 10
 # With chunk_seconds 0.5: chunks of 1e10 terms whatever the kernel's speed here (5-16 G

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import httpx2
-import pytest
 
 from storage.layout import StateLayout
 from tests.integration.conftest import (
@@ -12,8 +11,6 @@ from tests.integration.conftest import (
     rabbitmq_service_env,
     wait_for,
 )
-
-pytestmark = pytest.mark.integration
 
 
 def test_beat_removes_finished_jobs_past_retention(

@@ -5,13 +5,10 @@ worker process consuming the queue, so one job spreads over all of them."""
 from pathlib import Path
 
 import httpx2
-import pytest
 
 from pipeline.verify import reference_digits
 from storage import JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env
-
-pytestmark = pytest.mark.integration
 
 
 def test_three_workers_share_one_job(

@@ -3,11 +3,8 @@
 from pathlib import Path
 
 import httpx2
-import pytest
 
 from tests.integration.conftest import Processes, poll_until_finished, service_env
-
-pytestmark = pytest.mark.integration
 
 
 def test_ready_and_workers_follow_the_real_workers(

@@ -14,8 +14,6 @@ import pytest
 from config.supervisord import EXIT_CANNOT_START
 from tests.integration.conftest import REPO, Supervisord, poll_until_finished, wait_for
 
-pytestmark = pytest.mark.integration
-
 
 def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
     supervisord: Supervisord,

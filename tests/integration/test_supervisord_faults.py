@@ -15,8 +15,6 @@ from pipeline.verify import reference_digits
 from storage import JobStore
 from tests.integration.conftest import PICHORD, Supervisord, poll_until_finished, wait_for
 
-pytestmark = pytest.mark.integration
-
 DIGITS = 10  # ~1e11 terms: 3-30 s on two cores, long enough to interrupt
 
 

@@ -1,23 +1,21 @@
 import threading
 import time
-import uuid
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pipeline.chunk_runner import ChunkResult, run_chunk
-from pipeline.leibniz import range_sum
-from pipeline.parts import ChunkCancelledError
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
+from pipeline.chunk_runner import ChunkCancelledError, run_chunk
+from pipeline.methods.leibniz.kernel import range_sum
+from pipeline.methods.leibniz.runner import compute_chunk
+from storage import ChunkRecord, ChunkSpec, JobStatus, JobStore
+from tests.conftest import JobFactory
 
 
-def make_job(store: JobStore, spec: ChunkSpec) -> str:
-    job_id = str(uuid.uuid4())
-    store.create(
-        JobRecord(id=job_id, method="leibniz", digits=3, terms_total=spec.stop, chunks=[spec])
-    )
-    return job_id
+def run_leibniz(store: JobStore, job_id: str, spec: ChunkSpec, **options: Any) -> ChunkRecord:
+    """The generic runner with the plain series' compute, as a worker runs a chunk."""
+    return run_chunk(store, job_id, spec, compute_chunk, **options)
 
 
 def run_in_background(
@@ -28,7 +26,7 @@ def run_in_background(
 
     def work() -> None:
         try:
-            run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.05, task_id=task_id)
+            run_leibniz(store, job_id, spec, worker="a", checkpoint_seconds=0.05, task_id=task_id)
         except BaseException as exc:
             errors.append(exc)
 
@@ -37,13 +35,13 @@ def run_in_background(
     return thread, errors
 
 
-def test_chunk_writes_its_result_and_progress(state_dir: Path) -> None:
+def test_chunk_writes_its_result_and_progress(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=2_000_000)
-    job_id = make_job(store, spec)
-    result = run_chunk(store, job_id, spec, worker="w@test", checkpoint_seconds=0.2)
+    job_id = new_job([(spec.start, spec.stop)]).id
+    result = run_leibniz(store, job_id, spec, worker="w@test", checkpoint_seconds=0.2)
     expected = range_sum(0, 2_000_000)
-    assert abs(Fraction(result.value) - Fraction(expected.value)) <= Fraction(
+    assert abs(Fraction(result.partial) - Fraction(expected.value)) <= Fraction(
         result.error_bound + expected.error_bound
     )
     record = store.get_chunk(job_id, 0)
@@ -52,11 +50,13 @@ def test_chunk_writes_its_result_and_progress(state_dir: Path) -> None:
     assert record.starttime is not None and record.stoptime is not None
 
 
-def test_redelivered_chunk_resumes_from_its_checkpoint(state_dir: Path) -> None:
+def test_redelivered_chunk_resumes_from_its_checkpoint(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
     start, stop, done = 1_000_000, 9_000_000, 4_000_000
     spec = ChunkSpec(index=0, start=start, stop=stop)
-    job_id = make_job(store, spec)
+    job_id = new_job([(spec.start, spec.stop)]).id
     prefix = range_sum(start, start + done)
     # A checkpoint as a killed worker would have left it.
     store.save_chunk(
@@ -71,40 +71,40 @@ def test_redelivered_chunk_resumes_from_its_checkpoint(state_dir: Path) -> None:
             attempts=1,
         ),
     )
-    result = run_chunk(store, job_id, spec, worker="w2@test", checkpoint_seconds=0.2)
+    result = run_leibniz(store, job_id, spec, worker="w2@test", checkpoint_seconds=0.2)
     whole = range_sum(start, stop)
-    assert abs(Fraction(result.value) - Fraction(whole.value)) <= Fraction(
+    assert abs(Fraction(result.partial) - Fraction(whole.value)) <= Fraction(
         result.error_bound + whole.error_bound
     )
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.attempts == 2 and record.worker == "w2@test"
 
 
-def test_duplicate_delivery_returns_the_stored_result(state_dir: Path) -> None:
+def test_duplicate_delivery_returns_the_stored_result(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=400_000)
-    job_id = make_job(store, spec)
-    first = run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.2)
-    second = run_chunk(store, job_id, spec, worker="b", checkpoint_seconds=0.2)
+    job_id = new_job([(spec.start, spec.stop)]).id
+    first = run_leibniz(store, job_id, spec, worker="a", checkpoint_seconds=0.2)
+    second = run_leibniz(store, job_id, spec, worker="b", checkpoint_seconds=0.2)
     assert first == second
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.attempts == 1 and record.worker == "a"
 
 
-def test_cancelled_job_never_starts_a_chunk(state_dir: Path) -> None:
+def test_cancelled_job_never_starts_a_chunk(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=400_000)
-    job_id = make_job(store, spec)
+    job_id = new_job([(spec.start, spec.stop)]).id
     store.request_cancel(job_id)
     with pytest.raises(ChunkCancelledError):
-        run_chunk(store, job_id, spec, worker="a", checkpoint_seconds=0.2)
+        run_leibniz(store, job_id, spec, worker="a", checkpoint_seconds=0.2)
     assert store.get_chunk(job_id, 0) is None
 
 
-def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path) -> None:
+def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=60_000_000_000)  # ~10 s of work
-    job_id = make_job(store, spec)
+    job_id = new_job([(spec.start, spec.stop)]).id
     thread, errors = run_in_background(store, job_id, spec)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -122,10 +122,12 @@ def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path) -> None:
     assert 0 < record.terms_done < spec.terms
 
 
-def test_second_delivery_of_a_running_task_waits_for_its_result(state_dir: Path) -> None:
+def test_second_delivery_of_a_running_task_waits_for_its_result(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=6_000_000_000)  # ~1 s of work
-    job_id = make_job(store, spec)
+    job_id = new_job([(spec.start, spec.stop)]).id
     thread, errors = run_in_background(store, job_id, spec, task_id="lane-0")
     try:
         deadline = time.monotonic() + 30
@@ -134,7 +136,7 @@ def test_second_delivery_of_a_running_task_waits_for_its_result(state_dir: Path)
         # The same message again (a redelivery while the first is still alive): it waits for
         # the first and returns its result instead of stepping aside, so that the lane goes
         # on even when the first delivery is the one being cut off.
-        second = run_chunk(
+        second = run_leibniz(
             store, job_id, spec, worker="b", checkpoint_seconds=0.05, task_id="lane-0"
         )
     finally:
@@ -143,17 +145,19 @@ def test_second_delivery_of_a_running_task_waits_for_its_result(state_dir: Path)
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.finished
     assert record.worker == "a" and record.attempts == 1
-    assert second == ChunkResult.from_record(record)
+    assert second == record
 
 
-def test_redelivery_after_its_twin_died_resumes_the_chunk(state_dir: Path) -> None:
+def test_redelivery_after_its_twin_died_resumes_the_chunk(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
     spec = ChunkSpec(index=0, start=0, stop=400_000)
-    job_id = make_job(store, spec)
+    job_id = new_job([(spec.start, spec.stop)]).id
     # The twin's checkpoint, with its lock gone with its process.
     store.save_chunk(
         job_id, ChunkRecord(index=0, start=0, stop=400_000, task_id="lane-0", attempts=1)
     )
-    run_chunk(store, job_id, spec, worker="b", checkpoint_seconds=0.2, task_id="lane-0")
+    run_leibniz(store, job_id, spec, worker="b", checkpoint_seconds=0.2, task_id="lane-0")
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.finished and record.attempts == 2

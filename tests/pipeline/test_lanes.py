@@ -1,10 +1,10 @@
-import uuid
 from pathlib import Path
 
 import pytest
 
 from pipeline.lanes import Lane, lane_heads, next_in_lane
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
+from storage import ChunkRecord, ChunkSpec, JobStatus, JobStore
+from tests.conftest import JobFactory
 
 
 def specs(indices: list[int]) -> list[ChunkSpec]:
@@ -37,11 +37,10 @@ def test_messages_without_a_lane_end_after_their_chunk() -> None:
         lane_heads(specs([0]), 0)
 
 
-def test_next_in_lane_skips_finished_chunks(state_dir: Path) -> None:
+def test_next_in_lane_skips_finished_chunks(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    chunks = specs(list(range(8)))
-    job = JobRecord(id=str(uuid.uuid4()), method="leibniz", digits=1, terms_total=16, chunks=chunks)
-    store.create(job)
+    job = new_job([(2 * i, 2 * i + 2) for i in range(8)], digits=1)
+    chunks = job.chunks
     lane = Lane(step=2, stop=8)
     for index, status, done in ((2, JobStatus.SUCCESS, 2), (4, JobStatus.PROGRESS, 1)):
         spec = chunks[index]

@@ -6,7 +6,6 @@ from pathlib import Path
 from config import Settings
 from pipeline.celery_app import create_celery_app
 from pipeline.jobs import submit
-from pipeline.methods import Method
 from pipeline.watchdog import redispatch_stalled
 from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
@@ -25,7 +24,7 @@ def test_a_stalled_job_is_sent_again_then_failed_at_the_deadline(state_dir: Path
         Settings(state_dir=state_dir, job_stall_seconds=10, max_dispatches=3, inspect_timeout=0.2)
     )
     store = JobStore(state_dir)
-    job = submit(app, store, Method.LEIBNIZ, 3)
+    job = submit(app, store, "leibniz", 3)
     assert redispatch_stalled(app, store) == []  # not stalled yet
     for dispatches in (2, 3):
         age(store, job.id, 60)
@@ -45,7 +44,7 @@ def test_the_sweep_drops_markers_of_finished_jobs(state_dir: Path) -> None:
         Settings(state_dir=state_dir, job_stall_seconds=10, inspect_timeout=0.2)
     )
     store = JobStore(state_dir)
-    job = submit(app, store, Method.LEIBNIZ, 2)
+    job = submit(app, store, "leibniz", 2)
     store.update(job.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
     (state_dir / "pending" / job.id).touch()  # left by a crash
     assert redispatch_stalled(app, store) == []

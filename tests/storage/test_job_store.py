@@ -8,30 +8,17 @@ import pytest
 
 from storage import (
     ChunkRecord,
-    ChunkSpec,
     CorruptRecordError,
     JobNotFoundError,
-    JobRecord,
     JobStatus,
     JobStore,
 )
+from tests.conftest import JobFactory
 
 
-def new_job(**changes: object) -> JobRecord:
-    fields: dict[str, object] = {
-        "id": str(uuid.uuid4()),
-        "method": "leibniz",
-        "digits": 3,
-        "terms_total": 100,
-        "chunks": [ChunkSpec(index=0, start=0, stop=60), ChunkSpec(index=1, start=60, stop=100)],
-    }
-    fields.update(changes)
-    return JobRecord.model_validate(fields)
-
-
-def test_save_then_get_round_trips(state_dir: Path) -> None:
+def test_save_then_get_round_trips(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     assert store.get(job.id) == job
     assert store.ids() == [job.id]
@@ -65,9 +52,9 @@ def test_unknown_job_is_not_found(state_dir: Path) -> None:
         JobStore(state_dir).get(str(uuid.uuid4()))
 
 
-def test_corrupt_record_is_reported_not_hidden(state_dir: Path) -> None:
+def test_corrupt_record_is_reported_not_hidden(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     (state_dir / "jobs" / job.id / "job.json").write_text('{"id": "trunc')
     with pytest.raises(CorruptRecordError, match=job.id):
@@ -75,9 +62,11 @@ def test_corrupt_record_is_reported_not_hidden(state_dir: Path) -> None:
     assert store.ids() == [job.id]
 
 
-def test_update_is_serialised_and_none_keeps_the_record(state_dir: Path) -> None:
+def test_update_is_serialised_and_none_keeps_the_record(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     assert store.update(job.id, lambda current: None) == job
     done = store.update(
@@ -86,9 +75,9 @@ def test_update_is_serialised_and_none_keeps_the_record(state_dir: Path) -> None
     assert store.get(job.id).status is JobStatus.SUCCESS == done.status
 
 
-def test_chunks_and_cancel_flag(state_dir: Path) -> None:
+def test_chunks_and_cancel_flag(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     assert store.chunks(job.id) == {}
     record = ChunkRecord(index=1, start=60, stop=100, terms_done=20, partial=0.5)
@@ -115,9 +104,9 @@ def _hammer(state_dir: Path, job_id: str, rounds: int) -> None:
         )
 
 
-def test_readers_never_see_a_partial_write(state_dir: Path) -> None:
+def test_readers_never_see_a_partial_write(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     store.save_chunk(job.id, ChunkRecord(index=0, start=0, stop=10**9))
     writer = multiprocessing.get_context("fork").Process(
@@ -138,10 +127,10 @@ def test_readers_never_see_a_partial_write(state_dir: Path) -> None:
     assert leftovers == []
 
 
-def test_chunk_lock_excludes_a_second_holder(state_dir: Path) -> None:
+def test_chunk_lock_excludes_a_second_holder(state_dir: Path, new_job: JobFactory) -> None:
     # flock conflicts between separate open files, so two threads stand in for two workers.
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     events: list[str] = []
     holding = threading.Event()
@@ -165,9 +154,11 @@ def test_chunk_lock_excludes_a_second_holder(state_dir: Path) -> None:
     assert events == ["first released", "second acquired"]
 
 
-def test_pending_markers_follow_the_record_and_are_rebuilt(state_dir: Path) -> None:
+def test_pending_markers_follow_the_record_and_are_rebuilt(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
-    running, done = new_job(), new_job()
+    running, done = new_job(store=False), new_job(store=False)
     store.create(running)
     store.create(done)
     assert sorted(store.pending_ids()) == sorted([running.id, done.id])
@@ -184,9 +175,11 @@ def test_pending_markers_follow_the_record_and_are_rebuilt(state_dir: Path) -> N
     assert store.newest_first(JobStatus.SUCCESS) == [done.id]
 
 
-def test_a_rebuild_keeps_markers_of_jobs_created_during_its_scan(state_dir: Path) -> None:
+def test_a_rebuild_keeps_markers_of_jobs_created_during_its_scan(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
-    created_meanwhile = new_job()
+    created_meanwhile = new_job(store=False)
     store.create(created_meanwhile)
     (state_dir / "pending" / str(uuid.uuid4())).touch()  # a job that is gone
     # The scan saw no job at all: another process created this one after it.

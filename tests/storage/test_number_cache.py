@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.euler_numbers import cached_secant_numbers, secant_numbers
+from pipeline.methods.leibniz_euler.euler_numbers import cached_secant_numbers, secant_numbers
 from storage.number_cache import NumberCache
 
 

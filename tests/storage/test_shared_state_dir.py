@@ -10,15 +10,15 @@ import multiprocessing
 import os
 import signal
 import time
-import uuid
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 from typing import Any
 
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage import ChunkRecord, JobStore
 from storage.atomic import create_exclusive, write_bytes_atomic
+from tests.conftest import JobFactory
 
 # fork: the children need only what this module already imported, and start in milliseconds.
 CONTEXT = multiprocessing.get_context("fork")
@@ -35,18 +35,6 @@ def run_all(*calls: tuple[Callable[..., None], tuple[Any, ...]]) -> None:
         proc.join(JOIN_SECONDS)
     codes = [proc.exitcode for proc in procs]
     assert codes == [0] * len(procs), f"exit codes {codes} (None: still running)"
-
-
-def new_job() -> JobRecord:
-    return JobRecord.model_validate(
-        {
-            "id": str(uuid.uuid4()),
-            "method": "leibniz",
-            "digits": 3,
-            "terms_total": 100,
-            "chunks": [ChunkSpec(index=0, start=0, stop=100)],
-        }
-    )
 
 
 # -- atomic rename -------------------------------------------------------------------------
@@ -124,10 +112,12 @@ def _count_rounds(state_dir: Path, job_id: str, start: Barrier) -> None:
         store.update(job_id, lambda job: job.model_copy(update={"rounds": job.rounds + 1}))
 
 
-def test_locked_updates_from_several_processes_lose_nothing(state_dir: Path) -> None:
+def test_locked_updates_from_several_processes_lose_nothing(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     # update() is read, change, replace under flock: without the lock, increments get lost.
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     start = CONTEXT.Barrier(PROCESSES)
     run_all(*((_count_rounds, (state_dir, job.id, start)) for _ in range(PROCESSES)))
@@ -140,10 +130,10 @@ def _hold_chunk_lock(state_dir: Path, job_id: str, holding: Event) -> None:
         time.sleep(JOIN_SECONDS)
 
 
-def test_a_lock_held_by_a_killed_process_is_released(state_dir: Path) -> None:
+def test_a_lock_held_by_a_killed_process_is_released(state_dir: Path, new_job: JobFactory) -> None:
     # A worker killed mid-chunk must not keep its chunk "running" for ever.
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     holding = CONTEXT.Event()
     holder = CONTEXT.Process(target=_hold_chunk_lock, args=(state_dir, job.id, holding))
@@ -182,10 +172,10 @@ def _list_when_told(state_dir: Path, job_id: str, told: Connection) -> None:
 
 
 def test_a_record_closed_by_one_process_is_seen_by_the_next_open_in_another(
-    state_dir: Path,
+    state_dir: Path, new_job: JobFactory
 ) -> None:
     store = JobStore(state_dir)
-    job = new_job()
+    job = new_job(store=False)
     store.create(job)
     told, tell = CONTEXT.Pipe(duplex=False)
     run_all(

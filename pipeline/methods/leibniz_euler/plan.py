@@ -1,13 +1,9 @@
-"""A leibniz-euler job's plan as stored parts: series chunks plus one correction part."""
+"""A leibniz-euler job's plan as stored chunks: series chunks plus one correction chunk."""
 
-from collections.abc import Callable
-
-from pipeline.leibniz_euler import ZERO, EulerPlan, FixedSum, plan
+from pipeline.methods.leibniz_euler.series import ZERO, EulerPlan, FixedSum, plan
+from pipeline.rounds import SplitFn
 from storage import ChunkRecord, ChunkSpec, JobRecord
-from storage.records import EulerParams, PartKind
-
-# Cuts a term range into chunk ranges (a ChunkPlanner's split).
-SplitFn = Callable[[int, int], list[tuple[int, int]]]
+from storage.records import ChunkKind, EulerParams
 
 
 class NotAnEulerJobError(ValueError):
@@ -34,16 +30,16 @@ def stored_plan(job: JobRecord) -> EulerPlan:
     )
 
 
-def round_parts(
+def round_chunks(
     chosen: EulerPlan, split: SplitFn, round_: int, first_index: int
 ) -> list[ChunkSpec]:
-    """The correction part first, so one worker process starts on the Euler numbers (the
+    """The correction chunk first, so one worker process starts on the Euler numbers (the
     longest single piece when they are not cached) while the others take series chunks."""
     correction = ChunkSpec(
         index=first_index,
         start=0,
         stop=chosen.correction_terms,
-        kind=PartKind.CORRECTION,
+        kind=ChunkKind.CORRECTION,
         round=round_,
     )
     series = [
@@ -53,12 +49,15 @@ def round_parts(
     return [correction, *series]
 
 
-def current_parts(job: JobRecord) -> list[ChunkSpec]:
+def current_chunks(job: JobRecord) -> list[ChunkSpec]:
     return [spec for spec in job.chunks if spec.round == job.rounds]
 
 
 def stored_sum(record: ChunkRecord) -> FixedSum:
-    """The exact sum a part has recorded so far (zero before its first checkpoint)."""
-    if not record.terms_done or record.exact_value is None:
+    """The exact sum a chunk has recorded so far (zero before its first checkpoint).
+
+    Whether a sum is stored is told by the sum itself, not by ``terms_done``: a correction
+    chunk with K = 0 finishes having done no terms, yet stores the remainder R_0."""
+    if record.exact_value is None:
         return ZERO
     return FixedSum(int(record.exact_value, 16), record.exact_error)

@@ -3,14 +3,15 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from pipeline.euler_numbers import euler_number, secant_numbers
-from pipeline.leibniz_euler import (
+from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
+from pipeline.methods.leibniz_euler.series import (
     PREFIX_CORRECTION_TERMS,
+    RUN_GUARD,
     ZERO,
+    EulerBracket,
     EulerPlan,
     bracket,
     common_prefix_digits,
-    compute,
     correction_sum,
     pair_sum,
     plan,
@@ -18,6 +19,29 @@ from pipeline.leibniz_euler import (
     tail,
 )
 from pipeline.verify import reference_digits
+
+
+def euler_number(index: int, secants: list[int]) -> int:
+    """E_index with its sign (zero for odd index), from a secant table long enough."""
+    if index % 2:
+        return 0
+    value = secants[index // 2]
+    return -value if (index // 2) % 2 else value
+
+
+def compute(digits: int, max_rounds: int = 6) -> EulerBracket:
+    """The whole method in one process, with more guard digits each round, as the reducer
+    would plan them, until the digits are fixed."""
+    result = None
+    for round_ in range(1, max_rounds + 1):
+        p = plan(digits, extra=RUN_GUARD * round_)
+        secants = secant_numbers(p.correction_terms + 1)
+        result = bracket(p, pair_sum(p.scale, 0, p.terms), tail(p, secants))
+        if result.certifies():
+            return result
+    assert result is not None
+    return result
+
 
 # OEIS A000364: |E_0|, |E_2|, |E_4|, ...
 SECANTS = [1, 1, 5, 61, 1385, 50521, 2702765, 199360981, 19391512145, 2404879675441]

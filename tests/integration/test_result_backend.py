@@ -14,10 +14,9 @@ from celery.app.task import Context
 from celery.exceptions import ChordError
 
 from config import Settings
-from pipeline.celery_app import PichordCelery, create_celery_app
+from pipeline.celery_app import create_celery_app
+from pipeline.celery_config import PichordCelery
 from pipeline.task_names import REDUCE_TASK
-
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

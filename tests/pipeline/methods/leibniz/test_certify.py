@@ -3,11 +3,11 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from pipeline.certify import pi_bracket
 from pipeline.digits import format_rounded, format_truncated
+from pipeline.methods.leibniz.certify import pi_bracket
 from pipeline.verify import agrees_with_mpmath, reference_digits
-from tests.pipeline.test_leibniz import closed_form
-from tests.pipeline.test_planning import N_MIN
+from tests.pipeline.methods.leibniz.test_kernel import closed_form
+from tests.pipeline.methods.leibniz.test_terms import N_MIN
 
 PI_50 = "3.14159265358979323846264338327950288419716939937510"
 

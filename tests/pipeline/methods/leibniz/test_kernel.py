@@ -4,7 +4,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from pipeline.leibniz import BLOCK_PAIRS, HEAD_PAIRS, blocks, pairs_sum, range_sum
+from pipeline.methods.leibniz.kernel import BLOCK_PAIRS, HEAD_PAIRS, blocks, pairs_sum, range_sum
 
 
 def exact_range(start: int, stop: int) -> Fraction:

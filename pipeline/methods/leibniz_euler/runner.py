@@ -1,4 +1,4 @@
-"""Compute the parts of a leibniz-euler job: exact fixed-point series chunks, and the
+"""Compute the chunks of a leibniz-euler job: exact fixed-point series chunks, and the
 Euler-number correction with its remainder bound."""
 
 import time
@@ -6,9 +6,10 @@ from pathlib import Path
 
 import mpmath
 
-from pipeline.euler_numbers import cached_secant_numbers
-from pipeline.euler_plan import stored_sum
-from pipeline.leibniz_euler import (
+from pipeline.chunk_runner import Checkpoints
+from pipeline.methods.leibniz_euler.euler_numbers import cached_secant_numbers
+from pipeline.methods.leibniz_euler.plan import stored_sum
+from pipeline.methods.leibniz_euler.series import (
     EulerPlan,
     FixedSum,
     block_pairs,
@@ -17,7 +18,6 @@ from pipeline.leibniz_euler import (
     remainder_units,
     with_remainder,
 )
-from pipeline.parts import Checkpoints
 from storage import ChunkRecord
 
 # Work between two looks at the clock: a few milliseconds at 20,000 digits.

@@ -1,61 +1,45 @@
-"""leibniz-euler parts run in process, reduced exactly in any order."""
+"""leibniz-euler chunks run in process, reduced exactly in any order."""
 
 import random
 from pathlib import Path
 
+import mpmath
 import pytest
 
 from config import Settings
-from pipeline.celery_app import create_celery_app
-from pipeline.euler_plan import stored_plan
-from pipeline.euler_reducer import reduce_euler_job
-from pipeline.euler_runner import compute_correction, compute_series
-from pipeline.jobs import chunk_planner, plan_job
-from pipeline.leibniz_euler import pair_sum
-from pipeline.methods import Method
-from pipeline.parts import run_part
-from pipeline.reducer import IncompleteJobError
+from pipeline.chunk_runner import run_chunk
+from pipeline.jobs import plan_job
+from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER, planner
+from pipeline.methods.leibniz_euler.plan import stored_plan
+from pipeline.methods.leibniz_euler.reducer import combine, reduce_euler_job
+from pipeline.methods.leibniz_euler.series import ZERO, bracket, pair_sum, with_remainder
+from pipeline.rounds import IncompleteJobError
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
-from storage.records import PartKind
+from storage.records import ChunkKind
 
 
 def new_job(state_dir: Path, digits: int, **settings: object) -> tuple[JobStore, JobRecord]:
-    app = create_celery_app(
-        Settings(state_dir=state_dir, worker_concurrency=3, euler_terms_per_second=2e3, **settings)
+    """A leibniz-euler job planned as the API plans it (no Celery app needed)."""
+    config = Settings(
+        state_dir=state_dir, worker_concurrency=3, euler_terms_per_second=2e3, **settings
     )
     store = JobStore(state_dir)
-    job = plan_job(app, Method.LEIBNIZ_EULER, digits)
+    job = plan_job(config, LEIBNIZ_EULER.name, digits)
     store.create(job)
     return store, job
 
 
 def run(store: JobStore, job: JobRecord, spec: ChunkSpec) -> ChunkRecord:
-    plan = stored_plan(job)
-    if spec.kind is PartKind.CORRECTION:
-        return run_part(
-            store,
-            job.id,
-            spec,
-            lambda r, c: compute_correction(plan, store.layout.root, r, c),
-            worker="test",
-            checkpoint_seconds=0.001,
-        )
-    return run_part(
-        store,
-        job.id,
-        spec,
-        lambda r, c: compute_series(plan, r, c),
-        worker="test",
-        checkpoint_seconds=0.001,
-    )
+    compute = LEIBNIZ_EULER.chunk_compute(Settings(state_dir=store.layout.root), job, spec)
+    return run_chunk(store, job.id, spec, compute, worker="test", checkpoint_seconds=0.001)
 
 
-def test_parts_in_any_order_give_the_same_certified_digits(tmp_path: Path) -> None:
+def test_chunks_in_any_order_give_the_same_certified_digits(tmp_path: Path) -> None:
     certificates = []
     for seed in range(3):
         store, job = new_job(tmp_path / f"state{seed}", 1200)
-        assert len(job.chunks) > 3 and job.chunks[0].kind is PartKind.CORRECTION
+        assert len(job.chunks) > 3 and job.chunks[0].kind is ChunkKind.CORRECTION
         parts = list(job.chunks)
         random.Random(seed).shuffle(parts)
         for spec in parts:
@@ -112,8 +96,8 @@ def test_a_run_of_nines_past_the_guard_plans_a_second_round(state_dir: Path) -> 
     store, job = new_job(state_dir, 761, euler_guard_digits=0)
     for spec in job.chunks:
         run(store, job, spec)
-    app = create_celery_app(Settings(state_dir=state_dir, worker_concurrency=2))
-    extension = reduce_euler_job(store, job.id, chunk_planner(app, Method.LEIBNIZ_EULER).split)
+    split = planner(Settings(state_dir=state_dir, worker_concurrency=2)).split
+    extension = reduce_euler_job(store, job.id, split)
     assert extension is not None
     job = store.get(job.id)
     assert job.rounds == 2 and job.euler is not None and job.euler.guard > 0
@@ -127,3 +111,29 @@ def test_a_run_of_nines_past_the_guard_plans_a_second_round(state_dir: Path) -> 
     done = store.get(job.id)
     assert done.result == reference_digits(761)
     assert done.certificate is not None and done.certificate.rounds == 2
+
+
+def test_a_correction_chunk_of_no_terms_still_carries_the_remainder(state_dir: Path) -> None:
+    # K = 0: the tail is R_0 alone, 0 < R_0 < 1/M. The chunk does no terms, yet its stored
+    # sum must hold R_0's interval, or the bracket misses pi by about 1/M.
+    store, job = new_job(state_dir, 300)
+    assert job.euler is not None
+    correction = job.chunks[0].model_copy(update={"stop": 0})
+    job = job.model_copy(
+        update={
+            "chunks": [correction, *job.chunks[1:]],
+            "euler": job.euler.model_copy(update={"correction_terms": 0}),
+        }
+    )
+    store.update(job.id, lambda _: job)
+    for spec in job.chunks:
+        run(store, job, spec)
+    record = store.get_chunk(job.id, correction.index)
+    assert record is not None and record.finished and record.terms_done == 0
+    chosen = stored_plan(job)
+    series, tail, _ = combine(job, job.chunks, store.chunks(job.id))
+    assert tail == with_remainder(ZERO, -(-chosen.scale // chosen.terms))
+    result = bracket(chosen, series, tail)
+    with mpmath.workdps(chosen.precision + 10):
+        scaled_pi = mpmath.pi * chosen.scale
+    assert result.lower < scaled_pi < result.upper

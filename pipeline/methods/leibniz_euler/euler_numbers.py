@@ -23,14 +23,6 @@ def secant_numbers(count: int) -> list[int]:
     return [int(v) for v in table]
 
 
-def euler_number(index: int, secants: list[int]) -> int:
-    """E_index with its sign (zero for odd index), from a secant table long enough."""
-    if index % 2:
-        return 0
-    value = secants[index // 2]
-    return -value if (index // 2) % 2 else value
-
-
 # The table as this process last read it, by the file's stamp: a worker process reads the
 # file (megabytes of hex, checksummed) once, not once per job, until the file is replaced.
 _read: dict[Path, tuple[tuple[int, int], list[int]]] = {}

@@ -1,27 +1,34 @@
-"""Combine a leibniz-euler job's parts exactly, certify the digits, or plan a new round."""
+"""Combine a leibniz-euler job's chunks exactly, certify the digits, or plan a new round."""
 
 import logging
 
 from pipeline.digits import format_units
-from pipeline.euler_plan import (
-    SplitFn,
-    current_parts,
+from pipeline.methods.leibniz_euler.plan import (
+    current_chunks,
     new_plan,
-    round_parts,
+    round_chunks,
     stored_plan,
     stored_sum,
 )
-from pipeline.leibniz_euler import RUN_GUARD, ZERO, EulerBracket, EulerPlan, FixedSum, bracket
-from pipeline.reducer import (
+from pipeline.methods.leibniz_euler.series import (
+    RUN_GUARD,
+    ZERO,
+    EulerBracket,
+    EulerPlan,
+    FixedSum,
+    bracket,
+)
+from pipeline.rounds import (
     Extension,
     IncompleteJobError,
+    SplitFn,
     finished_record,
     finished_series,
     record_success,
     start_round,
 )
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
-from storage.records import Certificate, PartKind
+from storage.records import Certificate, ChunkKind
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +37,15 @@ BRACKET_EXTRA_DECIMALS = 3
 
 
 def combine(
-    job: JobRecord, parts: list[ChunkSpec], records: dict[int, ChunkRecord]
+    job: JobRecord, specs: list[ChunkSpec], records: dict[int, ChunkRecord]
 ) -> tuple[FixedSum, FixedSum, ChunkRecord]:
-    """The series sum over [0, M) and the tail, from finished parts that tile the plan.
+    """The series sum over [0, M) and the tail, from finished chunks that tile the plan.
 
-    Integer sums: any order of the parts gives the same bracket."""
-    series = sum((stored_sum(r) for r in finished_series(job, parts, records)), ZERO)
-    correction = next((s for s in parts if s.kind is PartKind.CORRECTION), None)
+    Integer sums: any order of the chunks gives the same bracket."""
+    series = sum((stored_sum(r) for r in finished_series(job, specs, records)), ZERO)
+    correction = next((s for s in specs if s.kind is ChunkKind.CORRECTION), None)
     if correction is None:
-        raise IncompleteJobError(f"job {job.id} has no correction part in round {job.rounds}")
+        raise IncompleteJobError(f"job {job.id} has no correction chunk in round {job.rounds}")
     tail = finished_record(job, correction, records)
     return series, stored_sum(tail), tail
 
@@ -60,13 +67,13 @@ def certificate(
 
 
 def reduce_euler_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None:
-    """Finish the job, or return the parts of a new round at more precision when a run of
+    """Finish the job, or return the chunks of a new round at more precision when a run of
     9s or 0s after the cut outlasted the guard digits. Safe to run more than once."""
     job = store.get(job_id)
     if job.status.finished:
         return None
     chosen = stored_plan(job)
-    series, tail, tail_record = combine(job, current_parts(job), store.chunks(job_id))
+    series, tail, tail_record = combine(job, current_chunks(job), store.chunks(job_id))
     result = bracket(chosen, series, tail)
     if result.certifies():
         record_success(
@@ -77,10 +84,10 @@ def reduce_euler_job(store: JobStore, job_id: str, split: SplitFn) -> Extension 
     assert job.euler is not None
     guard = job.euler.guard + RUN_GUARD
     next_plan, params = new_plan(job.digits, guard)
-    parts = round_parts(next_plan, split, job.rounds + 1, first_index=len(job.chunks))
-    if not start_round(store, job, parts, {"terms_total": next_plan.terms, "euler": params}):
+    chunks = round_chunks(next_plan, split, job.rounds + 1, first_index=len(job.chunks))
+    if not start_round(store, job, chunks, {"terms_total": next_plan.terms, "euler": params}):
         return None
     logger.info(
         "job %s: %d guard digits did not fix the digits; trying %d", job_id, job.euler.guard, guard
     )
-    return Extension(parts)
+    return Extension(chunks)

@@ -1,12 +1,15 @@
-import uuid
+"""A plain Leibniz job's reducer: certify once, or grow the series by a round."""
+
 from pathlib import Path
 
 import pytest
 
-from pipeline.leibniz import range_sum
-from pipeline.planning import ChunkPlanner
-from pipeline.reducer import IncompleteJobError, reduce_job
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
+from pipeline.chunk_planner import ChunkPlanner
+from pipeline.methods.leibniz.kernel import range_sum
+from pipeline.methods.leibniz.reducer import reduce_job
+from pipeline.rounds import IncompleteJobError
+from storage import ChunkRecord, JobStatus, JobStore
+from tests.conftest import JobFactory
 
 SPLIT = ChunkPlanner(chunk_terms=1000, parallelism=2).split
 
@@ -14,7 +17,7 @@ SPLIT = ChunkPlanner(chunk_terms=1000, parallelism=2).split
 def finish_chunks(store: JobStore, job_id: str) -> None:
     for spec in store.get(job_id).chunks:
         if store.get_chunk(job_id, spec.index) is None:
-            part = range_sum(spec.start, spec.stop)
+            chunk = range_sum(spec.start, spec.stop)
             store.save_chunk(
                 job_id,
                 ChunkRecord(
@@ -23,24 +26,15 @@ def finish_chunks(store: JobStore, job_id: str) -> None:
                     stop=spec.stop,
                     status=JobStatus.SUCCESS,
                     terms_done=spec.terms,
-                    partial=part.value,
-                    error_bound=part.error_bound,
+                    partial=chunk.value,
+                    error_bound=chunk.error_bound,
                 ),
             )
 
 
-def make_job(store: JobStore, digits: int, terms: int) -> str:
-    job_id = str(uuid.uuid4())
-    chunks = [ChunkSpec(index=i, start=a, stop=b) for i, (a, b) in enumerate(SPLIT(0, terms))]
-    store.create(
-        JobRecord(id=job_id, method="leibniz", digits=digits, terms_total=terms, chunks=chunks)
-    )
-    return job_id
-
-
-def test_certified_job_succeeds_once(state_dir: Path) -> None:
+def test_certified_job_succeeds_once(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    job_id = make_job(store, 3, 2600)
+    job_id = new_job(SPLIT(0, 2600), digits=3).id
     finish_chunks(store, job_id)
     assert reduce_job(store, job_id, SPLIT) is None
     job = store.get(job_id)
@@ -52,9 +46,11 @@ def test_certified_job_succeeds_once(state_dir: Path) -> None:
     assert store.get(job_id).stoptime == stopped
 
 
-def test_too_few_terms_extends_in_rounds_until_certified(state_dir: Path) -> None:
+def test_too_few_terms_extends_in_rounds_until_certified(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
-    job_id = make_job(store, 3, 1000)
+    job_id = new_job(SPLIT(0, 1000), digits=3).id
     rounds = 0
     while True:
         finish_chunks(store, job_id)
@@ -73,9 +69,11 @@ def test_too_few_terms_extends_in_rounds_until_certified(state_dir: Path) -> Non
     assert job.result == "3.141" and job.status is JobStatus.SUCCESS
 
 
-def test_duplicate_reducer_after_an_extension_does_not_extend_again(state_dir: Path) -> None:
+def test_duplicate_reducer_after_an_extension_does_not_extend_again(
+    state_dir: Path, new_job: JobFactory
+) -> None:
     store = JobStore(state_dir)
-    job_id = make_job(store, 3, 1000)
+    job_id = new_job(SPLIT(0, 1000), digits=3).id
     finish_chunks(store, job_id)
     assert reduce_job(store, job_id, SPLIT) is not None
     extended = store.get(job_id)
@@ -85,9 +83,9 @@ def test_duplicate_reducer_after_an_extension_does_not_extend_again(state_dir: P
     assert store.get(job_id) == extended
 
 
-def test_unfinished_chunks_are_not_reduced(state_dir: Path) -> None:
+def test_unfinished_chunks_are_not_reduced(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    job_id = make_job(store, 3, 2600)
+    job_id = new_job(SPLIT(0, 2600), digits=3).id
     with pytest.raises(IncompleteJobError, match="has not finished"):
         reduce_job(store, job_id, SPLIT)
     assert store.get(job_id).status is JobStatus.WAITING

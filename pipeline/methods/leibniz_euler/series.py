@@ -19,7 +19,6 @@ from typing import Any
 import gmpy2
 
 from pipeline.digits import format_units
-from pipeline.euler_numbers import secant_numbers
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class FixedSum:
     error: int
 
     def __add__(self, other: "FixedSum") -> "FixedSum":
-        # Integer addition: exact, so parts combine in any order to the same sum.
+        # Integer addition: exact, so chunks combine in any order to the same sum.
         return FixedSum(self.value + other.value, self.error + other.error)
 
 
@@ -227,17 +226,3 @@ def prefix_bracket(
     p = EulerPlan(digits=0, terms=terms, correction_terms=len(secants) - 1, precision=precision)
     result = bracket(p, series, tail(p, secants))
     return result.lower, result.upper
-
-
-def compute(digits: int, max_rounds: int = 6) -> EulerBracket:
-    """Everything in one process, with more precision each round until the digits are fixed
-    (only a longer run of 9s or 0s after the cut than RUN_GUARD needs a second round)."""
-    result = None
-    for round_ in range(1, max_rounds + 1):
-        p = plan(digits, extra=RUN_GUARD * round_)
-        secants = secant_numbers(p.correction_terms + 1)
-        result = bracket(p, pair_sum(p.scale, 0, p.terms), tail(p, secants))
-        if result.certifies():
-            return result
-    assert result is not None
-    return result

@@ -1,0 +1,59 @@
+"""What a running job shows, whatever its method: its progress counts, the longest computed
+prefix of its series, and pi's bracket along that prefix."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from storage import ChunkRecord, ChunkSpec
+from storage.records import ChunkKind
+
+
+@dataclass(frozen=True)
+class ProgressCounts:
+    """How far a job's current round is: ``percent`` unrounded, before the API's floor and
+    ceiling; terms and chunks as the method counts them."""
+
+    percent: float
+    terms_done: int
+    terms_total: int
+    chunks_done: int
+    chunks_total: int
+
+
+@dataclass(frozen=True)
+class BracketPoint:
+    """pi lies in (lower, upper) once ``terms`` (or a depth, as the method says) are done."""
+
+    terms: int
+    lower: float
+    upper: float
+
+
+def series_prefix(specs: list[ChunkSpec], chunks: dict[int, ChunkRecord]) -> list[ChunkRecord]:
+    """Records of the series chunks among ``specs`` from term 0 on, in order: every finished
+    one, then the first unfinished one if it has checkpointed; they cover terms [0, N')
+    without a gap."""
+    found = []
+    for spec in sorted((s for s in specs if s.kind is ChunkKind.SERIES), key=lambda s: s.start):
+        record = chunks.get(spec.index)
+        if record is None or record.terms_done == 0:
+            break
+        found.append(record)
+        if not record.finished:
+            break
+    return found
+
+
+def prefix_brackets(prefix: list[ChunkRecord], sums: Iterable[Fraction]) -> list[BracketPoint]:
+    """The plain series' bracket (S_N, S_N + 4/(2N+1)) at the end of each record of
+    ``prefix``, given S over each record's terms (N is even at every chunk boundary)."""
+    points = []
+    total = Fraction(0)
+    terms = 0
+    for record, value in zip(prefix, sums, strict=True):
+        total += value
+        terms += record.terms_done
+        upper = total + Fraction(4, 2 * terms + 1)
+        points.append(BracketPoint(terms=terms, lower=float(total), upper=float(upper)))
+    return points

@@ -1,0 +1,72 @@
+"""What a way of computing pi provides: the seam between one method and the shared pipeline.
+
+The shared machinery (canvas, lanes, tasks, rounds, watchdog, API) asks a method for its
+plan, the task and runner of each chunk, its reducer and what a client sees of a running
+job; it never branches on which method it serves.
+"""
+
+from abc import ABC, abstractmethod
+
+from config import Settings
+from pipeline.chunk_runner import ChunkCompute
+from pipeline.job_view import BracketPoint, ProgressCounts
+from pipeline.rounds import Extension
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+
+
+class ComputeMethod(ABC):
+    """One method: a name clients ask for, its cap, and every step that differs by method."""
+
+    #: The name clients send (`"method": ...`) and jobs store.
+    name: str
+    #: A short human label for the dashboard and the command line.
+    label: str
+    #: One sentence for the API docs.
+    description: str
+    #: The environment variable that sets ``max_digits``.
+    cap_setting: str
+    #: The Celery task names its chunks run as (registered on every worker).
+    task_names: tuple[str, ...]
+
+    @abstractmethod
+    def max_digits(self, settings: Settings) -> int:
+        """The most digits a client may ask this method for."""
+
+    def over_cap_advice(self) -> str:
+        return f"set {self.cap_setting} to allow more"
+
+    @abstractmethod
+    def plan(self, settings: Settings, job_id: str, digits: int) -> JobRecord:
+        """A new job's record with its first round of chunks (digits already in range)."""
+
+    @abstractmethod
+    def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
+        """The task name and positional arguments of one chunk's message. Both are a wire
+        format: queued messages outlive an upgrade, so they only ever grow compatibly."""
+
+    @abstractmethod
+    def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
+        """What computes ``spec`` from its (possibly resumed) progress record."""
+
+    @abstractmethod
+    def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
+        """Certify the job from its finished chunks, or record and return the next round.
+        Raises ``IncompleteJobError`` when a chunk of the current round has not finished."""
+
+    def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
+        """The chunks whose results the next reduction reads."""
+        return job.chunks
+
+    @abstractmethod
+    def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts: ...
+
+    @abstractmethod
+    def intermediate(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
+        """A running job's value so far: digits a client can show, or None."""
+
+    @abstractmethod
+    def convergence(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
+        """pi's bracket after each computed prefix, for the dashboard's plot."""
+
+    def warm_up(self) -> None:  # noqa: B027 - most methods have nothing to prepare
+        """Prepare a worker process before its first chunk (compile, load tables)."""

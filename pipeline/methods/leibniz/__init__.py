@@ -1,0 +1,1 @@
+"""Plain Leibniz partial sums with a float kernel and a proven error bound."""

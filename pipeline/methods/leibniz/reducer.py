@@ -1,0 +1,59 @@
+"""Combine a plain Leibniz job's chunks exactly, certify the digits, or grow the series."""
+
+import logging
+from fractions import Fraction
+
+from pipeline.methods.leibniz.certify import Bracket, pi_bracket
+from pipeline.methods.leibniz.terms import extended_terms
+from pipeline.rounds import Extension, SplitFn, finished_series, record_success, start_round
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage.records import Certificate
+
+logger = logging.getLogger(__name__)
+
+
+def combine(job: JobRecord, records: dict[int, ChunkRecord]) -> Bracket:
+    """pi's bracket from the finished chunks, which must tile [0, terms_total) exactly."""
+    done = finished_series(job, job.chunks, records)
+    # Fraction(float) is exact, so the sum of the chunk values carries no new error.
+    total = sum((Fraction(record.partial) for record in done), Fraction(0))
+    bound = sum((Fraction(record.error_bound) for record in done), Fraction(0))
+    return pi_bracket(job.terms_total, total, bound)
+
+
+def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None:
+    """Finish the job, or plan an extension round when the bracket does not fix the digits.
+
+    Safe to run more than once: a finished job is left as it is, and an extension is planned
+    only by the first reducer that sees the current number of terms.
+    """
+    job = store.get(job_id)
+    if job.status.finished:
+        return None
+    bracket = combine(job, store.chunks(job_id))
+    if bracket.certifies(job.digits):
+        result = bracket.digits(job.digits)
+        certificate = Certificate(
+            terms=bracket.terms,
+            lower=bracket.lower_text(),
+            upper=bracket.upper_text(),
+            float_error_bound=float(bracket.float_error_bound),
+            rounds=job.rounds,
+        )
+        record_success(store, job, result, certificate)
+        return None
+
+    new_total = extended_terms(job.terms_total)
+    ranges = split(job.terms_total, new_total)
+    first = len(job.chunks)
+    new_chunks = [ChunkSpec(index=first + i, start=a, stop=b) for i, (a, b) in enumerate(ranges)]
+
+    if not start_round(store, job, new_chunks, {"terms_total": new_total}):
+        return None
+    logger.info(
+        "job %s: %d terms did not fix the digits; extending to %d",
+        job_id,
+        job.terms_total,
+        new_total,
+    )
+    return Extension(new_chunks)

@@ -1,0 +1,1 @@
+"""The Leibniz series plus its exact Euler-number tail, in fixed-point integers."""

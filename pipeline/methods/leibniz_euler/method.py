@@ -1,0 +1,86 @@
+"""Thousands of digits: the Leibniz series to M terms in exact fixed point, plus its
+Euler-number tail correction with a proven remainder bound."""
+
+from functools import partial
+
+from config import Settings
+from pipeline.chunk_planner import ChunkPlanner
+from pipeline.chunk_runner import ChunkCompute
+from pipeline.job_view import BracketPoint, ProgressCounts
+from pipeline.methods.base import ComputeMethod
+from pipeline.methods.leibniz_euler import view
+from pipeline.methods.leibniz_euler.plan import (
+    current_chunks,
+    new_plan,
+    round_chunks,
+    stored_plan,
+)
+from pipeline.methods.leibniz_euler.reducer import reduce_euler_job
+from pipeline.methods.leibniz_euler.runner import compute_correction, compute_series
+from pipeline.rounds import Extension
+from pipeline.task_names import EULER_CORRECTION_TASK, EULER_SERIES_TASK
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage.records import ChunkKind
+
+# A leibniz-euler job lasts seconds, so its chunks are cut finer: with a few chunks per
+# process the last ones even out the load instead of leaving a process idle at the end.
+CHUNKS_PER_PROCESS = 4
+
+
+def planner(settings: Settings) -> ChunkPlanner:
+    return ChunkPlanner(
+        chunk_terms=max(2, int(settings.euler_terms_per_second * settings.chunk_seconds)),
+        parallelism=settings.worker_concurrency * CHUNKS_PER_PROCESS,
+        max_chunks=settings.max_chunks,
+    )
+
+
+class LeibnizEulerMethod(ComputeMethod):
+    name = "leibniz-euler"
+    label = "Leibniz + Euler tail"
+    description = "the series with its exact Euler-number tail, thousands of digits"
+    cap_setting = "PICHORD_EULER_MAX_DIGITS"
+    task_names = (EULER_SERIES_TASK, EULER_CORRECTION_TASK)
+
+    def max_digits(self, settings: Settings) -> int:
+        return settings.euler_max_digits
+
+    def plan(self, settings: Settings, job_id: str, digits: int) -> JobRecord:
+        chosen, params = new_plan(digits, settings.euler_guard_digits)
+        return JobRecord(
+            id=job_id,
+            method=self.name,
+            digits=digits,
+            terms_total=chosen.terms,
+            chunks=round_chunks(chosen, planner(settings).split, round_=1, first_index=0),
+            euler=params,
+        )
+
+    def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
+        # The range and precision are read from the job record.
+        name = EULER_CORRECTION_TASK if spec.kind is ChunkKind.CORRECTION else EULER_SERIES_TASK
+        return name, (job_id, spec.index)
+
+    def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
+        chosen = stored_plan(job)
+        if spec.kind is ChunkKind.CORRECTION:
+            return partial(compute_correction, chosen, settings.state_dir)
+        return partial(compute_series, chosen)
+
+    def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
+        return reduce_euler_job(store, job_id, planner(settings).split)
+
+    def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
+        return current_chunks(job)
+
+    def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
+        return view.progress(job, chunks)
+
+    def intermediate(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
+        return view.intermediate(job, chunks)
+
+    def convergence(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
+        return view.convergence(job, chunks)
+
+
+LEIBNIZ_EULER = LeibnizEulerMethod()

@@ -1,0 +1,72 @@
+"""What a client sees of a running leibniz-euler job: progress, the digits its computed
+prefix already certifies, and the bracket after each computed prefix."""
+
+from fractions import Fraction
+from functools import cache
+
+from pipeline.job_view import BracketPoint, ProgressCounts, prefix_brackets, series_prefix
+from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
+from pipeline.methods.leibniz_euler.plan import current_chunks, stored_plan, stored_sum
+from pipeline.methods.leibniz_euler.series import (
+    PREFIX_CORRECTION_TERMS,
+    ZERO,
+    common_prefix_digits,
+    prefix_bracket,
+)
+from storage import ChunkRecord, JobRecord
+from storage.records import ChunkKind
+
+# Share of the percent given to the correction chunk (Euler numbers and correction sum);
+# the series chunks carry the rest in proportion to their terms.
+CORRECTION_SHARE = 0.1
+
+
+@cache
+def _small_secants() -> list[int]:
+    return secant_numbers(PREFIX_CORRECTION_TERMS + 1)
+
+
+def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
+    """The current round's progress: the series by terms, the correction by its share."""
+    series_done = 0
+    correction = 1.0
+    finished = 0
+    specs = current_chunks(job)
+    for spec in specs:
+        record = chunks.get(spec.index)
+        done = min(record.terms_done, spec.terms) if record else 0
+        finished += bool(record and record.finished)
+        if spec.kind is ChunkKind.CORRECTION:
+            correction = (
+                float(bool(record and record.finished)) if spec.terms == 0 else done / spec.terms
+            )
+        else:
+            series_done += done
+    share = (1 - CORRECTION_SHARE) * series_done / job.terms_total + CORRECTION_SHARE * correction
+    return ProgressCounts(
+        percent=100.0 * share,
+        terms_done=series_done,
+        terms_total=job.terms_total,
+        chunks_done=finished,
+        chunks_total=len(specs),
+    )
+
+
+def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
+    """The digits certified by the longest computed prefix of the series and a short tail
+    correction: a lower bound on what the finished job will show."""
+    prefix = series_prefix(current_chunks(job), chunks)
+    if not prefix:
+        return None
+    chosen = stored_plan(job)
+    series = sum((stored_sum(record) for record in prefix), ZERO)
+    terms = sum(record.terms_done for record in prefix)
+    lower, upper = prefix_bracket(chosen.precision, terms, series, _small_secants())
+    return common_prefix_digits(lower, upper, chosen.precision, job.digits)
+
+
+def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
+    """The series' own bracket after each computed prefix, before the tail closes it."""
+    scale = Fraction(stored_plan(job).scale)
+    prefix = series_prefix(current_chunks(job), chunks)
+    return prefix_brackets(prefix, (Fraction(stored_sum(r).value) / scale for r in prefix))
