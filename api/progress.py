@@ -39,21 +39,26 @@ def _shown_percent(job: JobRecord, computed: float) -> float:
     return round(max(min(_RUNNING_CEILING, computed), job.percent_floor), 3)
 
 
-def task_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> TaskPublic:
+def task_public(
+    job: JobRecord, chunks: dict[int, ChunkRecord], digits: str | None, brief: bool = False
+) -> TaskPublic:
+    """The task as a client sees it; ``digits`` are its stored result, if it has one.
+    ``brief`` leaves out the result (digits or intermediate value), as listings do."""
     status = job_status(job, chunks)
+    digits = digits if job.result_length is not None else job.result
     try:
         method = method_named(job.method)
     except UnknownMethodError as exc:
         # Stored by a version with more methods: shown as stored, nothing computed from it.
         if status.finished:
-            return _stored_task(job, status, None, job.result)
+            return _stored_task(job, status, None, None if brief else digits)
         return _stored_task(job, status, None, None, error=f"{exc}; this version cannot run it")
     prog = progress(job, chunks)
     starts = [c.starttime for c in chunks.values() if c.starttime is not None]
     result: str | RunningResult | None = None
-    if status is JobStatus.SUCCESS:
-        result = job.result
-    elif status in (JobStatus.WAITING, JobStatus.PROGRESS):
+    if not brief and status is JobStatus.SUCCESS:
+        result = digits
+    elif not brief and status in (JobStatus.WAITING, JobStatus.PROGRESS):
         result = RunningResult(percent=prog.percent, intermediate=method.intermediate(job, chunks))
     return _stored_task(job, status, prog, result, starttime=min(starts) if starts else None)
 

@@ -59,8 +59,9 @@ def finished_series(
 
 def record_success(store: JobStore, job: JobRecord, digits: str, certificate: Certificate) -> None:
     """Store the certified digits with mpmath's verdict on them (once: a duplicate reducer
-    finds the job finished)."""
+    finds the job finished). The digits go first: a record saying SUCCESS always has them."""
     verified = agrees_with_mpmath(digits, job.digits)
+    store.save_result(job.id, digits)
 
     def finish(current: JobRecord) -> JobRecord | None:
         if current.status.finished:
@@ -69,7 +70,7 @@ def record_success(store: JobStore, job: JobRecord, digits: str, certificate: Ce
             update={
                 "status": JobStatus.SUCCESS,
                 "stoptime": utcnow(),
-                "result": digits,
+                "result_length": len(digits),
                 "certificate": certificate,
                 "verified": verified,
             }

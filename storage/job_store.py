@@ -197,6 +197,30 @@ class JobStore:
     def cancel_requested(self, job_id: str) -> bool:
         return (self._job_dir(job_id) / "cancel").exists()
 
+    # -- large values ------------------------------------------------------------------------
+    # Digits and exact numbers can run to megabytes: they get files of their own, so that
+    # reading a job record (listings, sweeps, every poll) never parses them.
+    def save_result(self, job_id: str, digits: str) -> None:
+        write_bytes_atomic(self._job_dir(job_id) / "result.txt", digits.encode("ascii"))
+
+    def result(self, job_id: str) -> str | None:
+        """The certified digits saved for the job, if any."""
+        try:
+            return (self._job_dir(job_id) / "result.txt").read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+
+    def save_chunk_value(self, job_id: str, index: int, data: bytes) -> None:
+        """A chunk's exact result, too big for its progress record (recomputable, so not
+        fsynced)."""
+        write_bytes_atomic(self._chunk_path(job_id, index, ".bin"), data, durable=False)
+
+    def chunk_value(self, job_id: str, index: int) -> bytes | None:
+        try:
+            return self._chunk_path(job_id, index, ".bin").read_bytes()
+        except FileNotFoundError:
+            return None
+
     # -- chunks ------------------------------------------------------------------------------
     def save_chunk(self, job_id: str, record: ChunkRecord) -> None:
         # Not fsynced: a checkpoint lost to a power cut (or left empty, which reads as not

@@ -79,6 +79,9 @@ class JobRecord(_Record):
     dispatched_at: datetime | None = None
     # Lower bound for the reported percent once an extension round has grown terms_total.
     percent_floor: float = 0.0
+    # The digits are stored beside the record (JobStore.result); this is their count.
+    # Records written before that hold the digits in ``result`` instead.
+    result_length: int | None = None
     result: str | None = None
     certificate: Certificate | None = None
     verified: bool | None = None

@@ -71,7 +71,7 @@ def stored_task_errors(job_id: str) -> Iterator[None]:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
-def read_task(store: StoreDep, task_id: UUID) -> TaskPublic:
+def read_task(store: StoreDep, task_id: UUID, brief: bool = False) -> TaskPublic:
     job_id = str(task_id)
     try:
         job = store.get(job_id)
@@ -79,7 +79,9 @@ def read_task(store: StoreDep, task_id: UUID) -> TaskPublic:
         raise no_such_task(job_id) from exc
     except CorruptRecordError as exc:
         return unreadable_task(exc, store.created_at(job_id))
-    return task_public(job, store.chunks(job_id))
+    wants_digits = job.status is JobStatus.SUCCESS and not brief
+    digits = store.result(job_id) if wants_digits else None
+    return task_public(job, store.chunks(job_id), digits, brief=brief)
 
 
 @router.post(
@@ -103,7 +105,7 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskList:
-    """Stored tasks, newest first."""
+    """Stored tasks, newest first, without their results (GET /tasks/{id} has them)."""
     if status_filter is None:
         ids = store.newest_first()
     elif status_filter.finished:
@@ -120,7 +122,7 @@ def list_tasks(
     # Only the page is read in full; an entry whose job was just removed is skipped.
     for job_id in ids[offset : offset + limit]:
         with contextlib.suppress(HTTPException):
-            tasks.append(read_task(store, UUID(job_id)))
+            tasks.append(read_task(store, UUID(job_id), brief=True))
     return TaskList(tasks=tasks, total=len(ids), limit=limit, offset=offset)
 
 
@@ -199,14 +201,15 @@ def get_digits(task_id: UUID, store: StoreDep) -> StreamingResponse:
     """The certified digits of a finished task as a text file to download."""
     job_id = str(task_id)
     job = stored_job(store, job_id)
-    if job.status is not JobStatus.SUCCESS or job.result is None:
+    digits = store.result(job_id) if job.result_length is not None else job.result
+    if job.status is not JobStatus.SUCCESS or digits is None:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"task {job_id} is {job_status(job, store.chunks(job_id))}; its digits are served "
             f"once it is SUCCESS (poll /tasks/{job_id})",
         )
     return StreamingResponse(
-        _pieces(job.result + "\n"),
+        _pieces(digits + "\n"),
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="pi-{job.digits}-{job_id}.txt"'},
     )

@@ -18,7 +18,10 @@ HOSTILE = st.one_of(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: a loaded CI machine stretches single examples; the count is what matters.
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(job_id=HOSTILE)
 def test_any_id_is_unknown_and_touches_nothing(tmp_path: Path, job_id: str) -> None:
     state = tmp_path / "state"
@@ -33,7 +36,9 @@ def test_any_id_is_unknown_and_touches_nothing(tmp_path: Path, job_id: str) -> N
     assert sorted(tmp_path.rglob("*")) == before
 
 
-@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(job_id=st.uuids())
 def test_canonical_unknown_uuids_are_not_found(tmp_path: Path, job_id: uuid.UUID) -> None:
     store = JobStore(tmp_path / "state")
