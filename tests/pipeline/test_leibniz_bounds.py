@@ -1,0 +1,49 @@
+"""Every error bound pipeline.leibniz claims holds against exact rational sums."""
+
+import random
+from fractions import Fraction
+
+from pipeline.leibniz import HEAD_PAIRS, UNIT_ROUNDOFF, PartialSum, pairs_sum
+
+
+def exact_pairs(j0: int, j1: int) -> Fraction:
+    """sum of t_j = 2/((4j+1)(4j+3)) for j0 <= j < j1, added as a balanced tree so the
+    denominators of the partial sums stay small."""
+    if j1 - j0 == 1:
+        return Fraction(2, (4 * j0 + 1) * (4 * j0 + 3))
+    middle = (j0 + j1) // 2
+    return exact_pairs(j0, middle) + exact_pairs(middle, j1)
+
+
+def error(got: PartialSum, exact: Fraction) -> Fraction:
+    return abs(Fraction(got.value) - exact)
+
+
+def test_every_two_pair_window_of_the_head_is_within_its_bound() -> None:
+    over = []
+    for j in range(HEAD_PAIRS - 1):
+        a = (4 * j + 1) * (4 * j + 3)
+        b = (4 * j + 5) * (4 * j + 7)
+        got = pairs_sum(j, j + 2)
+        if error(got, Fraction(2 * (a + b), a * b)) > Fraction(got.error_bound):
+            over.append(j)
+    assert over == []
+
+
+def test_two_divisions_and_fsum_need_more_than_one_and_a_half_roundings() -> None:
+    got = pairs_sum(125, 127)
+    relative = error(got, exact_pairs(125, 127)) / Fraction(got.value)
+    assert Fraction(1.5 * UNIT_ROUNDOFF) < relative
+    assert error(got, exact_pairs(125, 127)) <= Fraction(got.error_bound)
+
+
+def test_longer_head_windows_are_within_their_bound() -> None:
+    rng = random.Random(13)
+    windows = [(0, 1), (0, 2000), (HEAD_PAIRS - 3000, HEAD_PAIRS)]
+    for _ in range(300):
+        length = rng.choice([3, 4, 7, 16, 100, 1000])
+        j0 = rng.randrange(HEAD_PAIRS - length + 1)
+        windows.append((j0, j0 + length))
+    for j0, j1 in windows:
+        got = pairs_sum(j0, j1)
+        assert error(got, exact_pairs(j0, j1)) <= Fraction(got.error_bound), (j0, j1)
