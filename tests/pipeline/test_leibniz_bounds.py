@@ -3,7 +3,7 @@
 import random
 from fractions import Fraction
 
-from pipeline.leibniz import HEAD_PAIRS, UNIT_ROUNDOFF, PartialSum, pairs_sum
+from pipeline.leibniz import HEAD_PAIRS, UNIT_ROUNDOFF, PartialSum, SumAccumulator, pairs_sum
 
 
 def exact_pairs(j0: int, j1: int) -> Fraction:
@@ -47,3 +47,15 @@ def test_longer_head_windows_are_within_their_bound() -> None:
     for j0, j1 in windows:
         got = pairs_sum(j0, j1)
         assert error(got, exact_pairs(j0, j1)) <= Fraction(got.error_bound), (j0, j1)
+
+
+def test_accumulated_bound_covers_every_block_bound_however_small() -> None:
+    # Each block's exact sum may lie anywhere within its bound; the farthest case is checked.
+    # Bounds below half an ulp of the first one vanish when added up in plain floats.
+    blocks = [PartialSum(2.0**-70, 1e-10)] + [PartialSum(2.0**-70, 2.0**-90)] * 1000
+    acc = SumAccumulator()
+    for block in blocks:
+        acc.add(block)
+    total = acc.total()
+    farthest = sum((Fraction(b.value) + Fraction(b.error_bound) for b in blocks), Fraction(0))
+    assert abs(Fraction(total.value) - farthest) <= Fraction(total.error_bound)

@@ -72,6 +72,11 @@ def _pairs_kernel(j0: int, j1: int) -> float:  # pragma: no cover - compiled
     return total
 
 
+def _round_up(x: float) -> float:
+    # x is a rounded-to-nearest result, so the next float up is not below the exact one.
+    return math.nextafter(x, math.inf)
+
+
 def _relative_bound(roundings: int) -> float:
     """Relative error of a sum of positive values with at most ``roundings`` on any path."""
     s = roundings * UNIT_ROUNDOFF
@@ -126,19 +131,21 @@ class SumAccumulator:
 
     def __init__(self, start: PartialSum | None = None) -> None:
         self._values: list[float] = []
-        self._bound = 0.0
+        self._bounds: list[float] = []
         if start is not None:
             self.add(start)
 
     def add(self, block: PartialSum) -> None:
         self._values.append(block.value)
-        self._bound += block.error_bound
+        self._bounds.append(block.error_bound)
 
     def total(self) -> PartialSum:
         value = math.fsum(self._values)
-        # fsum is correctly rounded: half an ulp; the sum of bounds gets one more ulp of slack.
-        rounding = UNIT_ROUNDOFF * abs(value) + 2 * UNIT_ROUNDOFF * self._bound
-        return PartialSum(value, self._bound + rounding)
+        # The exact total is within the sum of the bounds of the values' exact sum, which
+        # fsum (correctly rounded) leaves within u |value|. Both sums round up: a bound added
+        # in plain floats can come out below the real sum, by up to one rounding per block.
+        bound = _round_up(_round_up(math.fsum(self._bounds)) + UNIT_ROUNDOFF * abs(value))
+        return PartialSum(value, bound)
 
 
 def range_sum(start: int, stop: int) -> PartialSum:
