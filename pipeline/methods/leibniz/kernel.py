@@ -14,6 +14,23 @@ ran. Hence |value - S| <= s / (1 - 2 s) * value, s = n u: ``_relative_bound(n)``
   rounds the exact sum of those once (it is correctly rounded with IEEE doubles, as on x86-64
   and arm64): n = 2, about 2u of the value, and reached: the pairs 125 and 126 alone are off
   by 1.57u of their sum.
+- Kernel, j >= HEAD_PAIRS: eight pairs j..j+7 share one division. With c = 4j + 16 and
+  w = c^2, the pairs at x = c - d and c + d (d = 2, 6, 10, 14; q(x) = x^2 - 1) give
+  2/q(c-d) + 2/q(c+d) = 4 A_d / P_d, A_d = w + d^2 - 1, P_d = (w - d^2 - 1)^2 - 4 d^2, and
+  the four fractions are merged into one, N / D. c and the constants are exact. On any path:
+  w has 1 rounding; A_d and v_d = w - d^2 - 1 at most 3 (fastmath may derive one from the
+  other); P_d = v_d^2 - 4 d^2 twice v_d's 3 and 2 more, 8; a term of N is one A_d and three
+  P_d with 3 products and at most 3 sums, 33; D is four P_d and 3 products, 35; the quotient
+  1, or 2 where fastmath takes a reciprocal: 70 in all (fused multiply-adds only remove
+  roundings, reassociation only reorders them). The subtractions take at most 784 from
+  numbers of at least 2^36 - 197 (c >= 2^18), which magnifies a relative error by less than
+  1 + 2e-8; ``_GROUP_ROUNDINGS`` = 80 covers that. A leftover pair, 1/(x^2 - 1), has 4.
+  Adding n values in any order (fastmath spreads them over vector lanes) puts at most n - 1
+  roundings more on a path, and the final scaling by 2 and 4 is exact: 80 + n in all.
+- Range: for j < 2^50 (``_KERNEL_PAIRS_LIMIT``) c < 2^53 is exact, and the largest
+  intermediates, D ~ c^16 < 2^833 and the terms of N ~ c^14, stay inside the double range
+  (D would overflow near c = 2^64). 11 digits need 4.9e12 terms, j < 2.5e12; an extension
+  round adds half again, and ten of them would still stay below 2^50 ~ 1.1e15.
 """
 
 import math
@@ -23,16 +40,17 @@ from dataclasses import dataclass
 import numba
 
 UNIT_ROUNDOFF = 2.0**-53
-# Pairs below this index have large terms: summed with fsum, so their error is ~1 ulp.
+# Pairs below this index have large terms: summed with fsum, so their error is ~2u.
 HEAD_PAIRS = 1 << 16
 # One kernel call; big enough to hide call overhead, small enough to checkpoint often.
 BLOCK_PAIRS = 1 << 18
-# Relative error of one value produced by the kernel: a group of four pairs is one fraction
-# built from ~10 roundings (products, sums, one division, and fastmath's reciprocal); 16u
-# leaves room for every reassociation fastmath is allowed.
-_GROUP_RELATIVE_ERROR = 16 * UNIT_ROUNDOFF
-# Covers the first-order bounds below: (1 + m u)(1 + d) - 1 <= 1.01 (m u + d) while m u < 1e-3,
-# and the few roundings of computing a bound in floats.
+# Roundings on any path through one group of eight pairs in the kernel: 70 counted in the
+# module docstring, each at most (1 + 2e-8) u.
+_GROUP_ROUNDINGS = 80
+# The kernel's floats hold c = 4j + 16 exactly below 2**53, and a group's denominator (~c**16)
+# overflows only near c = 2**64.
+_KERNEL_PAIRS_LIMIT = 1 << 50
+# Bounds are computed in floats too: their few roundings are far below this 1%.
 _SLACK = 1.01
 
 
@@ -46,30 +64,35 @@ class PartialSum:
 
 @numba.njit(fastmath=True, error_model="numpy", cache=True, nogil=True)
 def _pairs_kernel(j0: int, j1: int) -> float:  # pragma: no cover - compiled
-    # Four pairs share one division: 2/q1 + 2/q2 + 2/q3 + 2/q4 over the product of the q's.
-    # The division is the throughput limit of the plain loop, so this runs ~3x faster.
-    # Groups run from the top down so the smallest values are added first.
+    # Eight pairs share one division (the algebra and its roundings: module docstring); one
+    # division per pair was the loop's throughput limit. Groups run from the top down and
+    # the leftover pairs, the largest terms, come last, so small values are added first.
     count = j1 - j0
-    groups = count // 4
-    total = 0.0
-    # x = 4j + 2 of the group's lowest pair; whole numbers below 2**53, so exact in floats.
-    x_top = 4.0 * float(j1 - 4) + 2.0
-    for g in range(groups):
-        x1 = x_top - 16.0 * g
-        x2 = x1 + 4.0
-        x3 = x1 + 8.0
-        x4 = x1 + 12.0
-        q1 = x1 * x1 - 1.0
-        q2 = x2 * x2 - 1.0
-        q3 = x3 * x3 - 1.0
-        q4 = x4 * x4 - 1.0
-        p12 = q1 * q2
-        p34 = q3 * q4
-        total += 2.0 * ((q1 + q2) * p34 + (q3 + q4) * p12) / (p12 * p34)
-    for j in range(j0 + count % 4 - 1, j0 - 1, -1):
+    groups = 0.0
+    # The top group's centre. A float counter, rather than float(j) each time, keeps the loop
+    # free of int64-to-double conversions, which AVX2 can only do one lane at a time.
+    c = 4.0 * float(j1 - 8) + 16.0
+    for _ in range(count // 8):
+        w = c * c
+        v2 = w - 5.0
+        v6 = w - 37.0
+        v10 = w - 101.0
+        v14 = w - 197.0
+        p2 = v2 * v2 - 16.0
+        p6 = v6 * v6 - 144.0
+        p10 = v10 * v10 - 400.0
+        p14 = v14 * v14 - 784.0
+        inner_n = (w + 3.0) * p6 + (w + 35.0) * p2
+        inner_d = p2 * p6
+        outer_n = (w + 99.0) * p14 + (w + 195.0) * p10
+        outer_d = p10 * p14
+        groups += (inner_n * outer_d + outer_n * inner_d) / (inner_d * outer_d)
+        c -= 32.0
+    pairs = 0.0
+    for j in range(j0 + count % 8 - 1, j0 - 1, -1):
         x = 4.0 * float(j) + 2.0
-        total += 2.0 / (x * x - 1.0)
-    return total
+        pairs += 1.0 / (x * x - 1.0)
+    return 4.0 * groups + 2.0 * pairs
 
 
 def _round_up(x: float) -> float:
@@ -97,9 +120,9 @@ def _head_pairs(j0: int, j1: int) -> PartialSum:
 
 def _kernel_pairs(j0: int, j1: int) -> PartialSum:
     value = float(_pairs_kernel(j0, j1))
-    additions = (j1 - j0) // 4 + (j1 - j0) % 4
-    bound = _SLACK * (additions * UNIT_ROUNDOFF + _GROUP_RELATIVE_ERROR) * value
-    return PartialSum(value, bound)
+    # Its values (groups and leftover pairs) add at most one rounding each to a path.
+    values = (j1 - j0) // 8 + (j1 - j0) % 8
+    return PartialSum(value, _relative_bound(_GROUP_ROUNDINGS + values) * value)
 
 
 def pairs_sum(j0: int, j1: int) -> PartialSum:
@@ -110,6 +133,11 @@ def pairs_sum(j0: int, j1: int) -> PartialSum:
         return _head_pairs(j0, j1)
     if j0 < HEAD_PAIRS:
         raise ValueError(f"block [{j0}, {j1}) straddles the head boundary {HEAD_PAIRS}")
+    if j1 > _KERNEL_PAIRS_LIMIT:
+        raise ValueError(
+            f"block [{j0}, {j1}) reaches beyond pair {_KERNEL_PAIRS_LIMIT}, "
+            "where the kernel's floats stop being exact"
+        )
     return _kernel_pairs(j0, j1)
 
 
