@@ -43,7 +43,7 @@ UNIT_ROUNDOFF = 2.0**-53
 # Pairs below this index have large terms: summed with fsum, so their error is ~2u.
 HEAD_PAIRS = 1 << 16
 # One kernel call; big enough to hide call overhead, small enough to checkpoint often.
-BLOCK_PAIRS = 1 << 18
+BLOCK_PAIRS = 1 << 20
 # Roundings on any path through one group of eight pairs in the kernel: 70 counted in the
 # module docstring, each at most (1 + 2e-8) u.
 _GROUP_ROUNDINGS = 80
