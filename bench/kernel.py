@@ -17,7 +17,14 @@ from collections.abc import Callable
 
 import numba
 
-from pipeline.methods.leibniz.kernel import HEAD_PAIRS, range_sum, warm_up
+from pipeline.methods.leibniz.kernel import (
+    HEAD_PAIRS,
+    PartialSum,
+    SumAccumulator,
+    blocks,
+    pairs_sum,
+    warm_up,
+)
 
 ROUNDS = 7
 SEED_ROUNDS = 3
@@ -47,6 +54,14 @@ def seed_loop(terms: int) -> float:
     for k in range(terms):
         total += (-1) ** k / (2 * k + 1)
     return 4 * total
+
+
+def range_sum(start: int, stop: int) -> PartialSum:
+    """Terms [start, stop) as a chunk sums them: the kernel block by block, then fsum."""
+    acc = SumAccumulator()
+    for a, b in blocks(start, stop):
+        acc.add(pairs_sum(a // 2, b // 2))
+    return acc.total()
 
 
 def rate(fn: Callable[[], object], terms: int) -> float:

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     # Wall time one chunk should take; chunks stay far below RabbitMQ's consumer_timeout.
     chunk_seconds: Annotated[float, Field(gt=0, le=600)] = 1.0
     # Planning hint only: the kernel's speed on one core, used to size chunks.
-    kernel_terms_per_second: Annotated[float, Field(gt=0)] = 4.0e9
+    kernel_terms_per_second: Annotated[float, Field(gt=0)] = 1.6e10
     # Messages one job keeps in the broker at once (its lanes; each finished chunk sends the
     # lane's next one to the back of the queue). Unset: one per worker process consuming
     # the queue when the job is dispatched (RabbitMQ's consumers x worker_concurrency).

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from pipeline.chunk_runner import ChunkCancelledError, run_chunk
-from pipeline.methods.leibniz.kernel import range_sum
 from pipeline.methods.leibniz.runner import compute_chunk
 from storage import ChunkRecord, ChunkSpec, JobStatus, JobStore
 from tests.conftest import JobFactory
+from tests.pipeline.methods.leibniz.sums import range_sum
 
 
 def run_leibniz(store: JobStore, job_id: str, spec: ChunkSpec, **options: Any) -> ChunkRecord:

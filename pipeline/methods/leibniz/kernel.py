@@ -174,11 +174,3 @@ class SumAccumulator:
         # in plain floats can come out below the real sum, by up to one rounding per block.
         bound = _round_up(_round_up(math.fsum(self._bounds)) + UNIT_ROUNDOFF * abs(value))
         return PartialSum(value, bound)
-
-
-def range_sum(start: int, stop: int) -> PartialSum:
-    """Sum of (-1)^k/(2k+1) for start <= k < stop (even ends), with its error bound."""
-    acc = SumAccumulator()
-    for a, b in blocks(start, stop):
-        acc.add(pairs_sum(a // 2, b // 2))
-    return acc.total()

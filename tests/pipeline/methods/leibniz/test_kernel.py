@@ -4,7 +4,8 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from pipeline.methods.leibniz.kernel import BLOCK_PAIRS, HEAD_PAIRS, blocks, pairs_sum, range_sum
+from pipeline.methods.leibniz.kernel import BLOCK_PAIRS, HEAD_PAIRS, blocks, pairs_sum
+from tests.pipeline.methods.leibniz.sums import range_sum
 
 
 def exact_range(start: int, stop: int) -> Fraction:

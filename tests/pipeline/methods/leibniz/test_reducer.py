@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.chunk_planner import ChunkPlanner
-from pipeline.methods.leibniz.kernel import range_sum
 from pipeline.methods.leibniz.reducer import reduce_job
 from pipeline.rounds import IncompleteJobError
 from storage import ChunkRecord, JobStatus, JobStore
 from tests.conftest import JobFactory
+from tests.pipeline.methods.leibniz.sums import range_sum
 
 SPLIT = ChunkPlanner(chunk_terms=1000, parallelism=2).split
 

@@ -5,7 +5,13 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.leibniz import HEAD_PAIRS, UNIT_ROUNDOFF, PartialSum, SumAccumulator, pairs_sum
+from pipeline.methods.leibniz.kernel import (
+    HEAD_PAIRS,
+    UNIT_ROUNDOFF,
+    PartialSum,
+    SumAccumulator,
+    pairs_sum,
+)
 
 
 def exact_pairs(j0: int, j1: int) -> Fraction:
