@@ -17,6 +17,7 @@ Every file is replaced atomically, so a reader never sees a partial write.
 
 import contextlib
 import logging
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -250,6 +251,20 @@ class JobStore:
                     if record is not None:
                         found[record.index] = record
         return found
+
+    def chunk_stamps(self, job_id: str) -> dict[int, tuple[int, int, int]]:
+        """Each chunk file's (inode, mtime_ns, size), a stat instead of a read: a changed
+        stamp means the file was replaced (every write is a new inode by ``os.replace``)."""
+        stamps: dict[int, tuple[int, int, int]] = {}
+        folder = self._job_dir(job_id) / "chunks"
+        with contextlib.suppress(FileNotFoundError), os.scandir(folder) as it:
+            for entry in it:
+                stem, dot, suffix = entry.name.partition(".")
+                if suffix == "json" and dot and stem.isdigit():
+                    with contextlib.suppress(FileNotFoundError):
+                        st = entry.stat()
+                        stamps[int(stem)] = (st.st_ino, st.st_mtime_ns, st.st_size)
+        return stamps
 
     @contextlib.contextmanager
     def chunk_lock(self, job_id: str, index: int) -> Iterator[None]:
