@@ -13,7 +13,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.host.sampler import CpuSampler
 from api.metrics import install_metrics
-from api.routes import health, host, leibnic, methods, tasks, ui, workers
+from api.routes import health, host, leibnic, methods, running, tasks, ui, workers
 from api.routes.workers import WorkerCache
 from api.sweeper import StallSweeper
 from config import Settings, get_settings
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(leibnic.router)
     app.include_router(tasks.router)
     app.include_router(methods.router)
+    app.include_router(running.router)
     app.include_router(workers.router)
     app.include_router(ui.router)
     app.mount("/ui/static", StaticFiles(directory=ui.STATIC), name="ui-static")

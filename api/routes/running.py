@@ -1,0 +1,73 @@
+"""The jobs running now across the service, with the queue: the operator's first question."""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from api import errors
+from api.auth import ReaderDep
+from api.chunk_cache import ChunkCache
+from api.deps import CeleryDep, SettingsDep, StoreDep
+from api.queue_probe import QueueDepthProbe
+from api.running import RateSampler, RunningJob, running_jobs
+
+router = APIRouter(tags=["tasks"], dependencies=[ReaderDep], responses=errors.READ)
+
+# How old a queue depth may be before the broker is asked again.
+QUEUE_MAX_AGE = 2.0
+
+
+class RunningList(BaseModel):
+    jobs: list[RunningJob] = Field(description="Every unfinished job, oldest first")
+    processes_busy: int = Field(description="Worker processes computing a chunk of these jobs")
+    queue: str
+    queue_depth: int | None = Field(
+        description="Messages waiting in the broker; null until the broker has answered"
+    )
+    queue_observed_at: float | None = Field(description="POSIX time of that answer")
+    observed_at: float
+
+
+@dataclass
+class RunningState:
+    """What /running remembers between requests, one per application."""
+
+    chunks: ChunkCache = field(default_factory=ChunkCache)
+    sampler: RateSampler = field(default_factory=RateSampler)
+    queue: QueueDepthProbe = field(default_factory=lambda: QueueDepthProbe(QUEUE_MAX_AGE))
+
+
+_creating = threading.Lock()
+
+
+def _state(request: Request) -> RunningState:
+    with _creating:
+        state: RunningState | None = getattr(request.app.state, "running", None)
+        if state is None:
+            state = request.app.state.running = RunningState()
+        return state
+
+
+RunningStateDep = Annotated[RunningState, Depends(_state)]
+
+
+@router.get("/running", response_model=RunningList)
+def running(
+    store: StoreDep, celery: CeleryDep, settings: SettingsDep, state: RunningStateDep
+) -> RunningList:
+    """Unfinished jobs: progress, recent rate, worker processes on each, time left; the queue."""
+    now = time.time()
+    jobs = running_jobs(store, state.chunks, state.sampler, now)
+    depth = state.queue.get(celery)
+    return RunningList(
+        jobs=jobs,
+        processes_busy=sum(len(job.processes) for job in jobs),
+        queue=settings.queue,
+        queue_depth=depth.messages,
+        queue_observed_at=depth.observed_at,
+        observed_at=now,
+    )

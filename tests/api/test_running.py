@@ -1,0 +1,147 @@
+"""GET /running and the aggregation behind it: unfinished jobs, their processes, rates and
+time left, in process on the embedded broker with no worker (chunk files written here)."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.chunk_cache import ChunkCache
+from api.main import create_app
+from api.running import RateSampler, Reading, running_jobs
+from config import Settings
+from storage import ChunkRecord, JobStatus, JobStore
+
+TOKEN = "reader-token-for-tests"
+
+
+@pytest.fixture
+def settings(state_dir: Path) -> Settings:
+    # A slow kernel on paper, so an n=7 job is planned as several chunks.
+    return Settings(state_dir=state_dir, kernel_terms_per_second=1e6)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def submit(client: TestClient, digits: int) -> str:
+    job_id: str = client.post("/tasks", json={"digits": digits}).json()["id"]
+    return job_id
+
+
+def record(
+    store: JobStore, job_id: str, index: int, done_share: float, **changes: object
+) -> ChunkRecord:
+    spec = store.get(job_id).chunks[index]
+    chunk = ChunkRecord(
+        index=index,
+        start=spec.start,
+        stop=spec.stop,
+        terms_done=int(spec.terms * done_share),
+        worker="w1@host",
+        pid=4242,
+        starttime=datetime.now(UTC) - timedelta(seconds=2),
+    ).model_copy(update=changes)
+    store.save_chunk(job_id, chunk)
+    return chunk
+
+
+def test_sampler_rates_over_the_window_only() -> None:
+    sampler = RateSampler(window=10.0)
+    assert sampler.observe("a", Reading(100.0, 0, 0.0)) is None
+    assert sampler.observe("a", Reading(100.2, 10, 0.1)) is None  # too close to tell
+    rate = sampler.observe("a", Reading(102.0, 2000, 20.0))
+    assert rate is not None and rate.terms_per_second == pytest.approx(1000.0)
+    assert rate.percent_per_second == pytest.approx(10.0)
+    # Thirty seconds later at a tenth of the speed: the old, fast readings no longer count.
+    for step in range(1, 31):
+        rate = sampler.observe("a", Reading(102.0 + step, 2000 + 100 * step, 20.0 + step))
+    assert rate is not None and rate.terms_per_second == pytest.approx(100.0)
+    assert rate.seconds <= 11.0
+    sampler.keep_only(set())
+    assert sampler.observe("a", Reading(200.0, 0, 0.0)) is None
+
+
+def test_waiting_jobs_are_listed_oldest_first_with_no_process(client: TestClient) -> None:
+    first, second = submit(client, 5), submit(client, 3)
+    body = client.get("/running").json()
+    assert [job["id"] for job in body["jobs"]] == [first, second]
+    assert all(job["status"] == "WAITING" and job["processes"] == [] for job in body["jobs"])
+    assert all(job["rate"] is None and job["eta_seconds"] is None for job in body["jobs"])
+    assert body["processes_busy"] == 0
+    assert body["queue"] == "pichord"
+
+
+def test_processes_are_the_chunks_whose_lock_is_held(client: TestClient, state_dir: Path) -> None:
+    store = JobStore(state_dir)
+    job_id = submit(client, 7)
+    record(store, job_id, 0, 1.0, status=JobStatus.SUCCESS)
+    record(store, job_id, 1, 0.5)
+    # A record left at PROGRESS by a killed worker: nobody holds its lock any more.
+    record(store, job_id, 2, 0.25, worker="gone@host", pid=1)
+    with store.chunk_lock(job_id, 1):
+        [job] = client.get("/running").json()["jobs"]
+    assert job["status"] == "PROGRESS"
+    assert job["processes"] == [{"worker": "w1@host", "pid": 4242, "chunk": 1}]
+    assert job["chunks_done"] == 1 and 0 < job["percent"] < 100
+    # No second reading yet: the rate is the average since the first chunk started.
+    assert job["rate"] > 0 and job["rate_seconds"] >= 2
+    assert job["eta_seconds"] > 0
+    [job] = client.get("/running").json()["jobs"]
+    assert job["processes"] == []
+
+
+def test_rate_and_time_left_follow_recent_readings(client: TestClient, state_dir: Path) -> None:
+    job_id = submit(client, 7)
+    store, cache, sampler = JobStore(state_dir), ChunkCache(), RateSampler()
+    spec = store.get(job_id).chunks[0]
+    total = store.get(job_id).terms_total
+    record(store, job_id, 0, 0.0)
+    running_jobs(store, cache, sampler, now=1000.0)
+    record(store, job_id, 0, 0.5)
+    [job] = running_jobs(store, cache, sampler, now=1004.0)
+    done = spec.terms // 2
+    assert job.rate == pytest.approx(done / 4)
+    assert job.rate_seconds == pytest.approx(4.0)
+    assert job.eta_seconds == pytest.approx((total - done) / (done / 4), rel=0.01)
+
+
+def test_finished_jobs_leave_the_list(client: TestClient, state_dir: Path) -> None:
+    job_id = submit(client, 3)
+    assert client.delete(f"/tasks/{job_id}").json()["status"] == "REVOKED"
+    assert client.get("/running").json()["jobs"] == []
+
+
+def test_chunk_cache_rereads_only_changed_files(state_dir: Path, client: TestClient) -> None:
+    store = JobStore(state_dir)
+    job_id = submit(client, 7)
+    first = record(store, job_id, 0, 0.25)
+    cache = ChunkCache()
+    assert cache.chunks(store, job_id)[0].terms_done == first.terms_done
+    reads: list[int] = []
+    original = store.get_chunk
+
+    def counting(job: str, index: int) -> ChunkRecord | None:
+        reads.append(index)
+        return original(job, index)
+
+    store.get_chunk = counting  # type: ignore[method-assign]
+    record(store, job_id, 1, 0.5)
+    seen = cache.chunks(store, job_id)
+    assert reads == [1] and set(seen) == {0, 1}
+    changed = record(store, job_id, 0, 0.75)
+    assert cache.chunks(store, job_id)[0].terms_done == changed.terms_done
+    assert reads == [1, 0]
+
+
+def test_running_needs_the_token_when_reads_do(state_dir: Path) -> None:
+    settings = Settings(state_dir=state_dir, api_token=TOKEN, api_token_reads=True)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/running").status_code == 401
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        assert client.get("/running", headers=auth).status_code == 200
