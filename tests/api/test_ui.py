@@ -6,20 +6,24 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.routes.ui import STATIC
 from config import Settings
 from storage import ChunkRecord, JobStatus, JobStore
 
 
-def test_page_shows_this_services_caps_and_ships_its_assets(state_dir: Path) -> None:
+def test_page_ships_its_assets_and_methods_show_this_services_caps(state_dir: Path) -> None:
     settings = Settings(state_dir=state_dir, leibniz_max_digits=7, euler_max_digits=900)
     with TestClient(create_app(settings)) as client:
         page = client.get("/ui")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-        assert 'data-max="7"' in page.text and 'data-max="900"' in page.text
-        assert "$" not in page.text.split("<body>")[1]  # every placeholder was filled
-        for asset in ("app.js", "style.css"):
-            assert client.get(f"/ui/static/{asset}").status_code == 200
+        assert '<script type="module" src="/ui/static/app.js">' in page.text
+        for asset in STATIC.glob("*.js"):
+            served = client.get(f"/ui/static/{asset.name}")
+            # Browsers run a module only when it is served as JavaScript.
+            assert served.headers["content-type"].startswith("text/javascript"), asset.name
         assert "/ui" not in client.get("/openapi.json").json()["paths"]
+        caps = {m["name"]: m["max_digits"] for m in client.get("/methods").json()}
+        assert caps == {"leibniz": 7, "leibniz-euler": 900}
 
 
 def test_convergence_brackets_pi_after_each_prefix(state_dir: Path) -> None:

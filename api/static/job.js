@@ -1,0 +1,126 @@
+// One job's view: status, progress, actions that apply, chunks, convergence and the result.
+// Polled while the job runs; the chunk list is asked for less often the more chunks it has.
+
+import { $, FINISHED, count } from "./format.js";
+import { ApiError, api } from "./api.js";
+import { clearGrid, renderGrid } from "./grid.js";
+import { clearPlot, renderPlot } from "./plot.js";
+import { clearResult, renderResult } from "./result.js";
+
+let current = null;
+let timer = null;
+let onFinished = () => {};
+
+export function whenFinished(action) {
+  onFinished = action;
+}
+
+function state(name) {
+  // One of: empty, loading, error, shown.
+  $("job").dataset.state = name;
+  $("job-empty").hidden = name !== "empty";
+  $("job-loading").hidden = name !== "loading";
+  $("job-body").hidden = name !== "shown";
+  $("job").setAttribute("aria-busy", String(name === "loading"));
+}
+
+export function showNothing() {
+  current = null;
+  clearTimeout(timer);
+  $("job-id").textContent = "";
+  $("job-error").textContent = "";
+  state("empty");
+}
+
+export function showJob(id) {
+  if (current === id) return;
+  current = id;
+  clearTimeout(timer);
+  $("job-id").textContent = id;
+  $("job-error").textContent = "";
+  clearGrid();
+  clearPlot("Waiting for the first finished chunk.");
+  clearResult();
+  state("loading");
+  poll(id, 0);
+}
+
+function chunkEvery(chunks) {
+  // Polls between two reads of the chunk list: a 2,048-chunk list costs the API a few hundred ms.
+  return Math.min(5, Math.max(1, Math.ceil(chunks / 400)));
+}
+
+async function poll(id, round) {
+  if (id !== current) return;
+  let finished = false;
+  try {
+    const task = await api(`/tasks/${id}`);
+    if (id !== current) return;
+    finished = FINISHED.includes(task.status);
+    renderTask(task);
+    state("shown");
+    const chunkTotal = task.progress?.chunks_total ?? 0;
+    if (finished || round % chunkEvery(chunkTotal) === 0) {
+      const answer = await api(`/tasks/${id}/chunks`);
+      if (id === current) renderGrid(answer.chunks);
+    }
+    if (finished || round % 3 === 0) {
+      const points = await api(`/tasks/${id}/convergence`);
+      if (id === current) renderPlot(points, task.digits, task.progress?.terms_total);
+    }
+    $("job-error").textContent = "";
+    if (finished) {
+      onFinished();
+      return;
+    }
+  } catch (error) {
+    if (id !== current) return;
+    $("job-error").textContent = error.message;
+    if (error instanceof ApiError && error.status === 404) {
+      $("job-error").textContent = `There is no job ${id} (it may have been removed by retention).`;
+      state("error");
+      return;
+    }
+    if ($("job").dataset.state === "loading") state("error");
+  }
+  timer = setTimeout(() => poll(id, round + 1), document.hidden ? 5000 : 1000);
+}
+
+function renderTask(task) {
+  const status = $("job-status");
+  status.textContent = task.status;
+  status.className = `status ${task.status}`;
+  $("job-method").textContent = task.method ? `${task.method}, ${count(task.digits)} digits` : "";
+  const progress = task.progress;
+  const percent = progress ? progress.percent : 0;
+  $("job-progress").value = percent;
+  $("job-percent").textContent = `${percent.toFixed(1)}%`;
+  $("job-counts").textContent = progress
+    ? `${count(progress.terms_done)} of ${count(progress.terms_total)} terms · ${count(progress.chunks_done)} of ${count(progress.chunks_total)} chunks done`
+    : "";
+  const running = task.result && typeof task.result === "object" ? task.result : null;
+  $("intermediate-row").hidden = !running;
+  if (running) $("job-intermediate").textContent = running.intermediate ?? "— (no computed prefix yet)";
+  // Cancelling applies only while the job can still change.
+  $("cancel").hidden = FINISHED.includes(task.status);
+  $("job-failure").textContent = task.error || "";
+  if (task.status === "SUCCESS") renderResult(task);
+}
+
+$("cancel").addEventListener("click", async () => {
+  if (!current) return;
+  const button = $("cancel");
+  button.disabled = true;
+  try {
+    renderTask(await api(`/tasks/${current}`, { method: "DELETE" }));
+    onFinished();
+  } catch (error) {
+    $("job-error").textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+export function currentJob() {
+  return current;
+}

@@ -1,0 +1,40 @@
+// The job list, newest first, with a status filter and pages; each row links to its job's URL.
+
+import { $, count, el } from "./format.js";
+import { api } from "./api.js";
+
+const PAGE = 10;
+let offset = 0;
+
+export async function refreshList() {
+  const status = $("status-filter").value;
+  const query = new URLSearchParams({ limit: PAGE, offset });
+  if (status) query.set("status", status);
+  try {
+    const page = await api(`/tasks?${query}`);
+    const rows = page.tasks.map((task) => {
+      const link = el("a", { href: `#/jobs/${task.id}`, textContent: task.id.slice(0, 8) });
+      link.setAttribute("aria-label", `Open job ${task.id}`);
+      const percent = task.progress ? `${task.progress.percent.toFixed(1)}%` : "—";
+      return el("tr", {}, el("td", {}, link), el("td", { textContent: task.method || "?" }),
+        el("td", { textContent: task.digits === null ? "?" : count(task.digits) }),
+        el("td", {}, el("span", { className: `status ${task.status}`, textContent: task.status })),
+        el("td", { textContent: percent }));
+    });
+    $("jobs").replaceChildren(...rows);
+    $("jobs-empty").hidden = rows.length > 0;
+    $("jobs-empty").textContent = status ? `No ${status} jobs.` : "No jobs yet: start one with the form.";
+    $("page").textContent = `${page.total ? offset + 1 : 0}–${offset + page.tasks.length} of ${count(page.total)}`;
+    $("prev").disabled = offset === 0;
+    $("next").disabled = offset + PAGE >= page.total;
+    $("jobs-error").textContent = "";
+  } catch (error) {
+    $("jobs-error").textContent = error.message;
+  } finally {
+    $("list").setAttribute("aria-busy", "false");
+  }
+}
+
+$("status-filter").addEventListener("change", () => { offset = 0; refreshList(); });
+$("prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); refreshList(); });
+$("next").addEventListener("click", () => { offset += PAGE; refreshList(); });
