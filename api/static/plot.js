@@ -4,7 +4,7 @@
 import { $, pow10, si } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const L = 62, R = 12, T = 14, B = 48;
+const L = 62, R = 24, T = 14, B = 48;
 // Drawn at the size it is shown, so the 13 px labels stay 13 px on a phone.
 let W = 640, H = 300;
 

@@ -13,7 +13,7 @@ function updateLimit() {
   const option = $("method").selectedOptions[0];
   if (!option) return;
   $("digits").max = option.dataset.max;
-  $("digits-limit").textContent = `Between 0 and ${count(option.dataset.max)} for ${option.value}. ${option.dataset.description}`;
+  $("digits-limit").textContent = `Between 0 and ${count(option.dataset.max)} for ${option.value}: ${option.dataset.description}`;
 }
 
 export async function loadMethods() {

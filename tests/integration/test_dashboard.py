@@ -120,6 +120,7 @@ def grid_render_ms(page: Page) -> float:
 def test_a_job_to_its_digits_then_reloaded(browser: Browser, service: Service) -> None:
     page = browser.new_page(viewport=WIDE)
     page.goto(service.api + "/ui")
+    page.wait_for_function("document.getElementById('method').options.length === 2")
     assert "up to 11 digits" in page.get_by_label("Method").inner_text()
     page.wait_for_function("document.getElementById('job-empty').offsetParent !== null")
 
