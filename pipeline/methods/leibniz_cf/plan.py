@@ -77,8 +77,11 @@ class Split:
 
 
 def _cuts(start: int, stop: int, parts: int, step: int) -> tuple[tuple[int, int], ...]:
+    """``parts`` ranges of about equal length whose inner ends are multiples of ``step`` from
+    ``start`` (rounded to the nearest, so the ranges stay balanced on a coarse grid)."""
     parts = max(1, min(parts, (stop - start) // step))
-    bounds = [start + (stop - start) * i // parts // step * step for i in range(parts)] + [stop]
+    inner = [start + round((stop - start) * i / parts / step) * step for i in range(1, parts)]
+    bounds = [start, *(min(b, stop) for b in inner), stop]
     return tuple((a, b) for a, b in itertools.pairwise(bounds) if b > a)
 
 

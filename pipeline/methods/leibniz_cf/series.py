@@ -33,13 +33,14 @@ def _reciprocal_sum(j0: int, j1: int) -> tuple[Any, Any]:
 
 
 def block_pairs(precision: int, terms: int) -> int:
-    """Pairs per piece: a power of two whose exact denominator near the end of the range is
-    about as long as W. Measured on one core at 10^6 digits, M = 10^6: half or twice that length
-    cost the same within 5%, far shorter pieces pay for more wide divisions, far longer ones
-    for multiplications wider than W."""
+    """Pairs per piece: the power of two at or below the count whose exact denominator near the
+    end of the range is as long as W. Measured on one core at 10^6 digits, M = 10^6: half or
+    twice that length cost the same within 5%, far shorter pieces pay for more wide divisions,
+    far longer ones for multiplications wider than W; rounding down gives chunk boundaries a
+    finer grid to balance on."""
     w_bits = precision * math.log2(10)
     pair_bits = 2 * math.log2(2 * terms + 3)
-    return 1 << max(4, round(math.log2(max(1.0, w_bits / pair_bits))))
+    return 1 << max(4, math.floor(math.log2(max(1.0, w_bits / pair_bits))))
 
 
 def series_sum(scale: int, start: int, stop: int, block: int) -> FixedSum:
