@@ -92,7 +92,7 @@ def split(p: CfPlan, workers: int) -> Split:
     and chunks end on the pieces' grid, so any split gives the same bracket)
     and, on the fraction, only the reducer's merges, which the unsplit product would do too:
     total work stays that of one process. With 2 workers each gets half of both; the reducer's
-    one merge of the two halves (0.3 s at 10^6 digits) and two shortened divisions (0.03 s)
+    one merge of the two halves (0.3 s CPU at 10^6 digits) and two shortened divisions (0.1-0.2 s)
     are the sequential rest. Equal depth ranges are equal work within 4% (later factors are
     only slightly wider)."""
     if workers < 1:
