@@ -46,6 +46,10 @@ class MethodPublic(BaseModel):
     description: str
     max_digits: int = Field(description="The most digits this service computes by the method")
     cap_setting: str = Field(description="The setting that raises or lowers max_digits")
+    convergence_axis: str = Field(
+        description="What GET /tasks/{id}/convergence counts in `terms`: series `terms`, or "
+        "the tail's continued-fraction `depth`"
+    )
 
 
 class TaskCreated(BaseModel):
@@ -83,10 +87,14 @@ class CertificatePublic(BaseModel):
         default=None, description="`leibniz-euler`: K, Euler-number correction terms"
     )
     precision: int | None = Field(
-        default=None, description="`leibniz-euler`: P, exact arithmetic in units of 10^-P"
+        default=None,
+        description="`leibniz-euler`, `leibniz-cf`: P, exact arithmetic in units of 10^-P",
     )
     remainder_bound: str | None = Field(
         default=None, description="`leibniz-euler`: |E_2K| / (4^K M^(2K+1)), bounds the tail"
+    )
+    depth: int | None = Field(
+        default=None, description="`leibniz-cf`: n, the depth of the tail's continued fraction"
     )
 
     @model_serializer(mode="wrap")

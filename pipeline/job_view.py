@@ -1,6 +1,7 @@
 """What a running job shows, whatever its method: its progress counts, the longest computed
 prefix of its series, and pi's bracket along that prefix."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,11 +24,14 @@ class ProgressCounts:
 
 @dataclass(frozen=True)
 class BracketPoint:
-    """pi lies in (lower, upper) once ``terms`` (or a depth, as the method says) are done."""
+    """After ``terms`` (a depth, for a method whose axis is the depth), pi lies in
+    (lower, upper), a bracket 10^width_log10 wide. The ends are left out where floats cannot
+    hold them apart: the width is what a plot draws."""
 
     terms: int
-    lower: float
-    upper: float
+    lower: float | None
+    upper: float | None
+    width_log10: float
 
 
 def series_prefix(specs: list[ChunkSpec], chunks: dict[int, ChunkRecord]) -> list[ChunkRecord]:
@@ -54,6 +58,13 @@ def prefix_brackets(prefix: list[ChunkRecord], sums: Iterable[Fraction]) -> list
     for record, value in zip(prefix, sums, strict=True):
         total += value
         terms += record.terms_done
-        upper = total + Fraction(4, 2 * terms + 1)
-        points.append(BracketPoint(terms=terms, lower=float(total), upper=float(upper)))
+        width = Fraction(4, 2 * terms + 1)
+        points.append(
+            BracketPoint(
+                terms=terms,
+                lower=float(total),
+                upper=float(total + width),
+                width_log10=math.log10(width),
+            )
+        )
     return points

@@ -19,7 +19,8 @@ class _Record(BaseModel):
 class ChunkKind(StrEnum):
     # Terms [start, stop) of the Leibniz series; both ends even so terms pair up.
     SERIES = "series"
-    # Terms m in [start, stop) of the Euler-number tail correction (method leibniz-euler).
+    # A range of the tail: Euler-number terms m in [start, stop) (leibniz-euler), or
+    # continued-fraction depths k in [start, stop) (leibniz-cf).
     CORRECTION = "correction"
 
 
@@ -52,6 +53,8 @@ class Certificate(_Record):
     correction_terms: int | None = None
     precision: int | None = None
     remainder_bound: str | None = None
+    # leibniz-cf: the continued fraction's depth n (with precision P above).
+    depth: int | None = None
 
 
 class EulerParams(_Record):
@@ -73,6 +76,9 @@ class JobRecord(_Record):
     terms_total: int
     chunks: list[ChunkSpec]
     euler: EulerParams | None = None
+    # The current round's plan numbers of a method that needs more than terms_total
+    # (leibniz-cf: depth, precision, attempt).
+    params: dict[str, int] = Field(default_factory=dict)
     # Rounds of chunks: a second round runs only if the first did not fix the digits.
     rounds: int = 1
     dispatches: int = 0

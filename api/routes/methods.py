@@ -26,6 +26,7 @@ def list_methods(settings: SettingsDep) -> list[MethodPublic]:
             description=method.description,
             max_digits=method.max_digits(settings),
             cap_setting=method.cap_setting,
+            convergence_axis=method.convergence_axis,
         )
         for method in METHODS.values()
     ]

@@ -9,9 +9,12 @@ from collections.abc import Mapping
 from config import Settings
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz.method import LEIBNIZ
+from pipeline.methods.leibniz_cf.method import LEIBNIZ_CF
 from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER
 
-METHODS: Mapping[str, ComputeMethod] = {method.name: method for method in (LEIBNIZ, LEIBNIZ_EULER)}
+METHODS: Mapping[str, ComputeMethod] = {
+    method.name: method for method in (LEIBNIZ, LEIBNIZ_EULER, LEIBNIZ_CF)
+}
 
 # What a request without a method gets: the seed's contract.
 DEFAULT_METHOD = LEIBNIZ.name

@@ -27,6 +27,8 @@ class ComputeMethod(ABC):
     cap_setting: str
     #: The Celery task names its chunks run as (registered on every worker).
     task_names: tuple[str, ...]
+    #: What the convergence points' ``terms`` count: series "terms", or the tail's "depth".
+    convergence_axis: str = "terms"
 
     @abstractmethod
     def max_digits(self, settings: Settings) -> int:

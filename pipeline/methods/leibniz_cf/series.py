@@ -12,7 +12,7 @@ from typing import Any
 
 import gmpy2
 
-from pipeline.leibniz_euler import FixedSum
+from pipeline.methods.leibniz_euler.series import FixedSum
 
 # Pairs summed by plain accumulation at the leaves of the splitting.
 _LEAF_PAIRS = 16

@@ -2,13 +2,13 @@ import itertools
 
 import pytest
 
-from pipeline.leibniz_euler import ZERO
 from pipeline.methods.leibniz_cf.certificate import pi_bracket
 from pipeline.methods.leibniz_cf.chunks import depth_chunk, series_chunk
 from pipeline.methods.leibniz_cf.fraction import Matrix, convergents, multiply, tail_bracket
 from pipeline.methods.leibniz_cf.plan import CfPlan, plan, split
 from pipeline.methods.leibniz_cf.reducer import reduce_chunks
 from pipeline.methods.leibniz_cf.series import series_sum
+from pipeline.methods.leibniz_euler.series import ZERO
 from pipeline.verify import reference_digits
 
 

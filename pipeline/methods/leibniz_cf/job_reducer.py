@@ -1,0 +1,108 @@
+"""Certify a leibniz-cf job from its stored chunks, or start its next attempt."""
+
+import logging
+
+from pipeline.methods.leibniz_cf.encoding import decode_integer, decode_matrices, decode_progress
+from pipeline.methods.leibniz_cf.fraction import Matrix
+from pipeline.methods.leibniz_cf.job_plan import (
+    attempt_chunks,
+    current_chunks,
+    plan_params,
+    stored_plan,
+)
+from pipeline.methods.leibniz_cf.plan import MAX_ATTEMPTS, plan
+from pipeline.methods.leibniz_cf.reducer import check_coverage, reduce_chunks
+from pipeline.methods.leibniz_euler.series import FixedSum
+from pipeline.rounds import (
+    Extension,
+    IncompleteJobError,
+    finished_record,
+    finished_series,
+    record_success,
+    start_round,
+)
+from storage import ChunkSpec, JobRecord, JobStore
+from storage.records import Certificate, ChunkKind
+
+logger = logging.getLogger(__name__)
+
+# Decimals shown beyond the certified ones at each end of the bracket.
+BRACKET_EXTRA_DECIMALS = 3
+
+
+class CertificationError(RuntimeError):
+    """The finished chunks do not fix the digits and another attempt would not either."""
+
+
+def _value(store: JobStore, job: JobRecord, spec: ChunkSpec) -> bytes:
+    data = store.chunk_value(job.id, spec.index)
+    if data is None:
+        raise IncompleteJobError(f"chunk {spec.index} of job {job.id} has no stored value")
+    done, _, payload = decode_progress(data)
+    if done != spec.terms:
+        raise IncompleteJobError(
+            f"chunk {spec.index} of job {job.id} stored {done} of {spec.terms}"
+        )
+    return payload
+
+
+def chunk_values(
+    store: JobStore, job: JobRecord, specs: list[ChunkSpec]
+) -> tuple[list[FixedSum], list[Matrix]]:
+    """The series sums (any order) and the depth chunks' matrices in depth order."""
+    records = store.chunks(job.id)
+    series = [
+        FixedSum(decode_integer(_value(store, job, spec)), record.exact_error)
+        for spec, record in zip(
+            sorted((s for s in specs if s.kind is ChunkKind.SERIES), key=lambda s: s.start),
+            finished_series(job, specs, records),
+            strict=True,
+        )
+    ]
+    depth_specs = sorted(
+        (s for s in specs if s.kind is ChunkKind.CORRECTION), key=lambda s: s.start
+    )
+    products: list[Matrix] = []
+    for spec in depth_specs:
+        finished_record(job, spec, records)
+        products.extend(decode_matrices(_value(store, job, spec)))
+    check_coverage(stored_plan(job).depth, [(s.start, s.stop) for s in depth_specs])
+    return series, products
+
+
+def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | None:
+    """Finish the job, or record the next attempt's chunks when a run of 9s or 0s after the
+    cut outlasted the guard digits. Safe to run more than once."""
+    job = store.get(job_id)
+    if job.status.finished:
+        return None
+    chosen = stored_plan(job)
+    series, products = chunk_values(store, job, current_chunks(job))
+    bracket = reduce_chunks(chosen, series, products)
+    del series, products
+    digits = bracket.certified_digits()
+    if digits is not None:
+        lower, upper = bracket.end_text(min(chosen.precision, job.digits + BRACKET_EXTRA_DECIMALS))
+        certificate = Certificate(
+            terms=chosen.terms,
+            lower=lower,
+            upper=upper,
+            rounds=job.rounds,
+            precision=chosen.precision,
+            depth=chosen.depth,
+        )
+        record_success(store, job, digits, certificate)
+        return None
+    if not bracket.resolves_cut() or chosen.attempt >= MAX_ATTEMPTS:
+        raise CertificationError(
+            f"job {job_id}: depth {chosen.depth} at M = {chosen.terms} and precision "
+            f"{chosen.precision} leave pi's bracket too wide to certify {job.digits} digits "
+            f"(attempt {chosen.attempt}); no digits are given rather than unproven ones"
+        )
+    next_plan = plan(job.digits, chosen.attempt + 1)
+    chunks = attempt_chunks(next_plan, workers, first_index=len(job.chunks))
+    changes = {"terms_total": next_plan.terms, "params": plan_params(next_plan)}
+    if not start_round(store, job, chunks, changes):
+        return None
+    logger.info("job %s: a run of 9s or 0s at the cut; attempt %d", job_id, next_plan.attempt)
+    return Extension(chunks)

@@ -1,0 +1,74 @@
+"""A million certified digits from the Leibniz series: S_M plus its tail T_M from the tail's
+continued fraction, bracketed by two consecutive convergents."""
+
+from functools import partial
+
+from config import Settings
+from pipeline.chunk_runner import ChunkCompute
+from pipeline.job_view import BracketPoint, ProgressCounts
+from pipeline.methods.base import ComputeMethod
+from pipeline.methods.leibniz_cf import view
+from pipeline.methods.leibniz_cf.job_plan import (
+    attempt_chunks,
+    current_chunks,
+    plan_params,
+    stored_plan,
+)
+from pipeline.methods.leibniz_cf.job_reducer import reduce_cf_job
+from pipeline.methods.leibniz_cf.plan import plan
+from pipeline.methods.leibniz_cf.runner import compute_depth, compute_series
+from pipeline.rounds import Extension
+from pipeline.task_names import CF_FRACTION_TASK, CF_SERIES_TASK
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage.records import ChunkKind
+
+
+class LeibnizCfMethod(ComputeMethod):
+    name = "leibniz-cf"
+    label = "Leibniz + continued-fraction tail"
+    description = "the series with its tail's continued fraction, up to a million digits"
+    cap_setting = "PICHORD_CF_MAX_DIGITS"
+    task_names = (CF_SERIES_TASK, CF_FRACTION_TASK)
+    convergence_axis = "depth"
+
+    def max_digits(self, settings: Settings) -> int:
+        return settings.cf_max_digits
+
+    def plan(self, settings: Settings, job_id: str, digits: int) -> JobRecord:
+        chosen = plan(digits)
+        return JobRecord(
+            id=job_id,
+            method=self.name,
+            digits=digits,
+            terms_total=chosen.terms,
+            chunks=attempt_chunks(chosen, settings.worker_concurrency, first_index=0),
+            params=plan_params(chosen),
+        )
+
+    def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
+        name = CF_FRACTION_TASK if spec.kind is ChunkKind.CORRECTION else CF_SERIES_TASK
+        return name, (job_id, spec.index)
+
+    def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
+        compute = compute_depth if spec.kind is ChunkKind.CORRECTION else compute_series
+        return partial(compute, stored_plan(job), JobStore(settings.state_dir), job.id)
+
+    def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
+        return reduce_cf_job(store, job_id, settings.worker_concurrency)
+
+    def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
+        return current_chunks(job)
+
+    def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
+        return view.progress(job, chunks)
+
+    def intermediate(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
+        # Until the tail is reduced nothing beyond the plain series' few digits is proven,
+        # and reducing a partial fraction costs as much as the job's own reducer.
+        return None
+
+    def convergence(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
+        return view.convergence(job, chunks)
+
+
+LEIBNIZ_CF = LeibnizCfMethod()
