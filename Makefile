@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/kernel.py
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/euler.py
+	$(BIN)/python bench/cf.py
 	$(BIN)/python bench/backends.py
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/polling.py

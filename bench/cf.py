@@ -1,0 +1,128 @@
+"""leibniz-cf end to end: n = 10^4, 10^5, 3*10^5, 10^6 through the API, against mpmath's pi.
+
+    PICHORD_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// .venv/bin/python bench/cf.py
+    .venv/bin/python bench/cf.py --digits 100000     # one size, embedded broker
+
+For each n, on a fresh service (one worker, 2 pool processes, a new state dir; nothing is
+cached by this method): server time (pushqtime -> stoptime) split into the series chunks'
+and the depth chunks' busy time and the reducer (last chunk -> SUCCESS: the ordered product,
+two divisions, the digits and mpmath's check); the same job on 1 process; mpmath's own pi
+to n digits computed cold in a fresh process; the worker processes' peak memory (VmHWM); and
+GET /tasks/{id} on the finished job (median of 30). Then leibniz-euler at 20,000 digits on
+the 2-process service, for comparison.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx2
+from service import broker_name, running_service, wait_finished
+
+from storage import JobStore
+from storage.records import ChunkKind
+
+DIGITS = (10_000, 100_000, 300_000, 1_000_000)
+POLL_SECONDS = 0.02
+MPMATH_PI = (
+    "import sys, time, mpmath\n"
+    "n = int(sys.argv[1]); start = time.perf_counter()\n"
+    "with mpmath.workdps(n + 10):\n"
+    "    text = mpmath.nstr(+mpmath.pi, n + 5, strip_zeros=False)\n"
+    "print(time.perf_counter() - start)\n"
+)
+
+
+def seconds(a: object, b: object) -> float:
+    return (datetime.fromisoformat(str(b)) - datetime.fromisoformat(str(a))).total_seconds()
+
+
+def mpmath_pi_seconds(digits: int) -> float:
+    """Cold: mpmath caches pi, so it runs in a process that has not computed it."""
+    out = subprocess.run(
+        [sys.executable, "-c", MPMATH_PI, str(digits)], check=True, capture_output=True, text=True
+    )
+    return float(out.stdout)
+
+
+def peak_mib(pids: set[int]) -> float:
+    """The largest peak resident size among the worker processes (VmHWM)."""
+    peaks = []
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        line = next(row for row in status.splitlines() if row.startswith("VmHWM:"))
+        peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks)
+
+
+def run(client: httpx2.Client, state: Path, method: str, digits: int) -> dict[str, float]:
+    created = client.post("/tasks", json={"method": method, "digits": digits})
+    assert created.status_code == 202, created.text
+    job_id = created.json()["id"]
+    body = wait_finished(client, job_id, POLL_SECONDS)
+    assert body["status"] == "SUCCESS" and body["verified"] is True, str(body)[:300]
+    chunks = JobStore(state).chunks(job_id)
+    job = JobStore(state).get(job_id)
+    kinds = {spec.index: spec.kind for spec in job.chunks}
+    busy = {ChunkKind.SERIES: 0.0, ChunkKind.CORRECTION: 0.0}
+    for index, record in chunks.items():
+        busy[kinds[index]] += seconds(record.starttime, record.stoptime)
+    last = max(str(r.stoptime) for r in chunks.values())
+    polls = []
+    for _ in range(30):
+        start = time.perf_counter()
+        assert client.get(f"/tasks/{job_id}").status_code == 200
+        polls.append(time.perf_counter() - start)
+    return {
+        "server": seconds(body["pushqtime"], body["stoptime"]),
+        "series": busy[ChunkKind.SERIES],
+        "fraction": busy[ChunkKind.CORRECTION],
+        "reduce": seconds(last, body["stoptime"]),
+        "peak": peak_mib({r.pid for r in chunks.values() if r.pid is not None}),
+        "poll": statistics.median(polls),
+        "depth": float(job.params.get("depth", 0)),
+        "terms": float(job.terms_total),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--digits", type=int, action="append")
+    sizes = parser.parse_args().digits or DIGITS
+    print(f"broker: {broker_name()}; 1 worker, fresh service per size")
+    print(
+        f"{'n':>9} {'M':>9} {'depth':>8} {'server 2p':>9} {'series':>7} {'fraction':>8} "
+        f"{'reduce':>7} {'1 proc':>7} {'speedup':>7} {'mpmath':>7} {'ratio':>6} "
+        f"{'peak MiB':>8} {'GET ms':>7}"
+    )
+    settings = {"cf_max_digits": str(max(sizes)), "euler_max_digits": "20000"}
+    for digits in sizes:
+        with running_service(2, **settings) as (client, state):
+            run(client, state, "leibniz-cf", 10)  # the pool processes import the math
+            two = run(client, state, "leibniz-cf", digits)
+        with running_service(1, **settings) as (client, state):
+            run(client, state, "leibniz-cf", 10)
+            one = run(client, state, "leibniz-cf", digits)
+        reference = mpmath_pi_seconds(digits)
+        print(
+            f"{digits:>9,} {int(two['terms']):>9,} {int(two['depth']):>8,} "
+            f"{two['server']:>9.2f} {two['series']:>7.2f} {two['fraction']:>8.2f} "
+            f"{two['reduce']:>7.2f} {one['server']:>7.2f} {one['server'] / two['server']:>6.2f}x "
+            f"{reference:>7.2f} {two['server'] / reference:>5.1f}x {two['peak']:>8.0f} "
+            f"{1000 * two['poll']:>7.1f}"
+        )
+    with running_service(2, **settings) as (client, state):
+        run(client, state, "leibniz-euler", 10)
+        euler = run(client, state, "leibniz-euler", 20_000)
+    print(
+        f"{'leibniz-euler 20,000 (cold Euler numbers)':>45}: server {euler['server']:.2f} s, "
+        f"peak {euler['peak']:.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
