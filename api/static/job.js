@@ -6,6 +6,7 @@ import { ApiError, api } from "./api.js";
 import { clearGrid, renderGrid } from "./grid.js";
 import { clearPlot, renderPlot } from "./plot.js";
 import { clearResult, renderResult } from "./result.js";
+import { methodInfo } from "./submit.js";
 
 let current = null;
 let timer = null;
@@ -66,7 +67,9 @@ async function poll(id, round) {
     }
     if (finished || round % 3 === 0) {
       const points = await api(`/tasks/${id}/convergence`);
-      if (id === current) renderPlot(points, task.digits, task.progress?.terms_total);
+      const axis = methodInfo.get(task.method)?.convergence_axis ?? "terms";
+      const planned = axis === "terms" ? task.progress?.terms_total : task.certificate?.depth;
+      if (id === current) renderPlot(points, task.digits, planned, axis);
     }
     $("job-error").textContent = "";
     if (finished) {

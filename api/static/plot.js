@@ -37,19 +37,26 @@ export function clearPlot(message) {
   $("plot-summary").textContent = message;
 }
 
-// points: [{terms, lower, upper}]; digits: the requested digits; plannedTerms: N at the end.
+// points: [{terms, lower, upper, width_log10}]; digits: the requested digits; plannedTerms:
+// where the x axis ends; axis: "terms" (series terms N) or "depth" (continued-fraction depth n).
 let last = null;
 
-export function renderPlot(points, digits, plannedTerms) {
-  last = [points, digits, plannedTerms];
-  const shown = points.filter((p) => p.terms > 0 && p.upper > p.lower);
+const AXES = {
+  terms: { label: "terms summed, N (log scale)", short: "N", what: "terms", empty: "No computed prefix of the series is recorded (yet)." },
+  depth: { label: "continued-fraction depth, n (log scale)", short: "n", what: "depth", empty: "No depth chunk of the tail has finished (yet)." },
+};
+
+export function renderPlot(points, digits, plannedTerms, axis = "terms") {
+  last = [points, digits, plannedTerms, axis];
+  const names = AXES[axis] ?? AXES.terms;
+  const shown = points.filter((p) => p.terms > 0 && Number.isFinite(p.width_log10));
   if (!shown.length) {
-    clearPlot("No computed prefix of the series is recorded (yet).");
+    clearPlot(names.empty);
     return;
   }
   size();
   const xs = shown.map((p) => Math.log10(p.terms));
-  const ys = shown.map((p) => Math.log10(p.upper - p.lower));
+  const ys = shown.map((p) => p.width_log10);
   const target = -digits;
   let x0 = Math.floor(Math.min(...xs)), x1 = Math.ceil(Math.max(...xs, Math.log10(plannedTerms || 1)));
   if (x1 - x0 < 1) x1 = x0 + 1;
@@ -72,7 +79,7 @@ export function renderPlot(points, digits, plannedTerms) {
       svg("text", { x: L - 6, y: Y(k) + 4, "text-anchor": "end" }, pow10(k)));
   }
   nodes.push(
-    svg("text", { x: (L + W - R) / 2, y: H - 8, "text-anchor": "middle", class: "axis" }, "terms summed, N (log scale)"),
+    svg("text", { x: (L + W - R) / 2, y: H - 8, "text-anchor": "middle", class: "axis" }, names.label),
     svg("text", { x: 14, y: (T + H - B) / 2, "text-anchor": "middle", class: "axis",
       transform: `rotate(-90 14 ${(T + H - B) / 2})` }, "bracket width (log scale)"),
   );
@@ -87,16 +94,18 @@ export function renderPlot(points, digits, plannedTerms) {
   if (shown.length <= 120) {
     shown.forEach((p, i) => {
       const dot = svg("circle", { cx: X(xs[i]).toFixed(1), cy: Y(ys[i]).toFixed(1), r: 3.5, class: "width" });
-      dot.append(svg("title", {}, `N = ${si(p.terms)}: ${p.lower} < π < ${p.upper}`));
+      const where = p.lower === null ? `bracket about ${pow10(Math.round(p.width_log10))} wide (estimated from the depth)` : `${p.lower} < π < ${p.upper}`;
+      dot.append(svg("title", {}, `${names.short} = ${si(p.terms)}: ${where}`));
       nodes.push(dot);
     });
   }
   $("plot").replaceChildren(...nodes);
   const end = shown[shown.length - 1];
-  const width = (end.upper - end.lower).toExponential(2);
-  $("plot-summary").textContent = `After ${si(end.terms)} terms the bracket is ${width} wide; `
+  const width = end.lower === null ? `about ${pow10(Math.round(end.width_log10))}` : (end.upper - end.lower).toExponential(2);
+  const after = axis === "depth" ? `At depth ${si(end.terms)} the tail's` : `After ${si(end.terms)} terms the`;
+  $("plot-summary").textContent = `${after} bracket is ${width} wide; `
     + `${digits} digits need it below ${pow10(target)}`
-    + (targetShown ? "." : " (below this plot: the Euler-number correction closes that gap).");
+    + (targetShown ? "." : " (below this plot: the tail's correction closes that gap).");
 }
 
 let resizing = null;

@@ -16,6 +16,9 @@ function updateLimit() {
   $("digits-limit").textContent = `Between 0 and ${count(option.dataset.max)} for ${option.value}: ${option.dataset.description}`;
 }
 
+// The service's methods by name, as GET /methods gave them (the job view reads their axes).
+export const methodInfo = new Map();
+
 export async function loadMethods() {
   const select = $("method");
   const error = $("methods-error");
@@ -27,6 +30,7 @@ export async function loadMethods() {
       textContent: `${method.label} (${method.name}) — up to ${count(method.max_digits)} digits`,
     })));
     methods.forEach((method, i) => {
+      methodInfo.set(method.name, method);
       select.options[i].dataset.max = method.max_digits;
       select.options[i].dataset.description = method.description;
     });

@@ -12,7 +12,9 @@ from storage import ChunkRecord, JobStatus, JobStore
 
 
 def test_page_ships_its_assets_and_methods_show_this_services_caps(state_dir: Path) -> None:
-    settings = Settings(state_dir=state_dir, leibniz_max_digits=7, euler_max_digits=900)
+    settings = Settings(
+        state_dir=state_dir, leibniz_max_digits=7, euler_max_digits=900, cf_max_digits=5000
+    )
     with TestClient(create_app(settings)) as client:
         page = client.get("/ui")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -23,7 +25,7 @@ def test_page_ships_its_assets_and_methods_show_this_services_caps(state_dir: Pa
             assert served.headers["content-type"].startswith("text/javascript"), asset.name
         assert "/ui" not in client.get("/openapi.json").json()["paths"]
         caps = {m["name"]: m["max_digits"] for m in client.get("/methods").json()}
-        assert caps == {"leibniz": 7, "leibniz-euler": 900}
+        assert caps == {"leibniz": 7, "leibniz-euler": 900, "leibniz-cf": 5000}
 
 
 def test_convergence_brackets_pi_after_each_prefix(state_dir: Path) -> None:

@@ -120,7 +120,7 @@ def grid_render_ms(page: Page) -> float:
 def test_a_job_to_its_digits_then_reloaded(browser: Browser, service: Service) -> None:
     page = browser.new_page(viewport=WIDE)
     page.goto(service.api + "/ui")
-    page.wait_for_function("document.getElementById('method').options.length === 2")
+    page.wait_for_function("document.getElementById('method').options.length === 3")
     assert "up to 11 digits" in page.get_by_label("Method").inner_text()
     page.wait_for_function("document.getElementById('job-empty').offsetParent !== null")
 
@@ -165,6 +165,21 @@ def test_a_job_to_its_digits_then_reloaded(browser: Browser, service: Service) -
     assert page.text_content("#job-id") == job_id
     assert page.text_content("#digits-out") == reference_digits(10)
     page.screenshot(path=str(ARTIFACTS / "dashboard-finished.png"), full_page=True)
+    page.close()
+
+
+def test_a_leibniz_cf_job_plots_its_depth(browser: Browser, service: Service) -> None:
+    page = browser.new_page(viewport=WIDE)
+    page.goto(service.api + "/ui")
+    page.wait_for_function("document.getElementById('method').options.length === 3")
+    submit(page, "leibniz-cf", 20_000)
+    wait_status(page, "SUCCESS", 60_000)
+    page.wait_for_function("document.getElementById('digits-out').textContent.length > 0")
+    assert "depth" in (page.text_content("#certificate") or "")
+    page.wait_for_function("document.querySelectorAll('#plot polyline.width').length === 1")
+    plot = page.text_content("#plot") or ""
+    assert "continued-fraction depth" in plot and "10⁻²⁰⁰⁰⁰" in plot
+    assert "At depth" in (page.text_content("#plot-summary") or "")
     page.close()
 
 
@@ -304,7 +319,7 @@ def test_states_and_the_token_field(
     page.get_by_label("Bearer token").fill(TOKEN)
     page.get_by_label("Bearer token").press("Enter")
     page.get_by_label("Bearer token").blur()
-    page.wait_for_function("document.getElementById('method').options.length === 2")
+    page.wait_for_function("document.getElementById('method').options.length === 3")
     page.wait_for_function("document.getElementById('job-error').textContent.includes('no job')")
     page.wait_for_function("document.getElementById('running-error').textContent === ''")
     page.goto(f"{api}/ui#/")
