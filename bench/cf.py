@@ -4,12 +4,12 @@
     .venv/bin/python bench/cf.py --digits 100000     # one size, embedded broker
 
 For each n, on a fresh service (one worker, 2 pool processes, a new state dir; nothing is
-cached by this method): server time (pushqtime -> stoptime) split into the series chunks'
-and the depth chunks' busy time and the reducer (last chunk -> SUCCESS: the ordered product,
-two divisions, the digits and mpmath's check); the same job on 1 process; mpmath's own pi
-to n digits computed cold in a fresh process; the worker processes' peak memory (VmHWM); and
-GET /tasks/{id} on the finished job (median of 30). Then leibniz-euler at 20,000 digits on
-the 2-process service, for comparison.
+cached by this method): server time (pushqtime -> stoptime) split into the busy time of the
+series chunks, the depth chunks and the chunk computing mpmath's digits for the check, and
+the reducer (last chunk -> SUCCESS: the ordered product, two divisions, the digits); the same
+job on 1 process; mpmath's own pi to n digits computed cold in a fresh process; the worker
+processes' peak memory (VmHWM); and GET /tasks/{id} on the finished job (median of 30). Then
+leibniz-euler at 20,000 digits on the 2-process service, for comparison.
 """
 
 import argparse
@@ -68,7 +68,7 @@ def run(client: httpx2.Client, state: Path, method: str, digits: int) -> dict[st
     chunks = JobStore(state).chunks(job_id)
     job = JobStore(state).get(job_id)
     kinds = {spec.index: spec.kind for spec in job.chunks}
-    busy = {ChunkKind.SERIES: 0.0, ChunkKind.CORRECTION: 0.0}
+    busy = dict.fromkeys(ChunkKind, 0.0)
     for index, record in chunks.items():
         busy[kinds[index]] += seconds(record.starttime, record.stoptime)
     last = max(str(r.stoptime) for r in chunks.values())
@@ -81,6 +81,7 @@ def run(client: httpx2.Client, state: Path, method: str, digits: int) -> dict[st
         "server": seconds(body["pushqtime"], body["stoptime"]),
         "series": busy[ChunkKind.SERIES],
         "fraction": busy[ChunkKind.CORRECTION],
+        "reference": busy[ChunkKind.REFERENCE],
         "reduce": seconds(last, body["stoptime"]),
         "peak": peak_mib({r.pid for r in chunks.values() if r.pid is not None}),
         "poll": statistics.median(polls),
@@ -96,6 +97,7 @@ def main() -> None:
     print(f"broker: {broker_name()}; 1 worker, fresh service per size")
     print(
         f"{'n':>9} {'M':>9} {'depth':>8} {'server 2p':>9} {'series':>7} {'fraction':>8} "
+        f"{'mpmath chunk':>12} "
         f"{'reduce':>7} {'1 proc':>7} {'speedup':>7} {'mpmath':>7} {'ratio':>6} "
         f"{'peak MiB':>8} {'GET ms':>7}"
     )
@@ -111,6 +113,7 @@ def main() -> None:
         print(
             f"{digits:>9,} {int(two['terms']):>9,} {int(two['depth']):>8,} "
             f"{two['server']:>9.2f} {two['series']:>7.2f} {two['fraction']:>8.2f} "
+            f"{two['reference']:>12.2f} "
             f"{two['reduce']:>7.2f} {one['server']:>7.2f} {one['server'] / two['server']:>6.2f}x "
             f"{reference:>7.2f} {two['server'] / reference:>5.1f}x {two['peak']:>8.0f} "
             f"{1000 * two['poll']:>7.1f}"

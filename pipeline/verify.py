@@ -13,7 +13,3 @@ def reference_digits(digits: int) -> str:
     with mpmath.workdps(digits + _GUARD):
         units = int(mpmath.floor(mpmath.pi * mpmath.mpf(10) ** digits))
     return format_units(units, digits)
-
-
-def agrees_with_mpmath(result: str, digits: int) -> bool:
-    return result == reference_digits(digits)

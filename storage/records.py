@@ -22,6 +22,8 @@ class ChunkKind(StrEnum):
     # A range of the tail: Euler-number terms m in [start, stop) (leibniz-euler), or
     # continued-fraction depths k in [start, stop) (leibniz-cf).
     CORRECTION = "correction"
+    # mpmath's own digits for the check, computed beside the others (leibniz-cf).
+    REFERENCE = "reference"
 
 
 class ChunkSpec(_Record):

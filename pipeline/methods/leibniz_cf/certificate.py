@@ -49,6 +49,22 @@ class PiBracket:
             -(-self.upper // unit), decimals
         )
 
+    def ends_beside(self, digits_text: str, extra: int) -> tuple[str, str]:
+        """Both ends to ``extra`` decimals past the certified ones, rounded outward, given
+        the certified digits' text: only the last decimals are new, which spares converting
+        two numbers of a million digits. Falls back to ``end_text`` where that does not hold."""
+        decimals = self.digits + extra
+        if self.digits == 0 or decimals > self.precision:
+            return self.end_text(min(decimals, self.precision))
+        unit = gmpy2.mpz(10) ** (self.precision - decimals)
+        lead = (self.lower // self._cut) * 10**extra
+        low = int(self.lower // unit - lead)
+        high = int(-(-self.upper // unit) - lead)
+        if not 0 <= low <= high < 10**extra:
+            return self.end_text(decimals)
+        # Both ends extend the certified digits, so both start with their text.
+        return f"{digits_text}{low:0{extra}d}", f"{digits_text}{high:0{extra}d}"
+
 
 def pi_bracket(digits: int, terms: int, series: FixedSum, tail: TailBracket) -> PiBracket:
     if not 0 <= digits <= tail.precision:

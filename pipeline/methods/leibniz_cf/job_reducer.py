@@ -70,6 +70,16 @@ def chunk_values(
     return series, products
 
 
+def reference_text(store: JobStore, job: JobRecord) -> str | None:
+    """mpmath's digits as the reference chunk stored them (None: the round has no such
+    chunk, and the check computes them)."""
+    spec = next((s for s in current_chunks(job) if s.kind is ChunkKind.REFERENCE), None)
+    if spec is None:
+        return None
+    finished_record(job, spec, store.chunks(job.id))
+    return _value(store, job, spec).decode("ascii")
+
+
 def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | None:
     """Finish the job, or record the next attempt's chunks when a run of 9s or 0s after the
     cut outlasted the guard digits. Safe to run more than once."""
@@ -82,7 +92,7 @@ def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | Non
     del series, products
     digits = bracket.certified_digits()
     if digits is not None:
-        lower, upper = bracket.end_text(min(chosen.precision, job.digits + BRACKET_EXTRA_DECIMALS))
+        lower, upper = bracket.ends_beside(digits, BRACKET_EXTRA_DECIMALS)
         certificate = Certificate(
             terms=chosen.terms,
             lower=lower,
@@ -91,7 +101,7 @@ def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | Non
             precision=chosen.precision,
             depth=chosen.depth,
         )
-        record_success(store, job, digits, certificate)
+        record_success(store, job, digits, certificate, reference_text(store, job))
         return None
     if not bracket.resolves_cut() or chosen.attempt >= MAX_ATTEMPTS:
         raise CertificationError(

@@ -16,11 +16,17 @@ from pipeline.methods.leibniz_cf.job_plan import (
 )
 from pipeline.methods.leibniz_cf.job_reducer import reduce_cf_job
 from pipeline.methods.leibniz_cf.plan import plan
-from pipeline.methods.leibniz_cf.runner import compute_depth, compute_series
+from pipeline.methods.leibniz_cf.runner import compute_depth, compute_reference, compute_series
 from pipeline.rounds import Extension
-from pipeline.task_names import CF_FRACTION_TASK, CF_SERIES_TASK
+from pipeline.task_names import CF_FRACTION_TASK, CF_REFERENCE_TASK, CF_SERIES_TASK
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
+
+TASKS = {
+    ChunkKind.SERIES: CF_SERIES_TASK,
+    ChunkKind.CORRECTION: CF_FRACTION_TASK,
+    ChunkKind.REFERENCE: CF_REFERENCE_TASK,
+}
 
 
 class LeibnizCfMethod(ComputeMethod):
@@ -28,7 +34,7 @@ class LeibnizCfMethod(ComputeMethod):
     label = "Leibniz + continued-fraction tail"
     description = "the series with its tail's continued fraction, up to a million digits"
     cap_setting = "PICHORD_CF_MAX_DIGITS"
-    task_names = (CF_SERIES_TASK, CF_FRACTION_TASK)
+    task_names = (CF_SERIES_TASK, CF_FRACTION_TASK, CF_REFERENCE_TASK)
     convergence_axis = "depth"
 
     def max_digits(self, settings: Settings) -> int:
@@ -46,12 +52,14 @@ class LeibnizCfMethod(ComputeMethod):
         )
 
     def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
-        name = CF_FRACTION_TASK if spec.kind is ChunkKind.CORRECTION else CF_SERIES_TASK
-        return name, (job_id, spec.index)
+        return TASKS[spec.kind], (job_id, spec.index)
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
+        store = JobStore(settings.state_dir)
+        if spec.kind is ChunkKind.REFERENCE:
+            return partial(compute_reference, job.digits, store, job.id)
         compute = compute_depth if spec.kind is ChunkKind.CORRECTION else compute_series
-        return partial(compute, stored_plan(job), JobStore(settings.state_dir), job.id)
+        return partial(compute, stored_plan(job), store, job.id)
 
     def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
         return reduce_cf_job(store, job_id, settings.worker_concurrency)

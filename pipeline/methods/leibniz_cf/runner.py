@@ -1,6 +1,7 @@
-"""Compute the chunks of a leibniz-cf job: exact series ranges and products of the tail's
-matrices over depth ranges. Both checkpoint their exact value beside the progress record, so
-a chunk resumed after a crash goes on from there and its percent never falls back."""
+"""Compute the chunks of a leibniz-cf job: exact series ranges, products of the tail's
+matrices over depth ranges, and mpmath's own digits for the check. The first two checkpoint
+their exact value beside the progress record, so a chunk resumed after a crash goes on from
+there and its percent never falls back."""
 
 import itertools
 
@@ -13,9 +14,10 @@ from pipeline.methods.leibniz_cf.encoding import (
     encode_matrices,
     encode_progress,
 )
-from pipeline.methods.leibniz_cf.fraction import Matrix, range_product
+from pipeline.methods.leibniz_cf.fraction import Matrix, combine, range_product
 from pipeline.methods.leibniz_cf.plan import CfPlan
 from pipeline.methods.leibniz_cf.series import series_sum
+from pipeline.verify import reference_digits
 from storage import ChunkRecord, JobStore
 
 # Checkpoints a chunk can make: its range is cut into this many slices. A series slice ends on
@@ -66,10 +68,24 @@ def compute_depth(
     for a, b in _slices(record.start + done, record.stop, DEPTH_SLICES, 1):
         products.append(range_product(chosen.terms, a, b))
         done = b - record.start
+        if record.start + done == record.stop:
+            # One matrix for the whole chunk, multiplied here in parallel with the other
+            # chunks rather than in the reducer, which runs alone.
+            products = [combine(products)]
         store.save_chunk_value(
             job_id, record.index, encode_progress(done, 0, encode_matrices(products))
         )
         record = _progress(record, done, checkpoints)
+    return checkpoints.finish(record)
+
+
+def compute_reference(
+    digits: int, store: JobStore, job_id: str, record: ChunkRecord, checkpoints: Checkpoints
+) -> ChunkRecord:
+    """mpmath's pi to the job's digits, computed beside the other chunks: the reducer's
+    check of the certified digits is then a comparison instead of a second computation."""
+    text = reference_digits(digits)
+    store.save_chunk_value(job_id, record.index, encode_progress(1, 0, text.encode("ascii")))
     return checkpoints.finish(record)
 
 

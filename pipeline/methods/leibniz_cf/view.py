@@ -7,16 +7,18 @@ from pipeline.methods.leibniz_cf.job_plan import current_chunks, stored_plan
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind
 
-# Shares of the time at a million digits (bench/cf.py): series 0.32, fraction 0.43, and the
-# reducer's product, divisions and mpmath check the rest; the reducer's share shows as the
+# Shares of the work at a million digits (bench/cf.py): the series, the fraction's depth,
+# mpmath's reference digits, and the reducer's product and divisions the rest, shown as the
 # last stretch before SUCCESS.
-SERIES_SHARE = 0.32
-DEPTH_SHARE = 0.43
+SERIES_SHARE = 0.35
+DEPTH_SHARE = 0.28
+REFERENCE_SHARE = 0.25
 
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
     chosen = stored_plan(job)
     series_done = depth_done = finished = 0
+    reference = 0.0
     specs = current_chunks(job)
     for spec in specs:
         record = chunks.get(spec.index)
@@ -24,9 +26,15 @@ def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
         finished += bool(record and record.finished)
         if spec.kind is ChunkKind.SERIES:
             series_done += done
-        else:
+        elif spec.kind is ChunkKind.CORRECTION:
             depth_done += done
-    share = SERIES_SHARE * series_done / chosen.terms + DEPTH_SHARE * depth_done / chosen.depth
+        else:
+            reference = float(bool(record and record.finished))
+    share = (
+        SERIES_SHARE * series_done / chosen.terms
+        + DEPTH_SHARE * depth_done / chosen.depth
+        + REFERENCE_SHARE * reference
+    )
     return ProgressCounts(
         percent=100.0 * share,
         terms_done=series_done,

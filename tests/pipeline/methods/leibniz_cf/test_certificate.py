@@ -112,3 +112,12 @@ def test_the_certificate_shows_both_ends_to_three_more_decimals() -> None:
     low, high = bracket.end_text(103)
     assert low < high
     assert low.startswith(reference_digits(100)) and high.startswith(reference_digits(100))
+
+
+@pytest.mark.parametrize("digits", [0, 1, 3, 50, 761, 765, 2000])
+def test_the_ends_beside_the_digits_equal_the_ends_converted_whole(digits: int) -> None:
+    p = plan(digits)
+    bracket = reduce_chunks(p, [series_chunk(p, 0, p.terms)], [depth_chunk(p, 1, p.depth + 1)])
+    text = bracket.certified_digits()
+    assert text is not None
+    assert bracket.ends_beside(text, 3) == bracket.end_text(digits + 3)

@@ -57,7 +57,7 @@ def test_any_number_of_workers_and_any_order_give_the_same_certificate(tmp_path:
     seen = set()
     for workers, seed in ((1, 0), (2, 1), (3, 2), (7, 3)):
         settings, store, job = new_job(tmp_path / f"s{workers}", 3000, workers)
-        assert len(job.chunks) == 2 * workers or workers > 2
+        assert len(job.chunks) == 2 * workers + 2 or workers > 2
         run_all(settings, store, job, seed)
         LEIBNIZ_CF.reduce(settings, store, job.id)
         certificate = store.get(job.id).certificate
@@ -80,17 +80,18 @@ class DiesAtFirstCheckpoint(Checkpoints):
 
 def test_a_chunk_resumes_from_its_checkpoint_and_percent_never_falls(state_dir: Path) -> None:
     settings, store, job = new_job(state_dir, 5000, workers=1)
-    for spec in job.chunks:
+    for spec in (s for s in job.chunks if s.kind is not ChunkKind.REFERENCE):
         compute = LEIBNIZ_CF.chunk_compute(settings, job, spec)
         fresh = ChunkRecord(index=spec.index, start=spec.start, stop=spec.stop)
         with pytest.raises(WorkerKilledError):
             compute(fresh, DiesAtFirstCheckpoint(store, job.id, 0.0))
     stopped = LEIBNIZ_CF.progress(job, store.chunks(job.id)).percent
-    assert 0 < stopped < 75
+    assert 0 < stopped < 60
     for spec in job.chunks:
         record = run(settings, store, job, spec)
         assert record.finished
-    assert LEIBNIZ_CF.progress(job, store.chunks(job.id)).percent == pytest.approx(75.0)
+    # Every chunk done: only the reducer's share is left.
+    assert LEIBNIZ_CF.progress(job, store.chunks(job.id)).percent == pytest.approx(88.0)
     assert LEIBNIZ_CF.reduce(settings, store, job.id) is None
     assert store.result(job.id) == reference_digits(5000)
 
