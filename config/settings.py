@@ -59,8 +59,10 @@ class Settings(BaseSettings):
     worker_concurrency: Annotated[int, Field(ge=1)] = Field(
         default_factory=lambda: os.cpu_count() or 1
     )
-    # Wall time one chunk should take; chunks stay far below RabbitMQ's consumer_timeout.
-    chunk_seconds: Annotated[float, Field(gt=0, le=600)] = 1.0
+    # Wall time one chunk should take: a job waiting behind another waits about this long
+    # for a turn, and each chunk costs a few ms of messages (bench/fairness.py, scaling.py).
+    # Far below RabbitMQ's consumer_timeout.
+    chunk_seconds: Annotated[float, Field(gt=0, le=600)] = 0.25
     # Planning hint only: the kernel's speed on one core, used to size chunks.
     kernel_terms_per_second: Annotated[float, Field(gt=0)] = 1.6e10
     # Messages one job keeps in the broker at once (its lanes; each finished chunk sends the
