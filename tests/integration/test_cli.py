@@ -50,8 +50,11 @@ def test_submit_and_watch_to_the_digits(cli: Cli) -> None:
     job_id = euler.stdout.strip()
     watched = cli("watch", job_id, "--interval", "0.1")
     assert watched.returncode == 0 and reference_digits(300) in watched.stdout
+    cf = cli("submit", "2000", "--method", "leibniz-cf", "--watch", "--interval", "0.1")
+    assert cf.returncode == 0 and reference_digits(2000) in cf.stdout, cf.stderr
+    assert "mpmath agrees" in cf.stdout
     listing = cli("list", "--status", "SUCCESS")
-    assert job_id in listing.stdout and "2 jobs" in listing.stdout
+    assert job_id in listing.stdout and "3 jobs" in listing.stdout
 
 
 def test_cancel_and_failure_exit_non_zero(cli: Cli) -> None:

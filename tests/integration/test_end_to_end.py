@@ -29,9 +29,10 @@ def start(processes: Processes, broker: str | None, state: Path, chunk_seconds: 
 
 @pytest.fixture
 def service(processes: Processes, broker: str | None, tmp_path: Path) -> Iterator[httpx2.Client]:
-    # Small chunks so even n=9 is split and progress can be watched.
+    # Small chunks (2e8 terms at the default kernel speed) so even n=9 is split in a dozen
+    # and progress can be watched.
     with httpx2.Client(
-        base_url=start(processes, broker, tmp_path / "state", "0.05"), timeout=10
+        base_url=start(processes, broker, tmp_path / "state", "0.0125"), timeout=10
     ) as client:
         yield client
 
@@ -67,9 +68,9 @@ def test_progress_is_monotone_and_intermediate_is_a_partial_sum(service: httpx2.
 def test_cancel_stops_a_running_job(
     processes: Processes, broker: str | None, tmp_path: Path
 ) -> None:
-    # Default-sized chunks: n=10 is a few dozen of them, each ~1 s.
+    # Default-sized chunks: n=10 is 26 of them, each ~0.25 s.
     with httpx2.Client(
-        base_url=start(processes, broker, tmp_path / "state", "1.0"), timeout=10
+        base_url=start(processes, broker, tmp_path / "state", "0.25"), timeout=10
     ) as service:
         cancel_and_run_another(service)
 

@@ -131,7 +131,8 @@ def test_a_job_queued_behind_a_long_one_is_not_resent_or_failed(
         job_stall_seconds="1",
         watchdog_seconds="0.3",
         max_dispatches="1",
-        # Eight lanes on one process: the small job waits behind seven queued 2 s chunks.
+        # Up to eight lanes on one process: the small job waits behind the long job's queued
+        # 2 s chunks.
         job_lanes="8",
     )
     processes.worker("w1", concurrency=1)
