@@ -2,8 +2,9 @@
 prefix of its series, and pi's bracket along that prefix."""
 
 import math
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from storage import ChunkRecord, ChunkSpec
@@ -20,6 +21,43 @@ class ProgressCounts:
     terms_total: int
     chunks_done: int
     chunks_total: int
+
+
+@dataclass(frozen=True)
+class ChunkTally:
+    """Planned chunks as their records stand, per kind: how many there are and have finished,
+    and the terms (or depths) planned and done."""
+
+    chunks: Counter[ChunkKind] = field(default_factory=Counter)
+    finished: Counter[ChunkKind] = field(default_factory=Counter)
+    planned: Counter[ChunkKind] = field(default_factory=Counter)
+    done: Counter[ChunkKind] = field(default_factory=Counter)
+
+    @property
+    def chunks_done(self) -> int:
+        return sum(self.finished.values())
+
+    @property
+    def chunks_total(self) -> int:
+        return sum(self.chunks.values())
+
+    def share_done(self, kind: ChunkKind) -> float:
+        """The part of ``kind``'s work done; all or nothing for chunks of no terms."""
+        if self.planned[kind]:
+            return self.done[kind] / self.planned[kind]
+        return float(self.finished[kind] == self.chunks[kind])
+
+
+def tally(specs: list[ChunkSpec], chunks: dict[int, ChunkRecord]) -> ChunkTally:
+    counted = ChunkTally()
+    for spec in specs:
+        record = chunks.get(spec.index)
+        counted.chunks[spec.kind] += 1
+        counted.planned[spec.kind] += spec.terms
+        if record is not None:
+            counted.finished[spec.kind] += record.finished
+            counted.done[spec.kind] += min(record.terms_done, spec.terms)
+    return counted
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ from storage.records import Certificate, ChunkKind, utcnow
 
 logger = logging.getLogger(__name__)
 
+# Decimals shown beyond the certified ones at each end of a certificate's bracket.
+BRACKET_EXTRA_DECIMALS = 3
+
 # Cuts a term range into chunk ranges (a ChunkPlanner's split).
 SplitFn = Callable[[int, int], list[tuple[int, int]]]
 
@@ -25,6 +28,11 @@ class Extension:
     """The digits were not fixed: these new chunks must run, then the job is reduced again."""
 
     chunks: list[ChunkSpec]
+
+
+def current_round(job: JobRecord) -> list[ChunkSpec]:
+    """The chunks of the job's latest round, for methods that redo every chunk each round."""
+    return [spec for spec in job.chunks if spec.round == job.rounds]
 
 
 def finished_record(

@@ -9,32 +9,17 @@ import httpx2
 import pytest
 
 from pipeline.verify import reference_digits
-from tests.integration.conftest import Processes, poll_until_finished, service_env
+from tests.integration.conftest import Processes, poll_until_finished, rabbitmq_service_env
 
 WANTED = [0, 1, 2, 50, *range(761, 768), 1000, 10_000, 100_000]
 
 
 @pytest.fixture
-def client(tmp_path: Path, rabbitmq_url: str) -> Iterator[httpx2.Client]:
-    state = tmp_path / "state"
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    processes = Processes(
-        env=service_env(
-            state,
-            rabbitmq_url,
-            queue=f"q-{tmp_path.name}",
-            worker_concurrency="2",
-            cf_max_digits="200000",
-        ),
-        logs=logs,
-    )
-    try:
-        processes.worker("w1")
-        with httpx2.Client(base_url=processes.api(), timeout=30) as http:
-            yield http
-    finally:
-        processes.stop_all()
+def client(processes: Processes, rabbitmq_url: str, tmp_path: Path) -> Iterator[httpx2.Client]:
+    _, processes.env = rabbitmq_service_env(tmp_path, rabbitmq_url, cf_max_digits="200000")
+    processes.worker("w1", concurrency=2)
+    with httpx2.Client(base_url=processes.api(), timeout=30) as http:
+        yield http
 
 
 def submit(client: httpx2.Client, digits: int) -> str:

@@ -5,24 +5,26 @@ certificate stays exact)."""
 from fractions import Fraction
 
 from pipeline.digits import format_truncated
-from pipeline.job_view import BracketPoint, ProgressCounts, prefix_brackets, series_prefix
+from pipeline.job_view import (
+    BracketPoint,
+    ProgressCounts,
+    prefix_brackets,
+    series_prefix,
+    tally,
+)
 from storage import ChunkRecord, JobRecord
+from storage.records import ChunkKind
 
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
-    done = 0
-    finished = 0
-    for spec in job.chunks:
-        record = chunks.get(spec.index)
-        if record is not None:
-            done += min(record.terms_done, spec.terms)
-            finished += record.finished
+    counted = tally(job.chunks, chunks)
+    done = counted.done[ChunkKind.SERIES]
     return ProgressCounts(
         percent=100.0 * done / job.terms_total,
         terms_done=done,
         terms_total=job.terms_total,
-        chunks_done=finished,
-        chunks_total=len(job.chunks),
+        chunks_done=counted.chunks_done,
+        chunks_total=counted.chunks_total,
     )
 
 

@@ -18,55 +18,45 @@ class MatrixDecodeError(ValueError):
     pass
 
 
-def encode_matrix(matrix: Matrix) -> bytes:
-    parts = []
-    for entry in matrix:
-        data = gmpy2.to_binary(gmpy2.mpz(entry))
-        parts += [_LENGTH.pack(len(data)), data]
-    return b"".join(parts)
+def _framed(pieces: list[bytes]) -> bytes:
+    """The pieces in order, each preceded by its length in bytes."""
+    return b"".join(part for piece in pieces for part in (_LENGTH.pack(len(piece)), piece))
 
 
-def decode_matrix(data: bytes) -> Matrix:
-    view = memoryview(data)
-    entries = []
-    offset = 0
-    for _ in range(4):
-        if offset + _LENGTH.size > len(view):
-            raise MatrixDecodeError(f"matrix bytes end early at offset {offset} of {len(view)}")
-        (length,) = _LENGTH.unpack_from(view, offset)
-        offset += _LENGTH.size
-        if offset + length > len(view):
-            raise MatrixDecodeError(f"an entry of {length} bytes overruns {len(view)} bytes")
-        entries.append(gmpy2.from_binary(bytes(view[offset : offset + length])))
-        offset += length
-    if offset != len(view):
-        raise MatrixDecodeError(f"{len(view) - offset} bytes left after the matrix")
-    return entries[0], entries[1], entries[2], entries[3]
-
-
-def encode_matrices(matrices: list[Matrix]) -> bytes:
-    """Several matrices in order, each preceded by its length in bytes."""
-    parts = []
-    for matrix in matrices:
-        data = encode_matrix(matrix)
-        parts += [_LENGTH.pack(len(data)), data]
-    return b"".join(parts)
-
-
-def decode_matrices(data: bytes) -> list[Matrix]:
+def _frames(data: bytes, what: str) -> list[bytes]:
     view = memoryview(data)
     found = []
     offset = 0
     while offset < len(view):
         if offset + _LENGTH.size > len(view):
-            raise MatrixDecodeError(f"matrix list ends early at offset {offset} of {len(view)}")
+            raise MatrixDecodeError(f"{what} bytes end early at offset {offset} of {len(view)}")
         (length,) = _LENGTH.unpack_from(view, offset)
         offset += _LENGTH.size
         if offset + length > len(view):
-            raise MatrixDecodeError(f"a matrix of {length} bytes overruns {len(view)} bytes")
-        found.append(decode_matrix(bytes(view[offset : offset + length])))
+            raise MatrixDecodeError(f"{what}: {length} bytes overrun {len(view)} bytes")
+        found.append(bytes(view[offset : offset + length]))
         offset += length
     return found
+
+
+def encode_matrix(matrix: Matrix) -> bytes:
+    return _framed([gmpy2.to_binary(gmpy2.mpz(entry)) for entry in matrix])
+
+
+def decode_matrix(data: bytes) -> Matrix:
+    entries = [gmpy2.from_binary(piece) for piece in _frames(data, "matrix")]
+    if len(entries) != 4:
+        raise MatrixDecodeError(f"a matrix has 4 entries, these bytes hold {len(entries)}")
+    return entries[0], entries[1], entries[2], entries[3]
+
+
+def encode_matrices(matrices: list[Matrix]) -> bytes:
+    """Several matrices in order, each preceded by its length in bytes."""
+    return _framed([encode_matrix(matrix) for matrix in matrices])
+
+
+def decode_matrices(data: bytes) -> list[Matrix]:
+    return [decode_matrix(piece) for piece in _frames(data, "matrix list")]
 
 
 def encode_integer(value: int) -> bytes:

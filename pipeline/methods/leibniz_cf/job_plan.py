@@ -43,7 +43,3 @@ def attempt_chunks(chosen: CfPlan, workers: int, first_index: int) -> list[Chunk
         ChunkSpec(index=first_index + i, start=a, stop=b, kind=kind, round=chosen.attempt)
         for i, (kind, (a, b)) in enumerate(ranges)
     ]
-
-
-def current_chunks(job: JobRecord) -> list[ChunkSpec]:
-    return [spec for spec in job.chunks if spec.round == job.rounds]

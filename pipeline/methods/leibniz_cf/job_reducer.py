@@ -6,7 +6,6 @@ from pipeline.methods.leibniz_cf.encoding import decode_integer, decode_matrices
 from pipeline.methods.leibniz_cf.fraction import Matrix
 from pipeline.methods.leibniz_cf.job_plan import (
     attempt_chunks,
-    current_chunks,
     plan_params,
     stored_plan,
 )
@@ -14,20 +13,19 @@ from pipeline.methods.leibniz_cf.plan import MAX_ATTEMPTS, plan
 from pipeline.methods.leibniz_cf.reducer import check_coverage, reduce_chunks
 from pipeline.methods.leibniz_euler.series import FixedSum
 from pipeline.rounds import (
+    BRACKET_EXTRA_DECIMALS,
     Extension,
     IncompleteJobError,
+    current_round,
     finished_record,
     finished_series,
     record_success,
     start_round,
 )
-from storage import ChunkSpec, JobRecord, JobStore
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import Certificate, ChunkKind
 
 logger = logging.getLogger(__name__)
-
-# Decimals shown beyond the certified ones at each end of the bracket.
-BRACKET_EXTRA_DECIMALS = 3
 
 
 class CertificationError(RuntimeError):
@@ -47,10 +45,9 @@ def _value(store: JobStore, job: JobRecord, spec: ChunkSpec) -> bytes:
 
 
 def chunk_values(
-    store: JobStore, job: JobRecord, specs: list[ChunkSpec]
+    store: JobStore, job: JobRecord, specs: list[ChunkSpec], records: dict[int, ChunkRecord]
 ) -> tuple[list[FixedSum], list[Matrix]]:
     """The series sums (any order) and the depth chunks' matrices in depth order."""
-    records = store.chunks(job.id)
     series = [
         FixedSum(decode_integer(_value(store, job, spec)), record.exact_error)
         for spec, record in zip(
@@ -70,13 +67,15 @@ def chunk_values(
     return series, products
 
 
-def reference_text(store: JobStore, job: JobRecord) -> str | None:
+def reference_text(
+    store: JobStore, job: JobRecord, specs: list[ChunkSpec], records: dict[int, ChunkRecord]
+) -> str | None:
     """mpmath's digits as the reference chunk stored them (None: the round has no such
     chunk, and the check computes them)."""
-    spec = next((s for s in current_chunks(job) if s.kind is ChunkKind.REFERENCE), None)
+    spec = next((s for s in specs if s.kind is ChunkKind.REFERENCE), None)
     if spec is None:
         return None
-    finished_record(job, spec, store.chunks(job.id))
+    finished_record(job, spec, records)
     return _value(store, job, spec).decode("ascii")
 
 
@@ -87,7 +86,9 @@ def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | Non
     if job.status.finished:
         return None
     chosen = stored_plan(job)
-    series, products = chunk_values(store, job, current_chunks(job))
+    specs = current_round(job)
+    records = store.chunks(job_id)
+    series, products = chunk_values(store, job, specs, records)
     bracket = reduce_chunks(chosen, series, products)
     del series, products
     digits = bracket.certified_digits()
@@ -101,7 +102,8 @@ def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | Non
             precision=chosen.precision,
             depth=chosen.depth,
         )
-        record_success(store, job, digits, certificate, reference_text(store, job))
+        reference = reference_text(store, job, specs, records)
+        record_success(store, job, digits, certificate, reference)
         return None
     if not bracket.resolves_cut() or chosen.attempt >= MAX_ATTEMPTS:
         raise CertificationError(

@@ -10,14 +10,13 @@ from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz_cf import view
 from pipeline.methods.leibniz_cf.job_plan import (
     attempt_chunks,
-    current_chunks,
     plan_params,
     stored_plan,
 )
 from pipeline.methods.leibniz_cf.job_reducer import reduce_cf_job
 from pipeline.methods.leibniz_cf.plan import plan
 from pipeline.methods.leibniz_cf.runner import compute_depth, compute_reference, compute_series
-from pipeline.rounds import Extension
+from pipeline.rounds import Extension, current_round
 from pipeline.task_names import CF_FRACTION_TASK, CF_REFERENCE_TASK, CF_SERIES_TASK
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
@@ -65,7 +64,7 @@ class LeibnizCfMethod(ComputeMethod):
         return reduce_cf_job(store, job_id, settings.worker_concurrency)
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
-        return current_chunks(job)
+        return current_round(job)
 
     def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
         return view.progress(job, chunks)

@@ -8,28 +8,10 @@ by less than one unit in the same direction. Pure math, no I/O.
 """
 
 import math
-from typing import Any
 
 import gmpy2
 
-from pipeline.methods.leibniz_euler.series import FixedSum
-
-# Pairs summed by plain accumulation at the leaves of the splitting.
-_LEAF_PAIRS = 16
-
-
-def _reciprocal_sum(j0: int, j1: int) -> tuple[Any, Any]:
-    """sum of 1/((4j+1)(4j+3)) for j0 <= j < j1 as an exact fraction."""
-    if j1 - j0 <= _LEAF_PAIRS:
-        numerator, denominator = 0, 1
-        for j in range(j0, j1):
-            q = (4 * j + 1) * (4 * j + 3)
-            numerator, denominator = numerator * q + denominator, denominator * q
-        return gmpy2.mpz(numerator), gmpy2.mpz(denominator)
-    middle = (j0 + j1) // 2
-    n1, d1 = _reciprocal_sum(j0, middle)
-    n2, d2 = _reciprocal_sum(middle, j1)
-    return n1 * d2 + n2 * d1, d1 * d2
+from pipeline.methods.leibniz_euler.series import FixedSum, reciprocal_sum
 
 
 def block_pairs(precision: int, terms: int) -> int:
@@ -60,7 +42,7 @@ def series_sum(scale: int, start: int, stop: int, block: int) -> FixedSum:
     j = start // 2
     while j < stop // 2:
         end = min((j // block + 1) * block, stop // 2)
-        numerator, denominator = _reciprocal_sum(j, end)
+        numerator, denominator = reciprocal_sum(j, end)
         total += eight_w * numerator // denominator
         pieces += 1
         j = end

@@ -1,9 +1,10 @@
 """What a client sees of a running leibniz-cf job: progress by where the time goes, and how
 narrow the tail's bracket gets at the depth reached so far."""
 
-from pipeline.job_view import BracketPoint, ProgressCounts
+from pipeline.job_view import BracketPoint, ProgressCounts, tally
 from pipeline.methods.leibniz_cf.depth import log10_width
-from pipeline.methods.leibniz_cf.job_plan import current_chunks, stored_plan
+from pipeline.methods.leibniz_cf.job_plan import stored_plan
+from pipeline.rounds import current_round
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind
 
@@ -17,30 +18,19 @@ REFERENCE_SHARE = 0.25
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
     chosen = stored_plan(job)
-    series_done = depth_done = finished = 0
-    reference = 0.0
-    specs = current_chunks(job)
-    for spec in specs:
-        record = chunks.get(spec.index)
-        done = min(record.terms_done, spec.terms) if record else 0
-        finished += bool(record and record.finished)
-        if spec.kind is ChunkKind.SERIES:
-            series_done += done
-        elif spec.kind is ChunkKind.CORRECTION:
-            depth_done += done
-        else:
-            reference = float(bool(record and record.finished))
+    counted = tally(current_round(job), chunks)
+    series_done = counted.done[ChunkKind.SERIES]
     share = (
         SERIES_SHARE * series_done / chosen.terms
-        + DEPTH_SHARE * depth_done / chosen.depth
-        + REFERENCE_SHARE * reference
+        + DEPTH_SHARE * counted.done[ChunkKind.CORRECTION] / chosen.depth
+        + REFERENCE_SHARE * counted.finished[ChunkKind.REFERENCE]
     )
     return ProgressCounts(
         percent=100.0 * share,
         terms_done=series_done,
         terms_total=chosen.terms,
-        chunks_done=finished,
-        chunks_total=len(specs),
+        chunks_done=counted.chunks_done,
+        chunks_total=counted.chunks_total,
     )
 
 
@@ -50,7 +40,7 @@ def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketP
     chosen = stored_plan(job)
     points = []
     specs = sorted(
-        (s for s in current_chunks(job) if s.kind is ChunkKind.CORRECTION), key=lambda s: s.start
+        (s for s in current_round(job) if s.kind is ChunkKind.CORRECTION), key=lambda s: s.start
     )
     for spec in specs:
         record = chunks.get(spec.index)

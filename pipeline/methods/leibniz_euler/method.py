@@ -10,14 +10,13 @@ from pipeline.job_view import BracketPoint, ProgressCounts
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz_euler import view
 from pipeline.methods.leibniz_euler.plan import (
-    current_chunks,
     new_plan,
     round_chunks,
     stored_plan,
 )
 from pipeline.methods.leibniz_euler.reducer import reduce_euler_job
 from pipeline.methods.leibniz_euler.runner import compute_correction, compute_series
-from pipeline.rounds import Extension
+from pipeline.rounds import Extension, current_round
 from pipeline.task_names import EULER_CORRECTION_TASK, EULER_SERIES_TASK
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
@@ -71,7 +70,7 @@ class LeibnizEulerMethod(ComputeMethod):
         return reduce_euler_job(store, job_id, planner(settings).split)
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
-        return current_chunks(job)
+        return current_round(job)
 
     def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
         return view.progress(job, chunks)

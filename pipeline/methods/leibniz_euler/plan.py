@@ -49,10 +49,6 @@ def round_chunks(
     return [correction, *series]
 
 
-def current_chunks(job: JobRecord) -> list[ChunkSpec]:
-    return [spec for spec in job.chunks if spec.round == job.rounds]
-
-
 def stored_sum(record: ChunkRecord) -> FixedSum:
     """The exact sum a chunk has recorded so far (zero before its first checkpoint).
 

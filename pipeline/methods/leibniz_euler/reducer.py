@@ -4,7 +4,6 @@ import logging
 
 from pipeline.digits import format_units
 from pipeline.methods.leibniz_euler.plan import (
-    current_chunks,
     new_plan,
     round_chunks,
     stored_plan,
@@ -19,9 +18,11 @@ from pipeline.methods.leibniz_euler.series import (
     bracket,
 )
 from pipeline.rounds import (
+    BRACKET_EXTRA_DECIMALS,
     Extension,
     IncompleteJobError,
     SplitFn,
+    current_round,
     finished_record,
     finished_series,
     record_success,
@@ -31,9 +32,6 @@ from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import Certificate, ChunkKind
 
 logger = logging.getLogger(__name__)
-
-# Decimals shown beyond the certified ones at each end of the bracket.
-BRACKET_EXTRA_DECIMALS = 3
 
 
 def combine(
@@ -73,7 +71,7 @@ def reduce_euler_job(store: JobStore, job_id: str, split: SplitFn) -> Extension 
     if job.status.finished:
         return None
     chosen = stored_plan(job)
-    series, tail, tail_record = combine(job, current_chunks(job), store.chunks(job_id))
+    series, tail, tail_record = combine(job, current_round(job), store.chunks(job_id))
     result = bracket(chosen, series, tail)
     if result.certifies():
         record_success(

@@ -101,7 +101,7 @@ def block_pairs(scale: int) -> int:
     return min(512, max(64, 1 << round(math.log2(target))))
 
 
-def _reciprocal_sum(j0: int, j1: int) -> tuple[Any, Any]:
+def reciprocal_sum(j0: int, j1: int) -> tuple[Any, Any]:
     """sum of 1/((4j+1)(4j+3)) for j0 <= j < j1 as an exact fraction (binary splitting)."""
     if j1 - j0 <= _LEAF_PAIRS:
         numerator, denominator = 0, 1
@@ -110,8 +110,8 @@ def _reciprocal_sum(j0: int, j1: int) -> tuple[Any, Any]:
             numerator, denominator = numerator * q + denominator, denominator * q
         return gmpy2.mpz(numerator), gmpy2.mpz(denominator)
     middle = (j0 + j1) // 2
-    n1, d1 = _reciprocal_sum(j0, middle)
-    n2, d2 = _reciprocal_sum(middle, j1)
+    n1, d1 = reciprocal_sum(j0, middle)
+    n2, d2 = reciprocal_sum(middle, j1)
     return n1 * d2 + n2 * d1, d1 * d2
 
 
@@ -128,7 +128,7 @@ def pair_sum(scale: int, start: int, stop: int) -> FixedSum:
     total = gmpy2.mpz(0)
     blocks = 0
     for j0 in range(start // 2, stop // 2, block):
-        numerator, denominator = _reciprocal_sum(j0, min(j0 + block, stop // 2))
+        numerator, denominator = reciprocal_sum(j0, min(j0 + block, stop // 2))
         total += eight_w * numerator // denominator
         blocks += 1
     return FixedSum(int(total), blocks)

@@ -4,15 +4,22 @@ prefix already certifies, and the bracket after each computed prefix."""
 from fractions import Fraction
 from functools import cache
 
-from pipeline.job_view import BracketPoint, ProgressCounts, prefix_brackets, series_prefix
+from pipeline.job_view import (
+    BracketPoint,
+    ProgressCounts,
+    prefix_brackets,
+    series_prefix,
+    tally,
+)
 from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
-from pipeline.methods.leibniz_euler.plan import current_chunks, stored_plan, stored_sum
+from pipeline.methods.leibniz_euler.plan import stored_plan, stored_sum
 from pipeline.methods.leibniz_euler.series import (
     PREFIX_CORRECTION_TERMS,
     ZERO,
     common_prefix_digits,
     prefix_bracket,
 )
+from pipeline.rounds import current_round
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind
 
@@ -28,34 +35,24 @@ def _small_secants() -> list[int]:
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
     """The current round's progress: the series by terms, the correction by its share."""
-    series_done = 0
-    correction = 1.0
-    finished = 0
-    specs = current_chunks(job)
-    for spec in specs:
-        record = chunks.get(spec.index)
-        done = min(record.terms_done, spec.terms) if record else 0
-        finished += bool(record and record.finished)
-        if spec.kind is ChunkKind.CORRECTION:
-            correction = (
-                float(bool(record and record.finished)) if spec.terms == 0 else done / spec.terms
-            )
-        else:
-            series_done += done
-    share = (1 - CORRECTION_SHARE) * series_done / job.terms_total + CORRECTION_SHARE * correction
+    counted = tally(current_round(job), chunks)
+    series_done = counted.done[ChunkKind.SERIES]
+    share = (1 - CORRECTION_SHARE) * series_done / job.terms_total + (
+        CORRECTION_SHARE * counted.share_done(ChunkKind.CORRECTION)
+    )
     return ProgressCounts(
         percent=100.0 * share,
         terms_done=series_done,
         terms_total=job.terms_total,
-        chunks_done=finished,
-        chunks_total=len(specs),
+        chunks_done=counted.chunks_done,
+        chunks_total=counted.chunks_total,
     )
 
 
 def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
     """The digits certified by the longest computed prefix of the series and a short tail
     correction: a lower bound on what the finished job will show."""
-    prefix = series_prefix(current_chunks(job), chunks)
+    prefix = series_prefix(current_round(job), chunks)
     if not prefix:
         return None
     chosen = stored_plan(job)
@@ -68,5 +65,5 @@ def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
 def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
     """The series' own bracket after each computed prefix, before the tail closes it."""
     scale = Fraction(stored_plan(job).scale)
-    prefix = series_prefix(current_chunks(job), chunks)
+    prefix = series_prefix(current_round(job), chunks)
     return prefix_brackets(prefix, (Fraction(stored_sum(r).value) / scale for r in prefix))
