@@ -17,17 +17,22 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import httpx2
-from service import broker_name, running_service, wait_finished
+from service import (
+    POLL_SECONDS,
+    broker_name,
+    running_service,
+    seconds,
+    server_seconds,
+    wait_finished,
+)
 
 from storage import JobStore
 from storage.records import ChunkKind
 
 DIGITS = (10_000, 100_000, 300_000, 1_000_000)
-POLL_SECONDS = 0.02
 MPMATH_PI = (
     "import sys, time, mpmath\n"
     "n = int(sys.argv[1]); start = time.perf_counter()\n"
@@ -35,10 +40,6 @@ MPMATH_PI = (
     "    text = mpmath.nstr(+mpmath.pi, n + 5, strip_zeros=False)\n"
     "print(time.perf_counter() - start)\n"
 )
-
-
-def seconds(a: object, b: object) -> float:
-    return (datetime.fromisoformat(str(b)) - datetime.fromisoformat(str(a))).total_seconds()
 
 
 def mpmath_pi_seconds(digits: int) -> float:
@@ -78,7 +79,7 @@ def run(client: httpx2.Client, state: Path, method: str, digits: int) -> dict[st
         assert client.get(f"/tasks/{job_id}").status_code == 200
         polls.append(time.perf_counter() - start)
     return {
-        "server": seconds(body["pushqtime"], body["stoptime"]),
+        "server": server_seconds(body),
         "series": busy[ChunkKind.SERIES],
         "fraction": busy[ChunkKind.CORRECTION],
         "reference": busy[ChunkKind.REFERENCE],

@@ -16,19 +16,16 @@ import time
 from datetime import datetime
 
 import httpx2
-from service import broker_name, running_service, wait_finished
+from service import broker_name, running_service, seconds, wait_finished
 
 from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
 from pipeline.methods.leibniz_euler.series import bracket, pair_sum, plan, tail
 
 DIGITS = (1000, 5000, 10000, 20000)
 PROCESSES = 2
-# A client polling every 20 ms; on 2 cores a tighter loop competes with the workers.
+# A client polling every 20 ms, for the wall column; on 2 cores a tighter loop competes with
+# the workers.
 POLL_SECONDS = 0.02
-
-
-def seconds(a: object, b: object) -> float:
-    return (datetime.fromisoformat(str(b)) - datetime.fromisoformat(str(a))).total_seconds()
 
 
 def run(client: httpx2.Client, digits: int) -> dict[str, float]:
