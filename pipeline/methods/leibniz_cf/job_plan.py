@@ -1,11 +1,26 @@
 """A leibniz-cf job's plan as stored chunks: mpmath's reference, ranges of the tail's depth
-and ranges of the series."""
+and ranges of the series, laid out so that the job's lanes finish together.
 
-import itertools
+Lanes (``pipeline.lanes``) take chunk indices round robin and never trade chunks, so the
+layout decides each lane's load. mpmath's reference cannot be split, and every depth chunk
+beyond the first adds a merge of two big matrices to the reducer, which runs alone; the
+series can be cut anywhere on its grid for free. So the reference and as few depth chunks as
+keep each within a lane's share get a lane each, and the series is cut into one piece per
+lane, each sized to fill its lane up to the share.
+"""
 
-from pipeline.methods.leibniz_cf.plan import CfPlan, split
+import math
+from dataclasses import dataclass
+
+from pipeline.methods.leibniz_cf.plan import CfPlan, even_cuts
 from storage import ChunkSpec, JobRecord
 from storage.records import ChunkKind
+
+# CPU cost of a depth step and of a digit of mpmath's pi, relative to one series term at
+# M = D, measured in one process for D = 10^5, 3*10^5 and 10^6 (depth 2.48, 2.50, 2.37;
+# reference 0.62, 0.40, 0.53): the mean of each.
+DEPTH_STEP_COST = 2.45
+REFERENCE_DIGIT_COST = 0.55
 
 
 class NotACfJobError(ValueError):
@@ -25,21 +40,82 @@ def stored_plan(job: JobRecord) -> CfPlan:
     return CfPlan(job.digits, job.terms_total, depth, precision, attempt)
 
 
-def attempt_chunks(chosen: CfPlan, workers: int, first_index: int) -> list[ChunkSpec]:
-    """mpmath's reference first, then depth and series chunks in turn.
+def unit_costs(chosen: CfPlan) -> dict[ChunkKind, float]:
+    """The estimated cost of one unit of each kind's range: a series term, a depth step, and
+    the reference's whole range (one unit)."""
+    return {
+        ChunkKind.SERIES: 1.0,
+        ChunkKind.CORRECTION: DEPTH_STEP_COST,
+        ChunkKind.REFERENCE: REFERENCE_DIGIT_COST * max(chosen.digits, 1),
+    }
 
-    Lanes take chunk indices round robin and never trade chunks, so the cut and the order
-    decide the balance. At a million digits on two processes the reference takes ~1.0 s of
-    CPU, a half of the depth ~0.8 s and the series ~1.6 s: one series chunk more than there
-    are processes gives one lane the reference and two series thirds (2.0 s), the other both
-    depth halves and a third (2.1 s), where one series chunk per process left 2.5 s against
-    1.8 s."""
-    depth = [(ChunkKind.CORRECTION, r) for r in split(chosen, workers).depth]
-    series = [(ChunkKind.SERIES, r) for r in split(chosen, workers + 1).series]
-    ranges = [(ChunkKind.REFERENCE, (0, 1))]
-    for pair in itertools.zip_longest(depth, series):
-        ranges += [entry for entry in pair if entry is not None]
+
+@dataclass(frozen=True)
+class Piece:
+    kind: ChunkKind
+    start: int
+    stop: int
+    cost: float
+
+
+def _series_pieces(chosen: CfPlan, shares: list[float]) -> list[Piece]:
+    """The series cut into pieces of about ``shares`` of its terms, in that order, with every
+    cut on the series grid; a share too small for the grid gets no piece."""
+    grid = 2 * chosen.series_block
+    total = sum(shares)
+    pieces, start, before = [], 0, 0.0
+    for i, share in enumerate(shares):
+        before += share
+        stop = min(chosen.terms, round(chosen.terms * before / total / grid) * grid)
+        if i == len(shares) - 1:
+            stop = chosen.terms
+        if stop > start:
+            pieces.append(Piece(ChunkKind.SERIES, start, stop, float(stop - start)))
+        start = max(start, stop)
+    return pieces
+
+
+def layout(chosen: CfPlan, lanes: int) -> list[Piece]:
+    """The attempt's chunks in index order for ``lanes`` round-robin lanes (see the module)."""
+    if lanes < 1:
+        raise ValueError(f"a job needs at least one lane, got {lanes}")
+    unit = unit_costs(chosen)
+    reference = Piece(ChunkKind.REFERENCE, 0, 1, unit[ChunkKind.REFERENCE])
+    depth_cost = unit[ChunkKind.CORRECTION] * chosen.depth
+    share = (reference.cost + depth_cost + chosen.terms) / lanes
+    parts = min(max(1, math.ceil(depth_cost / share)), max(1, lanes - 1))
+    depth = [
+        Piece(ChunkKind.CORRECTION, a, b, unit[ChunkKind.CORRECTION] * (b - a))
+        for a, b in even_cuts(1, chosen.depth + 1, parts, 1)
+    ]
+    if lanes == 1:
+        return [reference, *depth, *_series_pieces(chosen, [1.0])]
+    # Round one: a lane per fixed chunk, cheapest first, then lanes of series only. Round
+    # two: the fixed chunks' lanes topped up with series, the most room first, so the lanes
+    # left with none are the last ones and round robin still meets each piece's lane.
+    fixed = sorted([reference, *depth], key=lambda piece: piece.cost)
+    # A fixed chunk bigger than a lane's share fills its lane alone; the rest share the rest.
+    total, shared = reference.cost + depth_cost + chosen.terms, lanes
+    for piece in reversed(fixed):
+        if piece.cost <= total / shared or shared == 1:
+            break
+        total, shared = total - piece.cost, shared - 1
+    share = total / shared
+    room = [max(0.0, share - piece.cost) for piece in fixed]
+    series_only = lanes - len(fixed)
+    pieces = _series_pieces(chosen, [share] * series_only + room)
+    return fixed + pieces[:series_only] + pieces[series_only:]
+
+
+def attempt_chunks(chosen: CfPlan, workers: int, first_index: int) -> list[ChunkSpec]:
+    """The attempt's chunks for ``workers`` lanes, numbered from ``first_index``."""
     return [
-        ChunkSpec(index=first_index + i, start=a, stop=b, kind=kind, round=chosen.attempt)
-        for i, (kind, (a, b)) in enumerate(ranges)
+        ChunkSpec(
+            index=first_index + i,
+            start=piece.start,
+            stop=piece.stop,
+            kind=piece.kind,
+            round=chosen.attempt,
+        )
+        for i, piece in enumerate(layout(chosen, workers))
     ]

@@ -76,7 +76,7 @@ class Split:
     depth: tuple[tuple[int, int], ...]
 
 
-def _cuts(start: int, stop: int, parts: int, step: int) -> tuple[tuple[int, int], ...]:
+def even_cuts(start: int, stop: int, parts: int, step: int) -> tuple[tuple[int, int], ...]:
     """``parts`` ranges of about equal length whose inner ends are multiples of ``step`` from
     ``start`` (rounded to the nearest, so the ranges stay balanced on a coarse grid)."""
     parts = max(1, min(parts, (stop - start) // step))
@@ -86,18 +86,13 @@ def _cuts(start: int, stop: int, parts: int, step: int) -> tuple[tuple[int, int]
 
 
 def split(p: CfPlan, workers: int) -> Split:
-    """One series chunk and one depth chunk per worker, each of equal length.
-
-    Splitting costs no extra work on the series (its pieces are floored separately anyway,
-    and chunks end on the pieces' grid, so any split gives the same bracket)
-    and, on the fraction, only the reducer's merges, which the unsplit product would do too:
-    total work stays that of one process. With 2 workers each gets half of both; the reducer's
-    one merge of the two halves (0.3 s CPU at 10^6 digits) and two shortened divisions (0.1-0.2 s)
-    are the sequential rest. Equal depth ranges are equal work within 4% (later factors are
-    only slightly wider)."""
+    """Both ranges cut into ``workers`` equal parts (bench/cf_math.py times the math this
+    way; a job's chunks are laid out by job_plan.layout). Any split gives the same bracket:
+    series chunks end on the pieces' grid, and the depth chunks' products multiply to the
+    same matrix."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     return Split(
-        series=_cuts(0, p.terms, workers, 2 * p.series_block),
-        depth=_cuts(1, p.depth + 1, workers, 1),
+        series=even_cuts(0, p.terms, workers, 2 * p.series_block),
+        depth=even_cuts(1, p.depth + 1, workers, 1),
     )

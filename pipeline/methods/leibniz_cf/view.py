@@ -3,30 +3,27 @@ narrow the tail's bracket gets at the depth reached so far."""
 
 from pipeline.job_view import BracketPoint, ProgressCounts, tally
 from pipeline.methods.leibniz_cf.depth import log10_width
-from pipeline.methods.leibniz_cf.job_plan import stored_plan
+from pipeline.methods.leibniz_cf.job_plan import stored_plan, unit_costs
 from pipeline.rounds import current_round
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind
 
-# Shares of the work at a million digits (bench/cf.py): the series, the fraction's depth,
-# mpmath's reference digits, and the reducer's product and divisions the rest, shown as the
-# last stretch before SUCCESS.
-SERIES_SHARE = 0.35
-DEPTH_SHARE = 0.28
-REFERENCE_SHARE = 0.25
+# The reducer's share of a job's CPU time (two divisions and the digits' text: 0.26 s of
+# 3.2 s on one process at a million digits, bench/cf.py), shown as the last stretch before
+# SUCCESS; the chunks share the rest by the plan's estimate of their cost.
+REDUCER_SHARE = 0.08
 
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
     chosen = stored_plan(job)
     counted = tally(current_round(job), chunks)
+    unit = unit_costs(chosen)
+    done = {**counted.done, ChunkKind.REFERENCE: counted.finished[ChunkKind.REFERENCE]}
+    planned = sum(unit[kind] * count for kind, count in counted.planned.items())
+    finished = sum(unit[kind] * count for kind, count in done.items())
     series_done = counted.done[ChunkKind.SERIES]
-    share = (
-        SERIES_SHARE * series_done / chosen.terms
-        + DEPTH_SHARE * counted.done[ChunkKind.CORRECTION] / chosen.depth
-        + REFERENCE_SHARE * counted.finished[ChunkKind.REFERENCE]
-    )
     return ProgressCounts(
-        percent=100.0 * share,
+        percent=100.0 * (1 - REDUCER_SHARE) * finished / planned if planned else 0.0,
         terms_done=series_done,
         terms_total=chosen.terms,
         chunks_done=counted.chunks_done,

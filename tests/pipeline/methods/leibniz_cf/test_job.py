@@ -57,7 +57,6 @@ def test_any_number_of_workers_and_any_order_give_the_same_certificate(tmp_path:
     seen = set()
     for workers, seed in ((1, 0), (2, 1), (3, 2), (7, 3)):
         settings, store, job = new_job(tmp_path / f"s{workers}", 3000, workers)
-        assert len(job.chunks) == 2 * workers + 2 or workers > 2
         run_all(settings, store, job, seed)
         LEIBNIZ_CF.reduce(settings, store, job.id)
         certificate = store.get(job.id).certificate
@@ -91,7 +90,7 @@ def test_a_chunk_resumes_from_its_checkpoint_and_percent_never_falls(state_dir: 
         record = run(settings, store, job, spec)
         assert record.finished
     # Every chunk done: only the reducer's share is left.
-    assert LEIBNIZ_CF.progress(job, store.chunks(job.id)).percent == pytest.approx(88.0)
+    assert LEIBNIZ_CF.progress(job, store.chunks(job.id)).percent == pytest.approx(92.0)
     assert LEIBNIZ_CF.reduce(settings, store, job.id) is None
     assert store.result(job.id) == reference_digits(5000)
 
@@ -111,7 +110,8 @@ def test_a_depth_too_short_refuses_to_certify(state_dir: Path) -> None:
 
 
 def test_the_convergence_follows_the_finished_depth_chunks(state_dir: Path) -> None:
-    settings, store, job = new_job(state_dir, 3000)
+    # Four lanes: the depth in two chunks.
+    settings, store, job = new_job(state_dir, 3000, workers=4)
     depth_chunks = [s for s in job.chunks if s.kind is ChunkKind.CORRECTION]
     assert LEIBNIZ_CF.convergence(job, store.chunks(job.id)) == []
     run(settings, store, job, depth_chunks[0])

@@ -1,0 +1,67 @@
+"""How a leibniz-cf attempt is cut into chunks for its lanes."""
+
+import itertools
+
+import pytest
+
+from pipeline.lanes import lane_heads
+from pipeline.methods.leibniz_cf.job_plan import REFERENCE_DIGIT_COST, attempt_chunks, layout
+from pipeline.methods.leibniz_cf.plan import plan
+from storage.records import ChunkKind
+
+
+@pytest.mark.parametrize("digits", [0, 1, 50, 3000, 100_000, 1_000_000])
+@pytest.mark.parametrize("lanes", [1, 2, 3, 4, 8])
+def test_the_chunks_tile_the_series_and_the_depth(digits: int, lanes: int) -> None:
+    chosen = plan(digits)
+    chunks = attempt_chunks(chosen, lanes, first_index=5)
+    assert [c.index for c in chunks] == list(range(5, 5 + len(chunks)))
+    assert [c.kind for c in chunks].count(ChunkKind.REFERENCE) == 1
+
+    def tiles(kind: ChunkKind, start: int, stop: int) -> list[tuple[int, int]]:
+        ranges = sorted((c.start, c.stop) for c in chunks if c.kind is kind)
+        assert ranges[0][0] == start and ranges[-1][1] == stop
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+        return ranges
+
+    series = tiles(ChunkKind.SERIES, 0, chosen.terms)
+    # Every inner cut on the series grid, so any layout gives the same sum.
+    assert all(start % (2 * chosen.series_block) == 0 for start, _ in series)
+    tiles(ChunkKind.CORRECTION, 1, chosen.depth + 1)
+
+
+def lane_loads(digits: int, lanes: int) -> list[float]:
+    """Each lane's estimated cost, following the chunks the way the lanes do."""
+    chosen = plan(digits)
+    pieces = layout(chosen, lanes)
+    specs = attempt_chunks(chosen, lanes, first_index=0)
+    heads, lane = lane_heads(specs, lanes)
+    return [sum(pieces[i].cost for i in [h.index, *lane.following(h.index)]) for h in heads]
+
+
+@pytest.mark.parametrize("digits", [300_000, 1_000_000])
+@pytest.mark.parametrize("lanes", [2, 3, 4])
+def test_lanes_finish_together(digits: int, lanes: int) -> None:
+    loads = lane_loads(digits, lanes)
+    assert len(loads) == lanes
+    assert max(loads) <= 1.1 * sum(loads) / lanes, loads
+
+
+def test_two_lanes_leave_the_reducer_no_merge() -> None:
+    """The depth in one chunk: each extra one is a product of two big matrices in the
+    reducer, which runs alone; the reference and the depth go to different lanes."""
+    chunks = attempt_chunks(plan(1_000_000), 2, first_index=0)
+    kinds = [c.kind for c in chunks]
+    assert kinds.count(ChunkKind.CORRECTION) == 1
+    assert kinds.index(ChunkKind.REFERENCE) % 2 != kinds.index(ChunkKind.CORRECTION) % 2
+
+
+def test_a_reference_bigger_than_a_share_fills_its_lane_alone() -> None:
+    loads = lane_loads(1_000_000, 8)
+    reference = plan(1_000_000).digits * REFERENCE_DIGIT_COST
+    assert max(loads) == pytest.approx(reference)
+
+
+def test_no_lanes_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one lane, got 0"):
+        layout(plan(10), 0)
