@@ -3,11 +3,13 @@
     PICHORD_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// .venv/bin/python bench/cf.py
     .venv/bin/python bench/cf.py --digits 100000     # one size, embedded broker
 
-For each n, on a fresh service (one worker, 2 pool processes, a new state dir; nothing is
-cached by this method): server time (pushqtime -> stoptime) split into the busy time of the
-series chunks, the depth chunks and the chunk computing mpmath's digits for the check, and
-the reducer (last chunk -> SUCCESS: the ordered product, two divisions, the digits); the same
-job on 1 process; mpmath's own pi to n digits computed cold in a fresh process; the worker
+For each n, ``--runs`` times on a fresh service (one worker, 2 pool processes, a new state
+dir; nothing is cached by this method, and mpmath's pi is cached only inside a process):
+server time (pushqtime -> stoptime) split into the busy time of the series chunks, the depth
+chunks and the chunk computing mpmath's digits for the check, and the reducer (last chunk ->
+SUCCESS: the ordered product, two divisions, the digits); the same job on 1 process, each
+run right after its 2-process twin (speedup: the ratio of the medians, and the range of the
+runs' own ratios); mpmath's own pi to n digits computed cold in a fresh process; the worker
 processes' peak memory (VmHWM); and GET /tasks/{id} on the finished job (median of 30). Then
 leibniz-euler at 20,000 digits on the 2-process service, for comparison.
 """
@@ -94,28 +96,40 @@ def run(client: httpx2.Client, state: Path, method: str, digits: int) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--digits", type=int, action="append")
-    sizes = parser.parse_args().digits or DIGITS
-    print(f"broker: {broker_name()}; 1 worker, fresh service per size")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="fresh 2- and 1-process services per size, in turn"
+    )
+    args = parser.parse_args()
+    sizes = args.digits or DIGITS
+    print(
+        f"broker: {broker_name()}; 1 worker, a fresh service per run; medians of {args.runs} "
+        "runs (the chunk columns from the median 2-process run)"
+    )
     print(
         f"{'n':>9} {'M':>9} {'depth':>8} {'server 2p':>9} {'series':>7} {'fraction':>8} "
         f"{'mpmath chunk':>12} "
-        f"{'reduce':>7} {'1 proc':>7} {'speedup':>7} {'mpmath':>7} {'ratio':>6} "
+        f"{'reduce':>7} {'1 proc':>7} {'speedup':>7} {'range':>11} {'mpmath':>7} {'ratio':>6} "
         f"{'peak MiB':>8} {'GET ms':>7}"
     )
     settings = {"cf_max_digits": str(max(sizes)), "euler_max_digits": "20000"}
     for digits in sizes:
-        with running_service(2, **settings) as (client, state):
-            run(client, state, "leibniz-cf", 10)  # the pool processes import the math
-            two = run(client, state, "leibniz-cf", digits)
-        with running_service(1, **settings) as (client, state):
-            run(client, state, "leibniz-cf", 10)
-            one = run(client, state, "leibniz-cf", digits)
+        runs: dict[int, list[dict[str, float]]] = {2: [], 1: []}
+        for _ in range(args.runs):
+            # Alternating, so a slow spell of the machine falls on both.
+            for processes, done in runs.items():
+                with running_service(processes, **settings) as (client, state):
+                    run(client, state, "leibniz-cf", 10)  # the pool processes import the math
+                    done.append(run(client, state, "leibniz-cf", digits))
+        two = sorted(runs[2], key=lambda r: r["server"])[len(runs[2]) // 2]
+        one_server = statistics.median(r["server"] for r in runs[1])
+        ratios = [o["server"] / t["server"] for o, t in zip(runs[1], runs[2], strict=True)]
         reference = mpmath_pi_seconds(digits)
         print(
             f"{digits:>9,} {int(two['terms']):>9,} {int(two['depth']):>8,} "
             f"{two['server']:>9.2f} {two['series']:>7.2f} {two['fraction']:>8.2f} "
             f"{two['reference']:>12.2f} "
-            f"{two['reduce']:>7.2f} {one['server']:>7.2f} {one['server'] / two['server']:>6.2f}x "
+            f"{two['reduce']:>7.2f} {one_server:>7.2f} {one_server / two['server']:>6.2f}x "
+            f"{min(ratios):>5.2f}-{max(ratios):.2f}x "
             f"{reference:>7.2f} {two['server'] / reference:>5.1f}x {two['peak']:>8.0f} "
             f"{1000 * two['poll']:>7.1f}"
         )
