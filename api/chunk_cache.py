@@ -1,26 +1,33 @@
 """Chunk records re-read only when their file changed, for views polled every second or two.
 
 A job of 2,048 chunks costs ~120 ms to read and parse in full but ~15 ms to stat, and
-between two polls only the few chunks being computed have changed.
+between two polls only the few chunks being computed have changed. One cache per API
+process serves every route that reads a job's chunks.
 """
 
 import threading
+from collections import OrderedDict
 
 from storage import ChunkRecord, JobStore
 
 Stamp = tuple[int, int, int]
+Cached = dict[int, tuple[Stamp, ChunkRecord | None]]
+
+# Jobs kept, least recently read out first: a 2,048-chunk job's records take ~4 MB.
+MAX_JOBS = 32
 
 
 class ChunkCache:
-    def __init__(self) -> None:
+    def __init__(self, max_jobs: int = MAX_JOBS) -> None:
+        self._max_jobs = max_jobs
         self._lock = threading.Lock()
-        self._jobs: dict[str, dict[int, tuple[Stamp, ChunkRecord | None]]] = {}
+        self._jobs: OrderedDict[str, Cached] = OrderedDict()
 
     def chunks(self, store: JobStore, job_id: str) -> dict[int, ChunkRecord]:
         stamps = store.chunk_stamps(job_id)
         with self._lock:
             known = self._jobs.get(job_id, {})
-        fresh: dict[int, tuple[Stamp, ChunkRecord | None]] = {}
+        fresh: Cached = {}
         for index, stamp in stamps.items():
             cached = known.get(index)
             if cached is not None and cached[0] == stamp:
@@ -30,6 +37,9 @@ class ChunkCache:
                 fresh[index] = (stamp, store.get_chunk(job_id, index))
         with self._lock:
             self._jobs[job_id] = fresh
+            self._jobs.move_to_end(job_id)
+            while len(self._jobs) > self._max_jobs:
+                self._jobs.popitem(last=False)
         return {index: record for index, (_, record) in fresh.items() if record is not None}
 
     def keep_only(self, job_ids: set[str]) -> None:
@@ -38,3 +48,7 @@ class ChunkCache:
         with self._lock:
             for job_id in set(self._jobs) - job_ids:
                 del self._jobs[job_id]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._jobs)

@@ -1,9 +1,11 @@
-"""Dependencies shared by the routes: the settings, the job store and the Celery app."""
+"""Dependencies shared by the routes: the settings, the job store, its chunk cache and the
+Celery app."""
 
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from api.chunk_cache import ChunkCache
 from config import Settings
 from pipeline.celery_config import PichordCelery
 from storage import JobStore
@@ -17,10 +19,15 @@ def _store(request: Request) -> JobStore:
     return cast(JobStore, request.app.state.store)
 
 
+def _chunk_cache(request: Request) -> ChunkCache:
+    return cast(ChunkCache, request.app.state.chunk_cache)
+
+
 def _celery(request: Request) -> PichordCelery:
     return cast(PichordCelery, request.app.state.celery)
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[JobStore, Depends(_store)]
+ChunkCacheDep = Annotated[ChunkCache, Depends(_chunk_cache)]
 CeleryDep = Annotated[PichordCelery, Depends(_celery)]

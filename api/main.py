@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.admission import SubmissionLimiter
 from api.body_limit import BodyLimitMiddleware
+from api.chunk_cache import ChunkCache
 from api.errors import install_error_handlers
 from api.host.sampler import CpuSampler
 from api.metrics import install_metrics
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.chunk_cache = ChunkCache()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     install_metrics(app, lambda: cast(JobStore, app.state.store))

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from api import errors
 from api.auth import ReaderDep
-from api.chunk_cache import ChunkCache
-from api.deps import CeleryDep, SettingsDep, StoreDep
+from api.deps import CeleryDep, ChunkCacheDep, SettingsDep, StoreDep
 from api.queue_probe import QueueDepthProbe
 from api.running import RateSampler, RunningJob, running_jobs
 
@@ -36,7 +35,6 @@ class RunningList(BaseModel):
 class RunningState:
     """What /running remembers between requests, one per application."""
 
-    chunks: ChunkCache = field(default_factory=ChunkCache)
     sampler: RateSampler = field(default_factory=RateSampler)
     queue: QueueDepthProbe = field(default_factory=lambda: QueueDepthProbe(QUEUE_MAX_AGE))
 
@@ -57,11 +55,15 @@ RunningStateDep = Annotated[RunningState, Depends(_state)]
 
 @router.get("/running", response_model=RunningList)
 def running(
-    store: StoreDep, celery: CeleryDep, settings: SettingsDep, state: RunningStateDep
+    store: StoreDep,
+    cache: ChunkCacheDep,
+    celery: CeleryDep,
+    settings: SettingsDep,
+    state: RunningStateDep,
 ) -> RunningList:
     """Unfinished jobs: progress, recent rate, worker processes on each, time left; the queue."""
     now = time.time()
-    jobs = running_jobs(store, state.chunks, state.sampler, now)
+    jobs = running_jobs(store, cache, state.sampler, now)
     depth = state.queue.get(celery)
     return RunningList(
         jobs=jobs,

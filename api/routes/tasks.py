@@ -11,7 +11,8 @@ from fastapi.responses import StreamingResponse
 from api import errors
 from api.admission import admit_submission
 from api.auth import ReaderDep, WriterDep
-from api.deps import CeleryDep, StoreDep
+from api.chunk_cache import ChunkCache
+from api.deps import CeleryDep, ChunkCacheDep, StoreDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from pipeline.canvas import DispatchError
@@ -71,7 +72,7 @@ def stored_task_errors(job_id: str) -> Iterator[None]:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
-def read_task(store: StoreDep, task_id: UUID, brief: bool = False) -> TaskPublic:
+def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = False) -> TaskPublic:
     job_id = str(task_id)
     try:
         job = store.get(job_id)
@@ -81,7 +82,7 @@ def read_task(store: StoreDep, task_id: UUID, brief: bool = False) -> TaskPublic
         return unreadable_task(exc, store.created_at(job_id))
     wants_digits = job.status is JobStatus.SUCCESS and not brief
     digits = store.result(job_id) if wants_digits else None
-    return task_public(job, store.chunks(job_id), digits, brief=brief)
+    return task_public(job, cache.chunks(store, job_id), digits, brief=brief)
 
 
 @router.post(
@@ -101,6 +102,7 @@ def create_task(
 @router.get("", response_model=TaskList, dependencies=[ReaderDep], responses=errors.READ)
 def list_tasks(
     store: StoreDep,
+    cache: ChunkCacheDep,
     status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -116,17 +118,17 @@ def list_tasks(
         ids = [
             job_id
             for job_id in store.newest_first()
-            if job_id in pending and listed_status(store, job_id) is status_filter
+            if job_id in pending and listed_status(store, cache, job_id) is status_filter
         ]
     tasks = []
     # Only the page is read in full; an entry whose job was just removed is skipped.
     for job_id in ids[offset : offset + limit]:
         with contextlib.suppress(HTTPException):
-            tasks.append(read_task(store, UUID(job_id), brief=True))
+            tasks.append(read_task(store, cache, UUID(job_id), brief=True))
     return TaskList(tasks=tasks, total=len(ids), limit=limit, offset=offset)
 
 
-def listed_status(store: JobStore, job_id: str) -> JobStatus | None:
+def listed_status(store: JobStore, cache: ChunkCache, job_id: str) -> JobStatus | None:
     """A job's status from its record alone, unless it is unfinished (then its chunks say
     WAITING or PROGRESS)."""
     try:
@@ -135,15 +137,15 @@ def listed_status(store: JobStore, job_id: str) -> JobStatus | None:
         return None
     except CorruptRecordError:
         return JobStatus.FAILURE
-    return job.status if job.status.finished else job_status(job, store.chunks(job_id))
+    return job.status if job.status.finished else job_status(job, cache.chunks(store, job_id))
 
 
 @router.get(
     "/{task_id}", response_model=TaskPublic, dependencies=[ReaderDep], responses=errors.READ_TASK
 )
-def get_task(task_id: UUID, store: StoreDep) -> TaskPublic:
+def get_task(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> TaskPublic:
     """Status, progress and, when done, the certified digits of one task."""
-    return read_task(store, task_id)
+    return read_task(store, cache, task_id)
 
 
 def stored_job(store: JobStore, job_id: str) -> JobRecord:
@@ -157,11 +159,11 @@ def stored_job(store: JobStore, job_id: str) -> JobRecord:
     dependencies=[ReaderDep],
     responses=errors.READ_TASK,
 )
-def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
+def get_chunks(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> ChunkList:
     """Progress of each chunk of a task, with the worker computing it."""
     job_id = str(task_id)
     job = stored_job(store, job_id)
-    return ChunkList(id=job_id, chunks=chunk_public(job, store.chunks(job_id)))
+    return ChunkList(id=job_id, chunks=chunk_public(job, cache.chunks(store, job_id)))
 
 
 @router.get(
@@ -170,13 +172,13 @@ def get_chunks(task_id: UUID, store: StoreDep) -> ChunkList:
     dependencies=[ReaderDep],
     responses=errors.READ_TASK,
 )
-def get_convergence(task_id: UUID, store: StoreDep) -> list[BracketPoint]:
+def get_convergence(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> list[BracketPoint]:
     """pi's bracket after each computed prefix: (S_N, S_N + 4/(2N+1)) after N terms of the
     series."""
     job_id = str(task_id)
     job = stored_job(store, job_id)
     with stored_task_errors(job_id):
-        return method_named(job.method).convergence(job, store.chunks(job_id))
+        return method_named(job.method).convergence(job, cache.chunks(store, job_id))
 
 
 # Bytes per piece of a streamed digits file.
@@ -197,16 +199,17 @@ def _pieces(text: str) -> Iterator[str]:
         **errors.READ_TASK,
     },
 )
-def get_digits(task_id: UUID, store: StoreDep) -> StreamingResponse:
+def get_digits(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> StreamingResponse:
     """The certified digits of a finished task as a text file to download."""
     job_id = str(task_id)
     job = stored_job(store, job_id)
     digits = store.result(job_id) if job.result_length is not None else job.result
     if job.status is not JobStatus.SUCCESS or digits is None:
+        current = job_status(job, cache.chunks(store, job_id))
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            f"task {job_id} is {job_status(job, store.chunks(job_id))}; its digits are served "
-            f"once it is SUCCESS (poll /tasks/{job_id})",
+            f"task {job_id} is {current}; its digits are served once it is SUCCESS "
+            f"(poll /tasks/{job_id})",
         )
     return StreamingResponse(
         _pieces(digits + "\n"),
@@ -218,7 +221,7 @@ def get_digits(task_id: UUID, store: StoreDep) -> StreamingResponse:
 @router.delete(
     "/{task_id}", response_model=TaskPublic, dependencies=[WriterDep], responses=errors.CANCEL
 )
-def cancel_task(task_id: UUID, store: StoreDep) -> TaskPublic:
+def cancel_task(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> TaskPublic:
     """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint."""
     job_id = str(task_id)
     try:
@@ -228,4 +231,4 @@ def cancel_task(task_id: UUID, store: StoreDep) -> TaskPublic:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
         ) from exc
-    return read_task(store, task_id)
+    return read_task(store, cache, task_id)

@@ -117,26 +117,32 @@ def test_finished_jobs_leave_the_list(client: TestClient, state_dir: Path) -> No
     assert client.get("/running").json()["jobs"] == []
 
 
+def count_reads(store: JobStore) -> list[tuple[str, int]]:
+    """The (job, chunk) of every chunk file the store reads from now on."""
+    reads: list[tuple[str, int]] = []
+    original = store.get_chunk
+
+    def counting(job: str, index: int) -> ChunkRecord | None:
+        reads.append((job, index))
+        return original(job, index)
+
+    store.get_chunk = counting  # type: ignore[method-assign]
+    return reads
+
+
 def test_chunk_cache_rereads_only_changed_files(state_dir: Path, client: TestClient) -> None:
     store = JobStore(state_dir)
     job_id = submit(client, 7)
     first = record(store, job_id, 0, 0.25)
     cache = ChunkCache()
     assert cache.chunks(store, job_id)[0].terms_done == first.terms_done
-    reads: list[int] = []
-    original = store.get_chunk
-
-    def counting(job: str, index: int) -> ChunkRecord | None:
-        reads.append(index)
-        return original(job, index)
-
-    store.get_chunk = counting  # type: ignore[method-assign]
+    reads = count_reads(store)
     record(store, job_id, 1, 0.5)
     seen = cache.chunks(store, job_id)
-    assert reads == [1] and set(seen) == {0, 1}
+    assert reads == [(job_id, 1)] and set(seen) == {0, 1}
     changed = record(store, job_id, 0, 0.75)
     assert cache.chunks(store, job_id)[0].terms_done == changed.terms_done
-    assert reads == [1, 0]
+    assert reads == [(job_id, 1), (job_id, 0)]
 
 
 def test_running_needs_the_token_when_reads_do(state_dir: Path) -> None:
@@ -145,3 +151,37 @@ def test_running_needs_the_token_when_reads_do(state_dir: Path) -> None:
         assert client.get("/running").status_code == 401
         auth = {"Authorization": f"Bearer {TOKEN}"}
         assert client.get("/running", headers=auth).status_code == 200
+
+
+def test_the_cache_keeps_the_jobs_read_most_recently(state_dir: Path, client: TestClient) -> None:
+    store = JobStore(state_dir)
+    jobs = [submit(client, 7) for _ in range(3)]
+    for job_id in jobs:
+        record(store, job_id, 0, 0.5)
+    cache = ChunkCache(max_jobs=2)
+    for job_id in [jobs[0], jobs[1], jobs[0], jobs[2]]:
+        cache.chunks(store, job_id)
+    assert len(cache) == 2
+    reads = count_reads(store)
+    cache.chunks(store, jobs[0])
+    cache.chunks(store, jobs[2])
+    assert reads == []
+    cache.chunks(store, jobs[1])  # the least recently read went first
+    assert reads == [(jobs[1], 0)]
+
+
+def test_every_view_of_a_job_follows_its_checkpoints(state_dir: Path, client: TestClient) -> None:
+    store = JobStore(state_dir)
+    job_id = submit(client, 7)
+    seen = []
+    for share in (0.25, 0.75):
+        done = record(store, job_id, 0, share).terms_done
+        task = client.get(f"/tasks/{job_id}").json()
+        [chunk] = [
+            c for c in client.get(f"/tasks/{job_id}/chunks").json()["chunks"] if c["index"] == 0
+        ]
+        [running] = client.get("/running").json()["jobs"]
+        assert chunk["terms_done"] == done == task["progress"]["terms_done"]
+        assert running["terms_done"] == done and task["status"] == "PROGRESS"
+        seen.append(task["progress"]["percent"])
+    assert seen[0] < seen[1]
