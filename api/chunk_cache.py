@@ -2,23 +2,26 @@
 
 A job of 2,048 chunks costs ~120 ms to read and parse in full but ~15 ms to stat, and
 between two polls only the few chunks being computed have changed. One cache per API
-process serves every route that reads a job's chunks.
+process serves every route that reads an unfinished job's chunks; a finished job's are read
+directly (they no longer change, and a listing of hundreds of them would push out the
+running ones).
 """
 
 import threading
 from collections import OrderedDict
 
-from storage import ChunkRecord, JobStore
+from storage import ChunkRecord, JobRecord, JobStore
 
 Stamp = tuple[int, int, int]
 Cached = dict[int, tuple[Stamp, ChunkRecord | None]]
 
-# Jobs kept, least recently read out first: a 2,048-chunk job's records take ~4 MB.
-MAX_JOBS = 32
-
 
 class ChunkCache:
-    def __init__(self, max_jobs: int = MAX_JOBS) -> None:
+    """At most ``max_jobs`` jobs' records, the least recently read dropped first (a
+    2,048-chunk job's take ~4 MB): make it at least the unfinished jobs the service admits,
+    or /running, which reads them all in turn, would drop each just before it is needed."""
+
+    def __init__(self, max_jobs: int) -> None:
         self._max_jobs = max_jobs
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Cached] = OrderedDict()
@@ -41,6 +44,12 @@ class ChunkCache:
             while len(self._jobs) > self._max_jobs:
                 self._jobs.popitem(last=False)
         return {index: record for index, (_, record) in fresh.items() if record is not None}
+
+    def job_chunks(self, store: JobStore, job: JobRecord) -> dict[int, ChunkRecord]:
+        """The job's chunk records: cached while it can change, read directly once finished."""
+        if job.status.finished:
+            return store.chunks(job.id)
+        return self.chunks(store, job.id)
 
     def keep_only(self, job_ids: set[str]) -> None:
         """Forget the jobs not in ``job_ids`` (finished or deleted), so memory follows the

@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.chunk_cache = ChunkCache()
+    # A few more than the unfinished jobs admitted, for those finishing between two reads.
+    app.state.chunk_cache = ChunkCache(max_jobs=settings.max_pending_jobs + 8)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     install_metrics(app, lambda: cast(JobStore, app.state.store))

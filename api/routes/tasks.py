@@ -82,7 +82,7 @@ def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = F
         return unreadable_task(exc, store.created_at(job_id))
     wants_digits = job.status is JobStatus.SUCCESS and not brief
     digits = store.result(job_id) if wants_digits else None
-    return task_public(job, cache.chunks(store, job_id), digits, brief=brief)
+    return task_public(job, cache.job_chunks(store, job), digits, brief=brief)
 
 
 @router.post(
@@ -163,7 +163,7 @@ def get_chunks(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> ChunkLis
     """Progress of each chunk of a task, with the worker computing it."""
     job_id = str(task_id)
     job = stored_job(store, job_id)
-    return ChunkList(id=job_id, chunks=chunk_public(job, cache.chunks(store, job_id)))
+    return ChunkList(id=job_id, chunks=chunk_public(job, cache.job_chunks(store, job)))
 
 
 @router.get(
@@ -178,7 +178,7 @@ def get_convergence(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> lis
     job_id = str(task_id)
     job = stored_job(store, job_id)
     with stored_task_errors(job_id):
-        return method_named(job.method).convergence(job, cache.chunks(store, job_id))
+        return method_named(job.method).convergence(job, cache.job_chunks(store, job))
 
 
 # Bytes per piece of a streamed digits file.
@@ -205,7 +205,7 @@ def get_digits(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> Streamin
     job = stored_job(store, job_id)
     digits = store.result(job_id) if job.result_length is not None else job.result
     if job.status is not JobStatus.SUCCESS or digits is None:
-        current = job_status(job, cache.chunks(store, job_id))
+        current = job_status(job, cache.job_chunks(store, job))
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"task {job_id} is {current}; its digits are served once it is SUCCESS "

@@ -5,13 +5,18 @@ import { api } from "./api.js";
 
 const PAGE = 10;
 let offset = 0;
+// Requests sent so far: an answer to an older one (a timer's refresh that was still on its way
+// when the filter or page changed) is dropped, so the list always shows the latest choice.
+let sent = 0;
 
 export async function refreshList() {
   const status = $("status-filter").value;
   const query = new URLSearchParams({ limit: PAGE, offset });
   if (status) query.set("status", status);
+  const request = ++sent;
   try {
     const page = await api(`/tasks?${query}`);
+    if (request !== sent) return;
     const rows = page.tasks.map((task) => {
       const link = el("a", { href: `#/jobs/${task.id}`, textContent: task.id.slice(0, 8) });
       link.setAttribute("aria-label", `Open job ${task.id}`);

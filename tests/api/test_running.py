@@ -98,7 +98,7 @@ def test_processes_are_the_chunks_whose_lock_is_held(client: TestClient, state_d
 
 def test_rate_and_time_left_follow_recent_readings(client: TestClient, state_dir: Path) -> None:
     job_id = submit(client, 7)
-    store, cache, sampler = JobStore(state_dir), ChunkCache(), RateSampler()
+    store, cache, sampler = JobStore(state_dir), ChunkCache(max_jobs=8), RateSampler()
     spec = store.get(job_id).chunks[0]
     total = store.get(job_id).terms_total
     record(store, job_id, 0, 0.0)
@@ -134,7 +134,7 @@ def test_chunk_cache_rereads_only_changed_files(state_dir: Path, client: TestCli
     store = JobStore(state_dir)
     job_id = submit(client, 7)
     first = record(store, job_id, 0, 0.25)
-    cache = ChunkCache()
+    cache = ChunkCache(max_jobs=8)
     assert cache.chunks(store, job_id)[0].terms_done == first.terms_done
     reads = count_reads(store)
     record(store, job_id, 1, 0.5)
@@ -185,3 +185,24 @@ def test_every_view_of_a_job_follows_its_checkpoints(state_dir: Path, client: Te
         assert running["terms_done"] == done and task["status"] == "PROGRESS"
         seen.append(task["progress"]["percent"])
     assert seen[0] < seen[1]
+
+
+def test_the_running_jobs_stay_cached_however_many_others_are_read(state_dir: Path) -> None:
+    """A listing reads finished jobs directly: it does not push the running ones out of the
+    cache, which the app sizes for the unfinished jobs it admits (here 1, so 9 jobs)."""
+    settings = Settings(state_dir=state_dir, kernel_terms_per_second=1e6, max_pending_jobs=1)
+    store = JobStore(state_dir)
+    with TestClient(create_app(settings)) as client:
+        finished = []
+        for _ in range(10):
+            finished.append(submit(client, 7))
+            record(store, finished[-1], 0, 0.5)
+            assert client.delete(f"/tasks/{finished[-1]}").status_code == 200
+        running = submit(client, 7)
+        record(store, running, 0, 0.5)
+        client.get("/running")
+        reads = count_reads(client.app.state.store)  # type: ignore[attr-defined]
+        assert len(client.get("/tasks", params={"limit": 100}).json()["tasks"]) == 11
+        [job] = client.get("/running").json()["jobs"]
+    assert job["id"] == running and job["terms_done"] > 0
+    assert {job_id for job_id, _ in reads} == set(finished)
