@@ -120,8 +120,9 @@ def main() -> None:
                 with running_service(processes, **settings) as (client, state):
                     run(client, state, "leibniz-cf", 10)  # the pool processes import the math
                     done.append(run(client, state, "leibniz-cf", digits))
-        two = sorted(runs[2], key=lambda r: r["server"])[len(runs[2]) // 2]
-        one_server = statistics.median(r["server"] for r in runs[1])
+        # The lower middle run of each (for an even --runs too), so both are real runs.
+        two = sorted(runs[2], key=lambda r: r["server"])[(len(runs[2]) - 1) // 2]
+        one_server = statistics.median_low(r["server"] for r in runs[1])
         ratios = [o["server"] / t["server"] for o, t in zip(runs[1], runs[2], strict=True)]
         reference = mpmath_pi_seconds(digits)
         print(

@@ -62,8 +62,15 @@ def job_chord(
     return canvas
 
 
-def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[ChunkSpec]) -> int:
-    """Send a chord over ``specs``; returns its dispatch number."""
+def dispatch(
+    app: PichordCelery,
+    store: JobStore,
+    job_id: str,
+    specs: list[ChunkSpec],
+    lanes: int | None = None,
+) -> int:
+    """Send a chord over ``specs`` in ``lanes`` lanes (counted now when not given); returns
+    its dispatch number."""
     number = 0
 
     def count(current: JobRecord) -> JobRecord:
@@ -72,7 +79,7 @@ def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[Chunk
         return current.model_copy(update={"dispatches": number, "dispatched_at": utcnow()})
 
     job = store.update(job_id, count)
-    canvas = job_chord(app, job, specs, number, lanes_per_job(app))
+    canvas = job_chord(app, job, specs, number, lanes or lanes_per_job(app))
     # Only the publish: a fault in building the canvas is a bug to surface, not an outage.
     try:
         canvas.apply_async()

@@ -3,7 +3,7 @@
 import uuid
 
 from config import Settings
-from pipeline.canvas import DispatchError, dispatch
+from pipeline.canvas import DispatchError, dispatch, lanes_per_job
 from pipeline.celery_config import PichordCelery
 from pipeline.methods import method_named
 from pipeline.methods.base import ComputeMethod
@@ -35,19 +35,26 @@ class JobFinishedError(RuntimeError):
         self.job = job
 
 
-def plan_job(settings: Settings, method_name: str, digits: int) -> JobRecord:
-    """A new job's record; UnknownMethodError or DigitsOutOfRangeError for a bad request."""
+def plan_job(
+    settings: Settings, method_name: str, digits: int, lanes: int | None = None
+) -> JobRecord:
+    """A new job's record, cut for ``lanes`` (without a broker to count the worker processes:
+    PICHORD_JOB_LANES, else one worker's processes); UnknownMethodError or
+    DigitsOutOfRangeError for a bad request."""
     method = method_named(method_name)
     cap = method.max_digits(settings)
     if not 0 <= digits <= cap:
         raise DigitsOutOfRangeError(digits, method, cap)
-    return method.plan(settings, str(uuid.uuid4()), digits)
+    lanes = lanes or settings.job_lanes or settings.worker_concurrency
+    return method.plan(settings, str(uuid.uuid4()), digits, lanes)
 
 
 def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -> JobRecord:
     """Plan, record and dispatch a job. Raises TooManyPendingJobsError when the service is
     full, and DispatchError (job marked FAILURE) if the broker does not take it."""
-    job = plan_job(app.settings, method_name, digits)
+    # Counted once: the chunks are cut for the lanes the job is then dispatched with.
+    lanes = lanes_per_job(app)
+    job = plan_job(app.settings, method_name, digits, lanes)
     limit = app.settings.max_pending_jobs
     with store.admission_lock():
         pending = len(store.pending_ids())
@@ -55,7 +62,7 @@ def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -
             raise TooManyPendingJobsError(pending, limit)
         store.create(job)
     try:
-        dispatch(app, store, job.id, job.chunks)
+        dispatch(app, store, job.id, job.chunks, lanes)
     except DispatchError as exc:
         reason = str(exc)
         store.update(job.id, lambda current: _fail(current, reason))

@@ -8,7 +8,7 @@ from celery import Task
 from celery.exceptions import Ignore, Reject
 from kombu.exceptions import OperationalError
 
-from pipeline.canvas import chunk_signature, dispatch
+from pipeline.canvas import chunk_signature, dispatch, lanes_per_job
 from pipeline.celery_config import PichordCelery
 from pipeline.chunk_runner import ChunkCancelledError, run_chunk
 from pipeline.jobs import fail
@@ -159,15 +159,16 @@ def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
     """Certify the digits, or dispatch one more round of chunks when they are not fixed yet."""
     store = task.store()
     method = method_named(store.get(job_id).method)
+    lanes = lanes_per_job(task.pichord)
     try:
-        extension = method.reduce(task.pichord.settings, store, job_id)
+        extension = method.reduce(task.pichord.settings, store, job_id, lanes)
     except IncompleteJobError as exc:
         # A chord from an earlier dispatch of a job that was sent again; the current
         # dispatch's reducer will finish it.
         logger.info("reducer for job %s skipped: %s", job_id, exc)
         return
     if extension is not None:
-        dispatch(task.pichord, store, job_id, extension.chunks)
+        dispatch(task.pichord, store, job_id, extension.chunks, lanes)
 
 
 def cleanup(task: Task[Any, Any]) -> int:

@@ -38,8 +38,9 @@ class ComputeMethod(ABC):
         return f"set {self.cap_setting} to allow more"
 
     @abstractmethod
-    def plan(self, settings: Settings, job_id: str, digits: int) -> JobRecord:
-        """A new job's record with its first round of chunks (digits already in range)."""
+    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
+        """A new job's record with its first round of chunks (digits already in range), cut
+        for ``lanes`` chunks at a time: the lanes the job is dispatched with."""
 
     @abstractmethod
     def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
@@ -51,9 +52,12 @@ class ComputeMethod(ABC):
         """What computes ``spec`` from its (possibly resumed) progress record."""
 
     @abstractmethod
-    def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
-        """Certify the job from its finished chunks, or record and return the next round.
-        Raises ``IncompleteJobError`` when a chunk of the current round has not finished."""
+    def reduce(
+        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+    ) -> Extension | None:
+        """Certify the job from its finished chunks, or record and return the next round (cut
+        for ``lanes``, as ``plan``). Raises ``IncompleteJobError`` when a chunk of the current
+        round has not finished."""
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         """The chunks whose results the next reduction reads."""

@@ -43,7 +43,7 @@ class Processes:
     env: dict[str, str]
     logs: Path
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    workers: set[int] = field(default_factory=set)
+    workers: set[subprocess.Popen[bytes]] = field(default_factory=set)
 
     def _spawn(
         self, args: list[str], log_name: str, env: dict[str, str] | None = None
@@ -82,7 +82,7 @@ class Processes:
             ],
             f"worker-{name}.log",
         )
-        self.workers.add(proc.pid)
+        self.workers.add(proc)
         wait_for(
             lambda: proc.poll() is not None or b" ready." in log.read_bytes(),
             60,
@@ -145,7 +145,7 @@ class Processes:
         for proc in self.started:
             if proc.poll() is not None:
                 continue
-            if proc.pid in self.workers:
+            if proc in self.workers:
                 os.killpg(proc.pid, signal.SIGKILL)
             else:
                 proc.send_signal(signal.SIGTERM)

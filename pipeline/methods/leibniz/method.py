@@ -16,10 +16,10 @@ from pipeline.task_names import CHUNK_TASK
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 
 
-def planner(settings: Settings) -> ChunkPlanner:
+def planner(settings: Settings, lanes: int) -> ChunkPlanner:
     return ChunkPlanner(
         chunk_terms=max(2, int(settings.kernel_terms_per_second * settings.chunk_seconds)),
-        parallelism=settings.worker_concurrency,
+        parallelism=lanes,
         max_chunks=settings.max_chunks,
     )
 
@@ -37,9 +37,9 @@ class LeibnizMethod(ComputeMethod):
     def over_cap_advice(self) -> str:
         return "plain Leibniz needs about 10^digits terms; use method 'leibniz-euler' for more"
 
-    def plan(self, settings: Settings, job_id: str, digits: int) -> JobRecord:
+    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
         terms = terms_needed(digits)
-        ranges = planner(settings).split(0, terms)
+        ranges = planner(settings, lanes).split(0, terms)
         return JobRecord(
             id=job_id,
             method=self.name,
@@ -55,8 +55,10 @@ class LeibnizMethod(ComputeMethod):
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         return compute_chunk
 
-    def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
-        return reduce_job(store, job_id, planner(settings).split)
+    def reduce(
+        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+    ) -> Extension | None:
+        return reduce_job(store, job_id, planner(settings, lanes).split)
 
     def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
         return view.progress(job, chunks)

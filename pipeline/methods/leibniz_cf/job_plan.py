@@ -82,29 +82,31 @@ def layout(chosen: CfPlan, lanes: int) -> list[Piece]:
     unit = unit_costs(chosen)
     reference = Piece(ChunkKind.REFERENCE, 0, 1, unit[ChunkKind.REFERENCE])
     depth_cost = unit[ChunkKind.CORRECTION] * chosen.depth
-    share = (reference.cost + depth_cost + chosen.terms) / lanes
-    parts = min(max(1, math.ceil(depth_cost / share)), max(1, lanes - 1))
+    total = reference.cost + depth_cost + chosen.terms
+    # No lane finishes before the reference, which cannot be split: depth chunks that size
+    # cost nothing in time and spare the reducer a merge each.
+    finish = max(total / lanes, reference.cost) if lanes > 1 else total
+    parts = min(max(1, math.ceil(depth_cost / finish)), max(1, lanes - 1))
     depth = [
         Piece(ChunkKind.CORRECTION, a, b, unit[ChunkKind.CORRECTION] * (b - a))
         for a, b in even_cuts(1, chosen.depth + 1, parts, 1)
     ]
     if lanes == 1:
         return [reference, *depth, *_series_pieces(chosen, [1.0])]
-    # Round one: a lane per fixed chunk, cheapest first, then lanes of series only. Round
-    # two: the fixed chunks' lanes topped up with series, the most room first, so the lanes
-    # left with none are the last ones and round robin still meets each piece's lane.
-    fixed = sorted([reference, *depth], key=lambda piece: piece.cost)
     # A fixed chunk bigger than a lane's share fills its lane alone; the rest share the rest.
-    total, shared = reference.cost + depth_cost + chosen.terms, lanes
+    fixed = sorted([reference, *depth], key=lambda piece: piece.cost)
+    shared = lanes
     for piece in reversed(fixed):
         if piece.cost <= total / shared or shared == 1:
             break
         total, shared = total - piece.cost, shared - 1
     share = total / shared
-    room = [max(0.0, share - piece.cost) for piece in fixed]
+    # Round one: a lane per fixed chunk, cheapest first, then the lanes of series only. Round
+    # two: the fixed chunks' lanes topped up with series, the most room first, so the lanes
+    # left with none are the last ones and round robin still meets each piece's lane.
     series_only = lanes - len(fixed)
-    pieces = _series_pieces(chosen, [share] * series_only + room)
-    return fixed + pieces[:series_only] + pieces[series_only:]
+    room = [max(0.0, share - piece.cost) for piece in fixed]
+    return fixed + _series_pieces(chosen, [share] * series_only + room)
 
 
 def attempt_chunks(chosen: CfPlan, workers: int, first_index: int) -> list[ChunkSpec]:

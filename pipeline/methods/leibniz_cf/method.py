@@ -39,14 +39,14 @@ class LeibnizCfMethod(ComputeMethod):
     def max_digits(self, settings: Settings) -> int:
         return settings.cf_max_digits
 
-    def plan(self, settings: Settings, job_id: str, digits: int) -> JobRecord:
+    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
         chosen = plan(digits)
         return JobRecord(
             id=job_id,
             method=self.name,
             digits=digits,
             terms_total=chosen.terms,
-            chunks=attempt_chunks(chosen, settings.worker_concurrency, first_index=0),
+            chunks=attempt_chunks(chosen, lanes, first_index=0),
             params=plan_params(chosen),
         )
 
@@ -60,8 +60,10 @@ class LeibnizCfMethod(ComputeMethod):
         compute = compute_depth if spec.kind is ChunkKind.CORRECTION else compute_series
         return partial(compute, stored_plan(job), store, job.id)
 
-    def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
-        return reduce_cf_job(store, job_id, settings.worker_concurrency)
+    def reduce(
+        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+    ) -> Extension | None:
+        return reduce_cf_job(store, job_id, lanes)
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         return current_round(job)

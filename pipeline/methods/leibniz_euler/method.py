@@ -26,10 +26,10 @@ from storage.records import ChunkKind
 CHUNKS_PER_PROCESS = 4
 
 
-def planner(settings: Settings) -> ChunkPlanner:
+def planner(settings: Settings, lanes: int) -> ChunkPlanner:
     return ChunkPlanner(
         chunk_terms=max(2, int(settings.euler_terms_per_second * settings.chunk_seconds)),
-        parallelism=settings.worker_concurrency * CHUNKS_PER_PROCESS,
+        parallelism=lanes * CHUNKS_PER_PROCESS,
         max_chunks=settings.max_chunks,
     )
 
@@ -44,14 +44,14 @@ class LeibnizEulerMethod(ComputeMethod):
     def max_digits(self, settings: Settings) -> int:
         return settings.euler_max_digits
 
-    def plan(self, settings: Settings, job_id: str, digits: int) -> JobRecord:
+    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
         chosen, params = new_plan(digits, settings.euler_guard_digits)
         return JobRecord(
             id=job_id,
             method=self.name,
             digits=digits,
             terms_total=chosen.terms,
-            chunks=round_chunks(chosen, planner(settings).split, round_=1, first_index=0),
+            chunks=round_chunks(chosen, planner(settings, lanes).split, round_=1, first_index=0),
             euler=params,
         )
 
@@ -66,8 +66,10 @@ class LeibnizEulerMethod(ComputeMethod):
             return partial(compute_correction, chosen, settings.state_dir)
         return partial(compute_series, chosen)
 
-    def reduce(self, settings: Settings, store: JobStore, job_id: str) -> Extension | None:
-        return reduce_euler_job(store, job_id, planner(settings).split)
+    def reduce(
+        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+    ) -> Extension | None:
+        return reduce_euler_job(store, job_id, planner(settings, lanes).split)
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         return current_round(job)

@@ -1,11 +1,17 @@
 """How a leibniz-cf attempt is cut into chunks for its lanes."""
 
 import itertools
+import math
 
 import pytest
 
 from pipeline.lanes import lane_heads
-from pipeline.methods.leibniz_cf.job_plan import REFERENCE_DIGIT_COST, attempt_chunks, layout
+from pipeline.methods.leibniz_cf.job_plan import (
+    DEPTH_STEP_COST,
+    REFERENCE_DIGIT_COST,
+    attempt_chunks,
+    layout,
+)
 from pipeline.methods.leibniz_cf.plan import plan
 from storage.records import ChunkKind
 
@@ -56,10 +62,16 @@ def test_two_lanes_leave_the_reducer_no_merge() -> None:
     assert kinds.index(ChunkKind.REFERENCE) % 2 != kinds.index(ChunkKind.CORRECTION) % 2
 
 
-def test_a_reference_bigger_than_a_share_fills_its_lane_alone() -> None:
-    loads = lane_loads(1_000_000, 8)
-    reference = plan(1_000_000).digits * REFERENCE_DIGIT_COST
+@pytest.mark.parametrize("lanes", [8, 16])
+def test_a_reference_bigger_than_a_share_fills_its_lane_alone(lanes: int) -> None:
+    """Nothing finishes before the reference, so the depth is cut no finer than its size:
+    each extra depth chunk would only add a merge to the reducer."""
+    chosen = plan(1_000_000)
+    loads = lane_loads(1_000_000, lanes)
+    reference = chosen.digits * REFERENCE_DIGIT_COST
     assert max(loads) == pytest.approx(reference)
+    depth_chunks = [p for p in layout(chosen, lanes) if p.kind is ChunkKind.CORRECTION]
+    assert len(depth_chunks) == math.ceil(DEPTH_STEP_COST * chosen.depth / reference)
 
 
 def test_no_lanes_is_refused() -> None:
