@@ -2,9 +2,12 @@
 
 import itertools
 import math
+from pathlib import Path
 
 import pytest
 
+from config import Settings
+from pipeline.jobs import plan_job
 from pipeline.lanes import lane_heads
 from pipeline.methods.leibniz_cf.job_plan import (
     DEPTH_STEP_COST,
@@ -77,3 +80,15 @@ def test_a_reference_bigger_than_a_share_fills_its_lane_alone(lanes: int) -> Non
 def test_no_lanes_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one lane, got 0"):
         layout(plan(10), 0)
+
+
+def test_a_job_is_cut_for_the_lanes_it_is_dispatched_with(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path, worker_concurrency=2)
+    chosen = plan(100_000)
+    # Two workers of two processes: the lanes counted at submission, not one worker's.
+    counted = plan_job(settings, "leibniz-cf", 100_000, lanes=4)
+    assert counted.chunks == attempt_chunks(chosen, 4, first_index=0)
+    # Without a broker to count them: PICHORD_JOB_LANES, else one worker's processes.
+    assert plan_job(settings, "leibniz-cf", 100_000).chunks == attempt_chunks(chosen, 2, 0)
+    fixed = settings.model_copy(update={"job_lanes": 3})
+    assert plan_job(fixed, "leibniz-cf", 100_000).chunks == attempt_chunks(chosen, 3, 0)
