@@ -1,5 +1,6 @@
 """The Celery tasks: thin wrappers that load, call the pipeline, and return."""
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
@@ -159,7 +160,8 @@ def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
     """Certify the digits, or dispatch one more round of chunks when they are not fixed yet."""
     store = task.store()
     method = method_named(store.get(job_id).method)
-    lanes = lanes_per_job(task.pichord)
+    # Counted (a broker round trip) only if the job needs another round.
+    lanes = functools.cache(functools.partial(lanes_per_job, task.pichord))
     try:
         extension = method.reduce(task.pichord.settings, store, job_id, lanes)
     except IncompleteJobError as exc:
@@ -168,7 +170,7 @@ def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
         logger.info("reducer for job %s skipped: %s", job_id, exc)
         return
     if extension is not None:
-        dispatch(task.pichord, store, job_id, extension.chunks, lanes)
+        dispatch(task.pichord, store, job_id, extension.chunks, lanes())
 
 
 def cleanup(task: Task[Any, Any]) -> int:

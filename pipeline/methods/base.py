@@ -6,6 +6,7 @@ job; it never branches on which method it serves.
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from config import Settings
 from pipeline.chunk_runner import ChunkCompute
@@ -53,10 +54,11 @@ class ComputeMethod(ABC):
 
     @abstractmethod
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
     ) -> Extension | None:
-        """Certify the job from its finished chunks, or record and return the next round (cut
-        for ``lanes``, as ``plan``). Raises ``IncompleteJobError`` when a chunk of the current
+        """Certify the job from its finished chunks, or record and return the next round, cut
+        for ``lanes()`` as ``plan`` is. Counting lanes asks the broker, so it is called only
+        when a next round is cut. Raises ``IncompleteJobError`` when a chunk of the current
         round has not finished."""
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:

@@ -191,7 +191,9 @@ def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
     page.goto(service.api + "/ui")
     # The panel is live before the jobs exist, so it lists them at its next refresh (2 s at
     # most), while the small ones (~50 chunks each) still have seconds to run.
-    page.wait_for_function("document.getElementById('running-summary').textContent.length > 0")
+    page.wait_for_function(
+        "document.getElementById('running-summary').textContent.includes('unfinished job')"
+    )
     with service.client() as client:
         big = client.post("/tasks", json={"digits": 11}).json()["id"]
         small = [client.post("/tasks", json={"digits": 10}).json()["id"] for _ in range(2)]

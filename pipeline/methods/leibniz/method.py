@@ -1,6 +1,8 @@
 """The seed's method: partial sums of the Leibniz series alone, certified by the bracket
 S_N < pi < S_{N+1} (up to 11 digits: about 10^digits terms)."""
 
+from collections.abc import Callable
+
 from config import Settings
 from pipeline.chunk_planner import ChunkPlanner
 from pipeline.chunk_runner import ChunkCompute
@@ -56,9 +58,11 @@ class LeibnizMethod(ComputeMethod):
         return compute_chunk
 
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
     ) -> Extension | None:
-        return reduce_job(store, job_id, planner(settings, lanes).split)
+        return reduce_job(
+            store, job_id, lambda start, stop: planner(settings, lanes()).split(start, stop)
+        )
 
     def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
         return view.progress(job, chunks)

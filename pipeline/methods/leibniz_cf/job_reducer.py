@@ -1,6 +1,7 @@
 """Certify a leibniz-cf job from its stored chunks, or start its next attempt."""
 
 import logging
+from collections.abc import Callable
 
 from pipeline.methods.leibniz_cf.encoding import decode_integer, decode_matrices, decode_progress
 from pipeline.methods.leibniz_cf.fraction import Matrix
@@ -79,7 +80,7 @@ def reference_text(
     return _value(store, job, spec).decode("ascii")
 
 
-def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | None:
+def reduce_cf_job(store: JobStore, job_id: str, lanes: Callable[[], int]) -> Extension | None:
     """Finish the job, or record the next attempt's chunks when a run of 9s or 0s after the
     cut outlasted the guard digits. Safe to run more than once."""
     job = store.get(job_id)
@@ -112,7 +113,7 @@ def reduce_cf_job(store: JobStore, job_id: str, workers: int) -> Extension | Non
             f"(attempt {chosen.attempt}); no digits are given rather than unproven ones"
         )
     next_plan = plan(job.digits, chosen.attempt + 1)
-    chunks = attempt_chunks(next_plan, workers, first_index=len(job.chunks))
+    chunks = attempt_chunks(next_plan, lanes(), first_index=len(job.chunks))
     changes = {"terms_total": next_plan.terms, "params": plan_params(next_plan)}
     if not start_round(store, job, chunks, changes):
         return None

@@ -1,6 +1,7 @@
 """A million certified digits from the Leibniz series: S_M plus its tail T_M from the tail's
 continued fraction, bracketed by two consecutive convergents."""
 
+from collections.abc import Callable
 from functools import partial
 
 from config import Settings
@@ -61,7 +62,7 @@ class LeibnizCfMethod(ComputeMethod):
         return partial(compute, stored_plan(job), store, job.id)
 
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
     ) -> Extension | None:
         return reduce_cf_job(store, job_id, lanes)
 

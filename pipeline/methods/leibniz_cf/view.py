@@ -18,9 +18,8 @@ def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
     chosen = stored_plan(job)
     counted = tally(current_round(job), chunks)
     unit = unit_costs(chosen)
-    done = {**counted.done, ChunkKind.REFERENCE: counted.finished[ChunkKind.REFERENCE]}
     planned = sum(unit[kind] * count for kind, count in counted.planned.items())
-    finished = sum(unit[kind] * count for kind, count in done.items())
+    finished = sum(unit[kind] * count for kind, count in counted.done.items())
     series_done = counted.done[ChunkKind.SERIES]
     return ProgressCounts(
         percent=100.0 * (1 - REDUCER_SHARE) * finished / planned if planned else 0.0,

@@ -1,6 +1,7 @@
 """Thousands of digits: the Leibniz series to M terms in exact fixed point, plus its
 Euler-number tail correction with a proven remainder bound."""
 
+from collections.abc import Callable
 from functools import partial
 
 from config import Settings
@@ -67,9 +68,11 @@ class LeibnizEulerMethod(ComputeMethod):
         return partial(compute_series, chosen)
 
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: int
+        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
     ) -> Extension | None:
-        return reduce_euler_job(store, job_id, planner(settings, lanes).split)
+        return reduce_euler_job(
+            store, job_id, lambda start, stop: planner(settings, lanes()).split(start, stop)
+        )
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         return current_round(job)
