@@ -23,12 +23,12 @@ from typing import Any, TypeVar
 import mpmath
 
 from pipeline.digits import format_units
+from pipeline.methods.fixed_point import ZERO
 from pipeline.methods.leibniz_cf.certificate import pi_bracket
 from pipeline.methods.leibniz_cf.chunks import depth_chunk, series_chunk
 from pipeline.methods.leibniz_cf.fraction import convergents, tail_bracket
 from pipeline.methods.leibniz_cf.plan import plan, split
 from pipeline.methods.leibniz_cf.reducer import ordered_product
-from pipeline.methods.leibniz_euler.series import ZERO
 from pipeline.verify import reference_digits
 
 DIGITS = (10_000, 100_000, 300_000, 1_000_000)

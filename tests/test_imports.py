@@ -1,11 +1,13 @@
-"""The packages' import graph: data flows one way (api -> pipeline -> storage, config) and no
-module imports itself back through others, not even from inside a function."""
+"""The packages' import graph: data flows one way (api -> pipeline -> storage, config), no
+module imports itself back through others, not even from inside a function, and no method
+folder imports another's (what two methods share lives outside both)."""
 
 import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("api", "pipeline", "storage", "config")
+METHODS = "pipeline.methods"
 # Which of our packages each may import.
 ALLOWED = {
     "api": {"api", "pipeline", "storage", "config"},
@@ -75,3 +77,24 @@ def test_no_module_imports_itself_back() -> None:
     graph = import_graph()
     cycles = [" -> ".join(cycle) for module in graph if (cycle := _cycle_from(graph, module))]
     assert cycles == []
+
+
+def _method_folder(module: str) -> str | None:
+    """The method folder (``pipeline/methods/<name>/``) a module lives in, if any."""
+    parts = module.split(".")
+    prefix = METHODS.split(".")
+    if parts[: len(prefix)] != prefix or len(parts) <= len(prefix):
+        return None
+    folder = REPO.joinpath(*prefix, parts[len(prefix)])
+    return parts[len(prefix)] if (folder / "__init__.py").is_file() else None
+
+
+def test_no_method_imports_another() -> None:
+    wrong = [
+        f"{module} imports {target}"
+        for module, targets in import_graph().items()
+        if (folder := _method_folder(module)) is not None
+        for target in targets
+        if _method_folder(target) not in (None, folder)
+    ]
+    assert wrong == []

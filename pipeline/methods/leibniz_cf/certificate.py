@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import gmpy2
 
 from pipeline.digits import format_units
+from pipeline.methods.fixed_point import FixedSum
 from pipeline.methods.leibniz_cf.fraction import TailBracket
-from pipeline.methods.leibniz_euler.series import FixedSum
 
 
 @dataclass(frozen=True)

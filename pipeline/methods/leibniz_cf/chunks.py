@@ -1,9 +1,9 @@
 """What one chunk computes: a range of the series or a range of the fraction's depth."""
 
+from pipeline.methods.fixed_point import FixedSum
 from pipeline.methods.leibniz_cf.fraction import Matrix, range_product
 from pipeline.methods.leibniz_cf.plan import CfPlan
 from pipeline.methods.leibniz_cf.series import series_sum
-from pipeline.methods.leibniz_euler.series import FixedSum
 
 
 def series_chunk(p: CfPlan, start: int, stop: int) -> FixedSum:

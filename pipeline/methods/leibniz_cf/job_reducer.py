@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Callable
 
+from pipeline.methods.fixed_point import FixedSum
 from pipeline.methods.leibniz_cf.encoding import decode_integer, decode_matrices, decode_progress
 from pipeline.methods.leibniz_cf.fraction import Matrix
 from pipeline.methods.leibniz_cf.job_plan import (
@@ -12,7 +13,6 @@ from pipeline.methods.leibniz_cf.job_plan import (
 )
 from pipeline.methods.leibniz_cf.plan import MAX_ATTEMPTS, plan
 from pipeline.methods.leibniz_cf.reducer import check_coverage, reduce_chunks
-from pipeline.methods.leibniz_euler.series import FixedSum
 from pipeline.rounds import (
     BRACKET_EXTRA_DECIMALS,
     Extension,

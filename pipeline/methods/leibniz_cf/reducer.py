@@ -8,10 +8,10 @@ length of the convergents (fraction.tail_bracket).
 
 from collections.abc import Sequence
 
+from pipeline.methods.fixed_point import ZERO, FixedSum
 from pipeline.methods.leibniz_cf.certificate import PiBracket, pi_bracket
 from pipeline.methods.leibniz_cf.fraction import Matrix, convergents, multiply, tail_bracket
 from pipeline.methods.leibniz_cf.plan import CfPlan
-from pipeline.methods.leibniz_euler.series import ZERO, FixedSum
 
 
 class DepthCoverageError(ValueError):

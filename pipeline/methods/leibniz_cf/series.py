@@ -11,7 +11,7 @@ import math
 
 import gmpy2
 
-from pipeline.methods.leibniz_euler.series import FixedSum, reciprocal_sum
+from pipeline.methods.fixed_point import FixedSum, reciprocal_sum
 
 
 def block_pairs(precision: int, terms: int) -> int:

@@ -1,6 +1,7 @@
 """A leibniz-euler job's plan as stored chunks: series chunks plus one correction chunk."""
 
-from pipeline.methods.leibniz_euler.series import ZERO, EulerPlan, FixedSum, plan
+from pipeline.methods.fixed_point import ZERO, FixedSum
+from pipeline.methods.leibniz_euler.series import EulerPlan, plan
 from pipeline.rounds import SplitFn
 from storage import ChunkRecord, ChunkSpec, JobRecord
 from storage.records import ChunkKind, EulerParams

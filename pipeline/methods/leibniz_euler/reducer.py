@@ -3,6 +3,7 @@
 import logging
 
 from pipeline.digits import format_units
+from pipeline.methods.fixed_point import ZERO, FixedSum
 from pipeline.methods.leibniz_euler.plan import (
     new_plan,
     round_chunks,
@@ -11,10 +12,8 @@ from pipeline.methods.leibniz_euler.plan import (
 )
 from pipeline.methods.leibniz_euler.series import (
     RUN_GUARD,
-    ZERO,
     EulerBracket,
     EulerPlan,
-    FixedSum,
     bracket,
 )
 from pipeline.rounds import (

@@ -7,11 +7,11 @@ from pathlib import Path
 import mpmath
 
 from pipeline.chunk_runner import Checkpoints
+from pipeline.methods.fixed_point import FixedSum
 from pipeline.methods.leibniz_euler.euler_numbers import cached_secant_numbers
 from pipeline.methods.leibniz_euler.plan import stored_sum
 from pipeline.methods.leibniz_euler.series import (
     EulerPlan,
-    FixedSum,
     block_pairs,
     correction_sum,
     pair_sum,

@@ -14,26 +14,11 @@ Pure math, no I/O. M is kept even.
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import gmpy2
 
 from pipeline.digits import format_units
-
-
-@dataclass(frozen=True)
-class FixedSum:
-    """s <= W * value < s + error (error counts the floor divisions)."""
-
-    value: int
-    error: int
-
-    def __add__(self, other: "FixedSum") -> "FixedSum":
-        # Integer addition: exact, so chunks combine in any order to the same sum.
-        return FixedSum(self.value + other.value, self.error + other.error)
-
-
-ZERO = FixedSum(0, 0)
+from pipeline.methods.fixed_point import FixedSum, reciprocal_sum
 
 
 @dataclass(frozen=True)
@@ -89,30 +74,12 @@ def plan(digits: int, extra: int = RUN_GUARD) -> EulerPlan:
     return EulerPlan(digits, terms, k, digits + guard_digits(terms, k, extra))
 
 
-# Pairs summed by plain accumulation at the leaves of the binary splitting.
-_LEAF_PAIRS = 16
-
-
 def block_pairs(scale: int) -> int:
     """Pairs combined into one exact fraction before the one wide division: wider numbers
     amortise that division over more pairs (measured best on one core: 64 pairs at 1,000
     digits, 128 at 5,000, 512 at 20,000)."""
     target = max(1, gmpy2.mpz(scale).bit_length() // 128)
     return min(512, max(64, 1 << round(math.log2(target))))
-
-
-def reciprocal_sum(j0: int, j1: int) -> tuple[Any, Any]:
-    """sum of 1/((4j+1)(4j+3)) for j0 <= j < j1 as an exact fraction (binary splitting)."""
-    if j1 - j0 <= _LEAF_PAIRS:
-        numerator, denominator = 0, 1
-        for j in range(j0, j1):
-            q = (4 * j + 1) * (4 * j + 3)
-            numerator, denominator = numerator * q + denominator, denominator * q
-        return gmpy2.mpz(numerator), gmpy2.mpz(denominator)
-    middle = (j0 + j1) // 2
-    n1, d1 = reciprocal_sum(j0, middle)
-    n2, d2 = reciprocal_sum(middle, j1)
-    return n1 * d2 + n2 * d1, d1 * d2
 
 
 def pair_sum(scale: int, start: int, stop: int) -> FixedSum:

@@ -11,11 +11,11 @@ from pipeline.job_view import (
     series_prefix,
     tally,
 )
+from pipeline.methods.fixed_point import ZERO
 from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
 from pipeline.methods.leibniz_euler.plan import stored_plan, stored_sum
 from pipeline.methods.leibniz_euler.series import (
     PREFIX_CORRECTION_TERMS,
-    ZERO,
     common_prefix_digits,
     prefix_bracket,
 )

@@ -2,13 +2,13 @@ import itertools
 
 import pytest
 
+from pipeline.methods.fixed_point import FixedSum
 from pipeline.methods.leibniz_cf.certificate import pi_bracket
 from pipeline.methods.leibniz_cf.chunks import depth_chunk, series_chunk
 from pipeline.methods.leibniz_cf.fraction import Matrix, convergents, multiply, tail_bracket
 from pipeline.methods.leibniz_cf.plan import CfPlan, plan, split
 from pipeline.methods.leibniz_cf.reducer import reduce_chunks
 from pipeline.methods.leibniz_cf.series import series_sum
-from pipeline.methods.leibniz_euler.series import ZERO
 from pipeline.verify import reference_digits
 
 
@@ -88,7 +88,7 @@ def test_an_odd_number_of_terms_subtracts_the_tail() -> None:
     series = series_sum(scale, 0, 64, 10**6)
     last = 4 * scale * (-1) ** 64 // (2 * 64 + 1)
     # The 65th term floored in its own unit: the sum stays a lower bound within two units.
-    odd_series = type(ZERO)(series.value + last, series.error + 1)
+    odd_series = FixedSum(series.value + last, series.error + 1)
     depth = 200
     tail = tail_bracket(convergents(depth_chunk_product(terms, depth), depth), precision)
     assert pi_bracket(digits, terms, odd_series, tail).certified_digits() == reference_digits(

@@ -9,10 +9,11 @@ import pytest
 from config import Settings
 from pipeline.chunk_runner import run_chunk
 from pipeline.jobs import plan_job
+from pipeline.methods.fixed_point import ZERO
 from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER, planner
 from pipeline.methods.leibniz_euler.plan import stored_plan
 from pipeline.methods.leibniz_euler.reducer import combine, reduce_euler_job
-from pipeline.methods.leibniz_euler.series import ZERO, bracket, pair_sum, with_remainder
+from pipeline.methods.leibniz_euler.series import bracket, pair_sum, with_remainder
 from pipeline.rounds import IncompleteJobError
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
