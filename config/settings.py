@@ -80,8 +80,15 @@ class Settings(BaseSettings):
     # A job whose unfinished chunks have not checkpointed for this long is dispatched again,
     # up to max_dispatches chords in all; then it fails with the reason.
     job_stall_seconds: Annotated[float, Field(gt=0)] = 120.0
+    # While messages are queued and workers answer, a stalled job may be waiting its turn:
+    # it is sent again this much later, never later than that.
+    job_stall_grace_seconds: Annotated[float, Field(ge=0)] = 20.0
     max_dispatches: Annotated[int, Field(ge=1, le=100)] = 4
     watchdog_seconds: Annotated[float, Field(gt=0)] = 5.0
+    # A task a worker received and no free pool process started for this long (a pool
+    # process killed as the task was handed to it) makes the worker give back its messages
+    # and exit, for supervisord to start a fresh one (pipeline/limbo_guard.py).
+    worker_limbo_seconds: Annotated[float, Field(gt=0)] = 20.0
     # Host statistics: CPU sampling period, and how long a worker inspection is reused.
     sample_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     workers_cache_seconds: Annotated[float, Field(ge=0)] = 2.0

@@ -5,13 +5,17 @@ keeps unacknowledged messages only in the worker's memory, so they vanish with i
 sweep finds a job none of whose unfinished chunks has checkpointed for ``job_stall_seconds``
 and sends those chunks again as a new chord. Duplicates are harmless: a chunk resumes from
 its checkpoint (or returns its stored result) and the reducer acts once. While messages
-still wait in the queue and workers answer, nothing is lost: the sweep leaves jobs alone.
+still wait in the queue and workers answer, a job without progress may only be waiting its
+turn behind them, so it gets ``job_stall_grace_seconds`` more, and no longer: other jobs'
+steady load must not hide a job whose messages are gone or held by a wedged worker.
 """
 
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
+from config import Settings
 from pipeline.canvas import DispatchError, dispatch
 from pipeline.celery_config import PichordCelery
 from pipeline.inspection import queue_depth, workers_answering
@@ -28,7 +32,13 @@ def last_activity(job: JobRecord, chunks: dict[int, ChunkRecord]) -> datetime:
     return max(times)
 
 
-def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> list[JobRecord]:
+@dataclass(frozen=True)
+class StalledJob:
+    job: JobRecord
+    idle_seconds: float
+
+
+def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> list[StalledJob]:
     """Unfinished jobs with no checkpoint for ``job_stall_seconds``; only pending jobs are read."""
     found = []
     for job_id in store.pending_ids():
@@ -40,9 +50,19 @@ def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> li
         if job.status.finished:
             store.settle_markers(job_id, job)
             continue
-        if now - last_activity(job, store.chunks(job_id)) > timedelta(seconds=job_stall_seconds):
-            found.append(job)
+        idle = (now - last_activity(job, store.chunks(job_id))).total_seconds()
+        if idle > job_stall_seconds:
+            found.append(StalledJob(job, idle))
     return found
+
+
+def due_for_redispatch(
+    stalled: list[StalledJob], queue_busy: bool, settings: Settings
+) -> list[JobRecord]:
+    """The stalled jobs to send again now: all of them, unless the queue is busy; then only
+    those idle past the grace, which no queue ahead of them explains any more."""
+    limit = settings.job_stall_seconds + settings.job_stall_grace_seconds
+    return [s.job for s in stalled if not queue_busy or s.idle_seconds > limit]
 
 
 def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
@@ -55,11 +75,16 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
         if not acquired:
             return []  # another API process is sweeping right now
         stalled = stalled_jobs(store, settings.job_stall_seconds, utcnow())
-        if stalled and waiting_their_turn(app):
-            logger.info("%d jobs without progress wait behind queued work", len(stalled))
+        if not stalled:
             return []
+        due = due_for_redispatch(stalled, waiting_their_turn(app), settings)
+        if len(due) < len(stalled):
+            logger.info(
+                "%d jobs without progress may wait behind queued work",
+                len(stalled) - len(due),
+            )
         sent = []
-        for job in stalled:
+        for job in due:
             if job.dispatches >= settings.max_dispatches:
                 fail(
                     store,
@@ -87,9 +112,8 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
 
 
 def waiting_their_turn(app: PichordCelery) -> bool:
-    """Messages are queued and workers answer: jobs with no progress are waiting behind
-    other work (a long job ahead of them), not lost, so they are neither sent again nor
-    brought closer to their deadline."""
+    """Messages are queued and workers answer: jobs with no progress may be waiting behind
+    other work (a long job ahead of them) rather than lost."""
     try:
         return queue_depth(app) > 0 and bool(workers_answering(app, app.settings.inspect_timeout))
     except Exception:  # the broker is down: nothing waits anywhere

@@ -6,7 +6,7 @@ from pathlib import Path
 from config import Settings
 from pipeline.celery_app import create_celery_app
 from pipeline.jobs import submit
-from pipeline.watchdog import redispatch_stalled
+from pipeline.watchdog import StalledJob, due_for_redispatch, redispatch_stalled
 from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
 
@@ -50,3 +50,15 @@ def test_the_sweep_drops_markers_of_finished_jobs(state_dir: Path) -> None:
     assert redispatch_stalled(app, store) == []
     assert store.pending_ids() == []
     app.close()
+
+
+def test_a_busy_queue_defers_a_stalled_job_only_for_the_grace(state_dir: Path) -> None:
+    settings = Settings(state_dir=state_dir, job_stall_seconds=10, job_stall_grace_seconds=20)
+    store = JobStore(state_dir)
+    app = create_celery_app(settings)
+    job = submit(app, store, "leibniz", 3)
+    app.close()
+    recent, overdue = StalledJob(job, 29.0), StalledJob(job, 31.0)
+    assert due_for_redispatch([recent], queue_busy=False, settings=settings) == [job]
+    assert due_for_redispatch([recent], queue_busy=True, settings=settings) == []
+    assert due_for_redispatch([recent, overdue], queue_busy=True, settings=settings) == [job]
