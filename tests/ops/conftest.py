@@ -2,7 +2,8 @@
 
 Without an engine the containers tests skip with the reason; under CI=true they fail, because
 CI starts one (.ci/run). Every run has a compose project of its own (`-p`), and `down -v`
-removes its containers, network and volumes whatever happened.
+removes its containers, network and volumes whatever happened. The project's image is built
+once a session (`project_image`): the compose stack and the worker-cluster test both run it.
 """
 
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("rabbitmq", "app", "worker")
@@ -55,8 +57,8 @@ def container_logs(name: str) -> str:
     return result.stdout + result.stderr
 
 
-def compose_command() -> list[str]:
-    """`docker compose` (v2) where the plugin exists, else Debian's `docker-compose` (v1)."""
+def require_engine() -> None:
+    """Return if a Docker engine answers; otherwise skip, or fail under CI."""
     if shutil.which("docker") is None:
         unavailable("no docker command: there is no Docker engine here")
     info = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=60)
@@ -64,6 +66,25 @@ def compose_command() -> list[str]:
         unavailable(
             f"no Docker engine answers ({info.stderr.strip()[:200]}); start one ({STANDINS})"
         )
+
+
+def compose_image(service: str) -> str:
+    """The image docker-compose.yml names for ``service``: the tag CI pulls or makes."""
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    return str(compose["services"][service]["image"])
+
+
+def local_image(tag: str) -> bool:
+    """Whether the engine has ``tag``; nothing is pulled (Docker Hub is out of reach here)."""
+    found = subprocess.run(
+        ["docker", "image", "inspect", tag], capture_output=True, timeout=60, check=False
+    )
+    return found.returncode == 0
+
+
+def compose_command() -> list[str]:
+    """`docker compose` (v2) where the plugin exists, else Debian's `docker-compose` (v1)."""
+    require_engine()
     v2 = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=60)
     if v2.returncode == 0:
         return ["docker", "compose"]
@@ -166,9 +187,27 @@ def timings(request: pytest.FixtureRequest) -> Timings:
     return Timings(request.config.stash.setdefault(timings_key, []))
 
 
+@pytest.fixture(scope="session")
+def project_image(timings: Timings) -> str:
+    """The image of the repository's Dockerfile under the tag docker-compose.yml gives it
+    (what `docker-compose build` makes: `build: .`), built once for the whole session."""
+    require_engine()
+    image = compose_image("worker")
+    started = time.monotonic()
+    try:
+        docker("build", "-t", image, str(REPO), timeout=900)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nno base image? make the stand-ins: {STANDINS}") from None
+    timings.record(f"build {image} (once a session)", started)
+    return image
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, timings: Timings) -> Iterator[Stack]:
-    """`build`, `up -d --scale worker=3`, every container healthy; `down -v` at the end."""
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, timings: Timings, project_image: str
+) -> Iterator[Stack]:
+    """`up -d --scale worker=3` on the session's image, every container healthy; `down -v`
+    at the end."""
     command = compose_command()
     project = os.environ.get("PICHORD_CONTAINERS_PROJECT") or f"pichordtest{secrets.token_hex(4)}"
     run = Stack(command, project, tmp_path_factory.mktemp("compose"), timings)
@@ -178,12 +217,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory, timings: Timings) -> Iterato
         "PICHORD_SUPERVISOR_PASSWORD": secrets.token_urlsafe(12),
     }
     try:
-        started = time.monotonic()
-        try:
-            run.compose("build", timeout=900)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\nno base image? make the stand-ins: {STANDINS}") from None
-        timings.record("build (docker-compose build)", started)
         started = time.monotonic()
         run.compose("up", "-d", "--scale", f"worker={WORKERS}")
         run.wait_healthy()

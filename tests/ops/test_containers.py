@@ -309,7 +309,7 @@ def test_published_beyond_loopback_the_api_needs_the_token(
     assert docker("inspect", "-f", "{{.State.ExitCode}}", container_name).strip() != "0"
     logs = container_logs(container_name)
     assert "PICHORD_PUBLISH_ADDRESS='0.0.0.0'" in logs and "Set PICHORD_API_TOKEN" in logs, logs
-    docker("rm", "-f", container_name)
+    docker("rm", "-f", "-v", container_name)
 
     token = "containers-test-token"
     started = time.monotonic()
