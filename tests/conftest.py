@@ -17,6 +17,7 @@ import pytest
 
 from config import Settings
 from storage import ChunkSpec, JobRecord, JobStore
+from tests.integration.kernel_speed import FAKE_SPEED_VARIABLE, speed_factor
 
 INTEGRATION_TESTS = Path(__file__).parent / "integration"
 
@@ -31,6 +32,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if INTEGRATION_TESTS in item.path.parents:
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_report_header() -> str | None:
+    factor = speed_factor()
+    if factor == 1:
+        return None
+    return f"chunks sized as if the kernel ran at {factor:g}x its speed ({FAKE_SPEED_VARIABLE})"
 
 
 def _port_open(host: str, port: int) -> bool:

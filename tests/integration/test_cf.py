@@ -9,7 +9,9 @@ import httpx2
 import pytest
 
 from pipeline.verify import reference_digits
+from storage import JobStore
 from tests.integration.conftest import Processes, poll_until_finished, rabbitmq_service_env
+from tests.integration.pool_pause import paused_mid_chunk
 
 WANTED = [0, 1, 2, 50, *range(761, 768), 1000, 10_000, 100_000]
 
@@ -58,12 +60,17 @@ def test_digits_equal_mpmath_with_a_certificate(client: httpx2.Client) -> None:
     assert len(listed) == len(WANTED) and all("result" not in t for t in listed)
 
 
-def test_the_cap_names_itself_and_a_cancelled_job_stops(client: httpx2.Client) -> None:
+def test_the_cap_names_itself_and_a_cancelled_job_stops(
+    client: httpx2.Client, processes: Processes, tmp_path: Path
+) -> None:
     refused = client.post("/tasks", json={"method": "leibniz-cf", "digits": 200_001})
     assert refused.status_code == 422
     assert "200000" in refused.text and "PICHORD_CF_MAX_DIGITS" in refused.text
     job_id = submit(client, 200_000)
-    assert client.delete(f"/tasks/{job_id}").json()["status"] == "REVOKED"
+    (worker,) = processes.workers
+    # Cancelled with the worker held mid-chunk: the job is still running, however fast the CPU.
+    with paused_mid_chunk(JobStore(tmp_path / "state"), job_id, worker.pid):
+        assert client.delete(f"/tasks/{job_id}").json()["status"] == "REVOKED"
     assert poll_until_finished(client, job_id, timeout=60)[-1]["status"] == "REVOKED"
     quick = submit(client, 100)
     assert poll_until_finished(client, quick, timeout=60)[-1]["result"] == reference_digits(100)

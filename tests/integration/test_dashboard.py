@@ -20,6 +20,7 @@ from pipeline.verify import reference_digits
 from storage import ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.records import Certificate, EulerParams
 from tests.integration.conftest import REPO, Processes, rabbitmq_service_env
+from tests.integration.pool_pause import paused_mid_chunk
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # What Chromium needs to run headless here (no sandbox, GPU or network side traffic).
@@ -49,6 +50,8 @@ requestAnimationFrame(tick);
 class Service:
     api: str
     state: Path
+    # The worker's main process: tests hold a job still by stopping its pool.
+    worker_pid: int
 
     def client(self) -> httpx2.Client:
         return httpx2.Client(base_url=self.api, timeout=30)
@@ -92,8 +95,8 @@ def service(
         kernel_terms_per_second="2e10",
         worker_concurrency="2",
     )
-    module_processes.worker("w1", concurrency=2)
-    return Service(api=module_processes.api(), state=state)
+    worker = module_processes.worker("w1", concurrency=2)
+    return Service(api=module_processes.api(), state=state, worker_pid=worker.pid)
 
 
 def submit(page: Page, method: str, digits: int) -> str:
@@ -135,11 +138,21 @@ def test_a_job_to_its_digits_then_reloaded(browser: Browser, service: Service) -
     # Opening a job moves no panel (those below "Running now" move only as it grows).
     assert corners() == before
 
-    seen = []
+    def bar() -> float:
+        return float(page.eval_on_selector("#job-progress", "e => e.value"))
+
+    seen: list[float] = []
     deadline = time.monotonic() + 90
+    # Held with a chunk done and others to go, the job shows part of its progress for as long
+    # as the page needs to catch it, however fast the kernel runs.
+    with paused_mid_chunk(JobStore(service.state), job_id, service.worker_pid, chunks_done=1):
+        while not any(0 < value < 100 for value in seen):
+            assert time.monotonic() < deadline, seen
+            seen.append(bar())
+            time.sleep(0.1)
     while page.text_content("#job-status") != "SUCCESS":
         assert time.monotonic() < deadline, page.text_content("#job-status")
-        seen.append(float(page.eval_on_selector("#job-progress", "e => e.value")))
+        seen.append(bar())
         time.sleep(0.1)
     assert any(0 < value < 100 for value in seen), seen
     assert seen == sorted(seen)
@@ -189,8 +202,9 @@ def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
 ) -> None:
     page = browser.new_page(viewport=WIDE)
     page.goto(service.api + "/ui")
+    store = JobStore(service.state)
     # The panel is live before the jobs exist, so it lists them at its next refresh (2 s at
-    # most), while the small ones (~50 chunks each) still have seconds to run.
+    # most).
     page.wait_for_function(
         "document.getElementById('running-summary').textContent.includes('unfinished job')"
     )
@@ -201,7 +215,6 @@ def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
         listed = " && ".join(
             f"document.querySelector('#running-jobs [data-id=\"{i}\"]')" for i in ids
         )
-        page.wait_for_function(f"!!({listed})", timeout=15_000)
         # All three listed, each with its share of the busy worker processes: the shares
         # shown add up to the whole (within rounding) at a refresh where processes are busy.
         shares = (
@@ -212,7 +225,12 @@ def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
             " const each = shown.map((s) => Number(/\\((\\d+)%\\)/.exec(s.textContent)[1]));"
             " return Math.abs(each.reduce((a, b) => a + b, 0) - 100) <= 2; })()"
         )
-        page.wait_for_function(shares, timeout=15_000)
+        # Held from the big job's first chunk, queued ahead of the small ones: all three stay
+        # unfinished, with a busy process to share, until the panel has shown them (on a fast
+        # kernel the small ones take less than the panel's refresh).
+        with paused_mid_chunk(store, big, service.worker_pid):
+            page.wait_for_function(f"!!({listed})", timeout=15_000)
+            page.wait_for_function(shares, timeout=15_000)
         # Every job gets worker processes in turn: read from /running itself, faster than
         # the panel's 2 s refresh, so a small job's few seconds cannot slip between reads.
         had_processes: set[str] = set()
@@ -222,27 +240,31 @@ def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
             running = client.get("/running").json()["jobs"]
             had_processes |= {job["id"] for job in running if job["processes"]}
             time.sleep(0.05)
-    page.wait_for_function(
-        "/queue .*: \\d+ message/.test(document.getElementById('running-summary').textContent)"
-    )
 
-    page.locator(f'#running-jobs [data-id="{big}"] a').click()
-    page.wait_for_function("document.querySelectorAll('#chunk-grid .cell').length === 2048")
-    page.wait_for_function("document.querySelectorAll('#chunk-grid .cell.SUCCESS').length > 0")
-    print(f"grid of 2,048 chunks rendered in {grid_render_ms(page):.0f} ms at most")
-    assert grid_render_ms(page) < 1000
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    # Held again, with some of its chunks done, until it is cancelled: the big job cannot
+    # finish first, however fast the kernel runs.
+    with paused_mid_chunk(store, big, service.worker_pid, chunks_done=1):
+        page.wait_for_function(
+            "/queue .*: \\d+ message/.test(document.getElementById('running-summary').textContent)"
+        )
 
-    # A small job may have finished by now: it is opened from the jobs list.
-    page.locator(f'#jobs a[href="#/jobs/{small[0]}"]').click(timeout=15_000)
-    page.wait_for_function(f"document.getElementById('job-id').textContent === '{small[0]}'")
-    page.go_back()
-    page.wait_for_function(f"document.getElementById('job-id').textContent === '{big}'")
-    page.go_forward()
-    page.wait_for_function(f"document.getElementById('job-id').textContent === '{small[0]}'")
-    page.go_back()
-    page.get_by_role("button", name="Cancel this job").click()
-    wait_status(page, "REVOKED", 10_000)
+        page.locator(f'#running-jobs [data-id="{big}"] a').click()
+        page.wait_for_function("document.querySelectorAll('#chunk-grid .cell').length === 2048")
+        page.wait_for_function("document.querySelectorAll('#chunk-grid .cell.SUCCESS').length > 0")
+        print(f"grid of 2,048 chunks rendered in {grid_render_ms(page):.0f} ms at most")
+        assert grid_render_ms(page) < 1000
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+        # A small job may have finished by now: it is opened from the jobs list.
+        page.locator(f'#jobs a[href="#/jobs/{small[0]}"]').click(timeout=15_000)
+        page.wait_for_function(f"document.getElementById('job-id').textContent === '{small[0]}'")
+        page.go_back()
+        page.wait_for_function(f"document.getElementById('job-id').textContent === '{big}'")
+        page.go_forward()
+        page.wait_for_function(f"document.getElementById('job-id').textContent === '{small[0]}'")
+        page.go_back()
+        page.get_by_role("button", name="Cancel this job").click()
+        wait_status(page, "REVOKED", 10_000)
     assert page.get_by_role("button", name="Cancel this job").count() == 0
     page.get_by_label("Status").select_option("REVOKED")
     page.wait_for_function("document.getElementById('jobs').rows.length === 1")

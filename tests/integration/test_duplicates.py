@@ -84,11 +84,12 @@ def test_chunk_that_raises_fails_the_job_with_its_error(
     client, app, state = client_app
     store = JobStore(state)
     job_id = str(uuid.uuid4())
-    # A sibling long enough to be running when its neighbour fails (3e11 terms: 20 s or
-    # more on a core), then a chunk whose odd end cannot pair its terms: the kernel
-    # refuses it, for good.
-    sibling = ChunkSpec(index=0, start=0, stop=300_000_000_000)
-    bad = ChunkSpec(index=1, start=300_000_000_000, stop=300_000_000_101)
+    # A sibling running when its neighbour fails and long past the test's end whatever the
+    # kernel's speed (3e13 terms: ten minutes or more on a core), so only the failure can
+    # stop it; then a chunk whose odd end cannot pair its terms: the kernel refuses it, for
+    # good.
+    sibling = ChunkSpec(index=0, start=0, stop=30_000_000_000_000)
+    bad = ChunkSpec(index=1, start=sibling.stop, stop=sibling.stop + 101)
     store.create(
         JobRecord(
             id=job_id, method="leibniz", digits=1, terms_total=bad.stop, chunks=[sibling, bad]

@@ -7,7 +7,9 @@ import httpx2
 import pytest
 
 from pipeline.verify import reference_digits
+from storage import JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
+from tests.integration.pool_pause import paused_mid_chunk
 
 
 @pytest.fixture(params=["rabbitmq", "embedded"])
@@ -68,21 +70,19 @@ def test_progress_is_monotone_and_intermediate_is_a_partial_sum(service: httpx2.
 def test_cancel_stops_a_running_job(
     processes: Processes, broker: str | None, tmp_path: Path
 ) -> None:
-    # Default-sized chunks: n=10 is 26 of them, each ~0.25 s.
-    with httpx2.Client(
-        base_url=start(processes, broker, tmp_path / "state", "0.25"), timeout=10
-    ) as service:
-        cancel_and_run_another(service)
+    # Default-sized chunks: n=10 is 26 of them, of 4e9 terms each.
+    state = tmp_path / "state"
+    with httpx2.Client(base_url=start(processes, broker, state, "0.25"), timeout=10) as service:
+        (worker,) = processes.workers
+        cancel_and_run_another(service, JobStore(state), worker.pid)
 
 
-def cancel_and_run_another(service: httpx2.Client) -> None:
+def cancel_and_run_another(service: httpx2.Client, store: JobStore, worker_pid: int) -> None:
     job_id = service.get("/leibnic/10").json()["id"]
-    wait_for(
-        lambda: service.get(f"/tasks/{job_id}").json()["status"] == "PROGRESS",
-        60,
-        "a chunk to start",
-    )
-    cancelled = service.delete(f"/tasks/{job_id}")
+    # Cancelled while the worker is held mid-chunk: the job is unfinished whatever the
+    # kernel's speed; the held chunks stop at their next checkpoint once they go on.
+    with paused_mid_chunk(store, job_id, worker_pid):
+        cancelled = service.delete(f"/tasks/{job_id}")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "REVOKED"
 
     def chunks_stopped() -> bool:

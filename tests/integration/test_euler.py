@@ -13,6 +13,7 @@ from storage import JobStore
 from storage.layout import StateLayout
 from storage.records import ChunkKind
 from tests.integration.conftest import Processes, poll_until_finished, service_env
+from tests.integration.pool_pause import paused_when
 
 
 @dataclass
@@ -104,7 +105,20 @@ def test_digits_download_streams_the_result(service: Service) -> None:
 
 def test_progress_is_monotone_and_intermediate_is_a_certified_prefix(service: Service) -> None:
     created = service.client.post("/tasks", json={"method": "leibniz-euler", "digits": 8000})
-    seen = poll_until_finished(service.client, created.json()["id"], timeout=180)
+    job_id = created.json()["id"]
+    last: list[dict[str, object]] = []
+
+    def intermediate_shown() -> bool:
+        body = service.client.get(f"/tasks/{job_id}").json()
+        last[:] = [body]
+        return body["status"] == "PROGRESS" and bool(body["result"]["intermediate"])
+
+    # Read once more with the worker held: an intermediate value is seen before the job
+    # finishes, however fast the CPU.
+    (worker,) = service.processes.workers
+    with paused_when(worker.pid, intermediate_shown, "an intermediate value", timeout=180):
+        seen = [*last]
+    seen += poll_until_finished(service.client, job_id, timeout=180)
     final = seen[-1]
     assert final["status"] == "SUCCESS", final
     percents = [s["progress"]["percent"] for s in seen]  # type: ignore[index]

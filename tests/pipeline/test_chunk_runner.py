@@ -1,12 +1,14 @@
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipeline.chunk_runner import ChunkCancelledError, run_chunk
+from pipeline.chunk_runner import Checkpoints, ChunkCancelledError, ChunkCompute, run_chunk
 from pipeline.methods.leibniz.runner import compute_chunk
 from storage import ChunkRecord, ChunkSpec, JobStatus, JobStore
 from tests.conftest import JobFactory
@@ -19,18 +21,25 @@ def run_leibniz(store: JobStore, job_id: str, spec: ChunkSpec, **options: Any) -
 
 
 def run_in_background(
-    store: JobStore, job_id: str, spec: ChunkSpec, task_id: str | None = None
+    store: JobStore,
+    job_id: str,
+    spec: ChunkSpec,
+    task_id: str | None = None,
+    compute: ChunkCompute = compute_chunk,
 ) -> tuple[threading.Thread, list[BaseException]]:
     """Worker "a" computing the chunk in a thread; the list gets what it raised."""
     errors: list[BaseException] = []
 
     def work() -> None:
         try:
-            run_leibniz(store, job_id, spec, worker="a", checkpoint_seconds=0.05, task_id=task_id)
+            run_chunk(
+                store, job_id, spec, compute, worker="a", checkpoint_seconds=0.05, task_id=task_id
+            )
         except BaseException as exc:
             errors.append(exc)
 
-    thread = threading.Thread(target=work)
+    # A daemon: a chunk still computing after a failed test does not hold pytest at exit.
+    thread = threading.Thread(target=work, daemon=True)
     thread.start()
     return thread, errors
 
@@ -103,7 +112,8 @@ def test_cancelled_job_never_starts_a_chunk(state_dir: Path, new_job: JobFactory
 
 def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
-    spec = ChunkSpec(index=0, start=0, stop=60_000_000_000)  # ~10 s of work
+    # Minutes of work however fast the kernel runs: only the cancel can end it in time.
+    spec = ChunkSpec(index=0, start=0, stop=6_000_000_000_000)
     job_id = new_job([(spec.start, spec.stop)]).id
     thread, errors = run_in_background(store, job_id, spec)
     deadline = time.monotonic() + 30
@@ -122,24 +132,51 @@ def test_running_chunk_stops_at_its_next_checkpoint(state_dir: Path, new_job: Jo
     assert 0 < record.terms_done < spec.terms
 
 
+class LockWatchingStore(JobStore):
+    """The store as one delivery sees it, calling ``reached`` as it goes for a chunk's lock."""
+
+    def __init__(self, state_dir: Path, reached: Callable[[], None]) -> None:
+        super().__init__(state_dir)
+        self._reached = reached
+
+    @contextmanager
+    def chunk_lock(self, job_id: str, index: int) -> Iterator[None]:
+        self._reached()
+        with super().chunk_lock(job_id, index):
+            yield
+
+
 def test_second_delivery_of_a_running_task_waits_for_its_result(
     state_dir: Path, new_job: JobFactory
 ) -> None:
     store = JobStore(state_dir)
-    spec = ChunkSpec(index=0, start=0, stop=6_000_000_000)  # ~1 s of work
+    spec = ChunkSpec(index=0, start=0, stop=400_000)
     job_id = new_job([(spec.start, spec.stop)]).id
-    thread, errors = run_in_background(store, job_id, spec, task_id="lane-0")
+    at_work, go_on = threading.Event(), threading.Event()
+
+    def held_at_work(record: ChunkRecord, checkpoints: Checkpoints) -> ChunkRecord:
+        # The first delivery has claimed the chunk and holds its lock until the second one
+        # reaches that lock, whatever the kernel's speed.
+        at_work.set()
+        assert go_on.wait(30)
+        return compute_chunk(record, checkpoints)
+
+    thread, errors = run_in_background(store, job_id, spec, task_id="lane-0", compute=held_at_work)
     try:
-        deadline = time.monotonic() + 30
-        while store.get_chunk(job_id, 0) is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert at_work.wait(30)
         # The same message again (a redelivery while the first is still alive): it waits for
         # the first and returns its result instead of stepping aside, so that the lane goes
         # on even when the first delivery is the one being cut off.
         second = run_leibniz(
-            store, job_id, spec, worker="b", checkpoint_seconds=0.05, task_id="lane-0"
+            LockWatchingStore(state_dir, go_on.set),
+            job_id,
+            spec,
+            worker="b",
+            checkpoint_seconds=0.05,
+            task_id="lane-0",
         )
     finally:
+        go_on.set()
         thread.join(timeout=60)
     assert errors == []
     record = store.get_chunk(job_id, 0)
