@@ -34,6 +34,9 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    # API processes under supervisord, sharing the port's socket: a crash of one refuses
+    # no request, and reads and submissions use more than one core.
+    api_processes: Annotated[int, Field(ge=1, le=64)] = 2
     # Where other machines reach the API when something else binds the host's port for it:
     # compose publishes the container's 0.0.0.0:8000 on this address. Unset: API_HOST.
     publish_address: str | None = None
@@ -82,7 +85,7 @@ class Settings(BaseSettings):
     job_stall_seconds: Annotated[float, Field(gt=0)] = 120.0
     # While messages are queued and workers answer, a stalled job may be waiting its turn:
     # it is sent again this much later, never later than that.
-    job_stall_grace_seconds: Annotated[float, Field(ge=0)] = 20.0
+    job_stall_grace_seconds: Annotated[float, Field(ge=0)] = 10.0
     max_dispatches: Annotated[int, Field(ge=1, le=100)] = 4
     watchdog_seconds: Annotated[float, Field(gt=0)] = 5.0
     # A task a worker received and no free pool process started for this long (a pool

@@ -54,6 +54,7 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
             "PICHORD_STATE_DIR": str(settings.state_dir),
             "PICHORD_API_HOST": settings.api_host,
             "PICHORD_API_PORT": str(settings.api_port),
+            "PICHORD_API_PROCESSES": str(settings.api_processes),
             "PICHORD_SUPERVISOR_PORT": str(settings.supervisor_port),
             "PICHORD_SUPERVISOR_BIND": settings.supervisor_bind,
             "PICHORD_RUN_API": _flag(_runs_api(settings)),
@@ -81,21 +82,24 @@ def _flag(value: bool) -> str:
 
 
 def _log_targets(settings: Settings) -> dict[str, str]:
-    """stdout for containers (the runtime collects it), rotating files otherwise."""
-    if settings.log_to_stdout:
+    """Where supervisord writes each program's output: rotating files under the state dir, or
+    (containers) supervisord's own stdout, which the runtime collects.
+
+    Every API process needs a file of its own, because supervisord rotates a log by
+    truncating it; for stdout those files are links to it."""
+    if not settings.log_to_stdout:
         return {
-            "PICHORD_API_LOG": "/dev/stdout",
-            "PICHORD_WORKER_LOG": "/dev/stdout",
-            "PICHORD_BEAT_LOG": "/dev/stdout",
-            "PICHORD_LOG_MAXBYTES": "0",
+            "PICHORD_LOG_DIR": str(settings.state_dir / "logs"),
+            "PICHORD_LOG_MAXBYTES": "10MB",
         }
-    logs = settings.state_dir / "logs"
-    return {
-        "PICHORD_API_LOG": str(logs / "api.log"),
-        "PICHORD_WORKER_LOG": str(logs / "worker.log"),
-        "PICHORD_BEAT_LOG": str(logs / "beat.log"),
-        "PICHORD_LOG_MAXBYTES": "10MB",
-    }
+    links = settings.state_dir / "supervisor" / "stdout"
+    links.mkdir(parents=True, exist_ok=True)
+    names = ["worker.log", "beat.log", *(f"api-{n}.log" for n in range(settings.api_processes))]
+    for name in names:
+        link = links / name
+        if not link.is_symlink():
+            link.symlink_to("/dev/stdout")
+    return {"PICHORD_LOG_DIR": str(links), "PICHORD_LOG_MAXBYTES": "0"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -58,7 +58,7 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
 
     tree = supervisord.tree()
     assert {p.pid for p in tree} >= {i["pid"] for i in infos.values()}
-    assert len(tree) >= 6  # supervisord, listener, uvicorn, beat, celery main, one pool process
+    assert len(tree) >= 7  # supervisord, listener, 2 uvicorn, beat, celery main, one pool process
 
     assert supervisord.stop() == 0
     _, alive = psutil.wait_procs(tree, timeout=10)
@@ -74,7 +74,9 @@ def test_a_fatal_program_stops_supervisord(supervisord: Supervisord) -> None:
     wait_for(lambda: proc.poll() is not None, 90, "supervisord to stop")
     print(f"FATAL api -> supervisord stopped in {time.monotonic() - started:.1f} s")
     assert "entered FATAL state" in supervisord.log.read_text()
-    assert (supervisord.state / "logs" / "fatal_listener.log").read_text().count("is FATAL") == 1
+    # Each API process fails alike; the first to go FATAL stops supervisord.
+    fatal = (supervisord.state / "logs" / "fatal_listener.log").read_text().count("is FATAL")
+    assert 1 <= fatal <= 2
 
 
 def test_a_second_serve_on_the_same_state_dir_is_refused(supervisord: Supervisord) -> None:

@@ -6,27 +6,33 @@ import signal
 import time
 import xmlrpc.client
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx2
 import psutil
 import pytest
 
 from pipeline.verify import reference_digits
-from storage import JobStore
+from storage import ChunkRecord, JobStore
 from tests.integration.conftest import PICHORD, Supervisord, poll_until_finished, wait_for
+from tests.integration.kernel_speed import chunk_settings
+from tests.integration.pool_pause import paused_mid_chunk
 
-DIGITS = 10  # ~1e11 terms: 3-30 s on two cores, long enough to interrupt
+# ~1e11 terms: seconds of work on two cores. Each test holds the job mid-chunk by stopping the
+# worker's pool (held_mid_chunk), so the job is interrupted however fast the kernel runs.
+DIGITS = 10
 
 
 @pytest.fixture(params=["rabbitmq", "embedded"])
 def service(request: pytest.FixtureRequest, supervisord: Supervisord) -> Iterator[Supervisord]:
     supervisord.env.update(
         PICHORD_QUEUE=f"q-{supervisord.state.parent.name}",
-        PICHORD_CHUNK_SECONDS="0.5",
-        # Chunks of 1e10 terms, whatever the kernel's speed here (5-16 G terms/s seen):
-        # long enough to catch one mid-run.
-        PICHORD_KERNEL_TERMS_PER_SECOND="2e10",
         PICHORD_WORKER_CONCURRENCY="2",
+    )
+    # Ten chunks of 1e10 terms: more than the pool computes at once, so a warm shutdown
+    # leaves the job unfinished.
+    supervisord.env.update(
+        {f"PICHORD_{k.upper()}": v for k, v in chunk_settings(1e10, seconds=0.5).items()}
     )
     if request.param == "rabbitmq":
         supervisord.env["PICHORD_BROKER_URL"] = request.getfixturevalue("rabbitmq_url")
@@ -46,14 +52,17 @@ def report(capsys: pytest.CaptureFixture[str], what: str, seconds: float) -> Non
         print(f"\n[recovery] {what}: {seconds:.1f} s")
 
 
-def submit_and_wait_for_progress(client: httpx2.Client) -> str:
+def submit(client: httpx2.Client) -> str:
     job_id: str = client.get(f"/leibnic/{DIGITS}").json()["id"]
-    wait_for(
-        lambda: client.get(f"/tasks/{job_id}").json()["progress"]["terms_done"] > 0,
-        60,
-        "the first checkpoint",
-    )
     return job_id
+
+
+@contextmanager
+def held_mid_chunk(run: Supervisord, job_id: str) -> Iterator[ChunkRecord]:
+    """Inside the block the worker's pool is stopped with one of the job's chunks mid-run
+    (its record is yielded): the job can neither progress nor finish."""
+    with paused_mid_chunk(JobStore(run.state), job_id, worker_pid(run)) as record:
+        yield record
 
 
 def worker_pid(run: Supervisord) -> int:
@@ -76,10 +85,10 @@ def terms_done(client: httpx2.Client, job_id: str) -> int:
 
 def test_kill_pool_child(service: Supervisord, capsys: pytest.CaptureFixture[str]) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
-        job_id = submit_and_wait_for_progress(client)
+        job_id = submit(client)
         store = JobStore(service.state)
-        record = next(r for r in store.chunks(job_id).values() if r.pid and not r.finished)
-        os.kill(record.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        with held_mid_chunk(service, job_id) as record:
+            os.kill(record.pid, signal.SIGKILL)  # type: ignore[arg-type]
         killed = time.monotonic()
         wait_for(
             lambda: (store.get_chunk(job_id, record.index) or record).attempts > record.attempts,
@@ -96,11 +105,12 @@ def test_kill_pool_child(service: Supervisord, capsys: pytest.CaptureFixture[str
 
 def test_kill_worker_main(service: Supervisord, capsys: pytest.CaptureFixture[str]) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
-        job_id = submit_and_wait_for_progress(client)
+        job_id = submit(client)
         old = worker_pid(service)
-        os.kill(old, signal.SIGKILL)
+        with held_mid_chunk(service, job_id):
+            before = terms_done(client, job_id)
+            os.kill(old, signal.SIGKILL)  # its pool processes die with it, stopped or not
         killed = time.monotonic()
-        before = terms_done(client, job_id)
 
         def restarted_and_progressing() -> bool:
             try:
@@ -120,20 +130,23 @@ def test_kill_worker_main(service: Supervisord, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("service", ["rabbitmq"], indirect=True)
 def test_restart_api_mid_job(service: Supervisord, capsys: pytest.CaptureFixture[str]) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
-        job_id = submit_and_wait_for_progress(client)
-        before = terms_done(client, job_id)
-        started = time.monotonic()
-        assert "api: started" in service.ctl("restart", "api").stdout
+        job_id = submit(client)
+        with held_mid_chunk(service, job_id):
+            before = terms_done(client, job_id)
+            started = time.monotonic()
+            restarted = service.ctl("restart", "api:*").stdout
+            assert "api:api-0: started" in restarted and "api:api-1: started" in restarted
 
-        def answering() -> bool:
-            try:
-                return client.get(f"/tasks/{job_id}").status_code == 200
-            except httpx2.TransportError:
-                return False
+            def answering() -> bool:
+                try:
+                    return client.get(f"/tasks/{job_id}").status_code == 200
+                except httpx2.TransportError:
+                    return False
 
-        wait_for(answering, 60, "the API to answer again")
-        report(capsys, "supervisorctl restart api -> polling again", time.monotonic() - started)
-        assert terms_done(client, job_id) >= before  # nothing lost: progress lives in the store
+            wait_for(answering, 60, "the API to answer again")
+            report(capsys, "supervisorctl restart api -> polling again", time.monotonic() - started)
+            # nothing lost: progress lives in the store
+            assert terms_done(client, job_id) >= before
         assert_digits(client, job_id)
 
 
@@ -142,9 +155,20 @@ def test_sigterm_supervisord_then_start_again(
     service: Supervisord, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
-        job_id = submit_and_wait_for_progress(client)
-    started = time.monotonic()
-    assert service.stop() == 0
+        job_id = submit(client)
+    assert service.proc is not None
+    worker_log = service.state / "logs" / "worker.log"
+    with held_mid_chunk(service, job_id):
+        seen = worker_log.stat().st_size
+        started = time.monotonic()
+        service.proc.send_signal(signal.SIGTERM)
+        # The pool goes on only once the worker takes no more chunks: those it holds finish.
+        wait_for(
+            lambda: b"Warm shutdown" in worker_log.read_bytes()[seen:],
+            60,
+            "the worker to begin its warm shutdown",
+        )
+    assert service.proc.wait(timeout=90) == 0
     report(capsys, "SIGTERM supervisord -> warm shutdown complete", time.monotonic() - started)
     assert JobStore(service.state).get(job_id).status.value == "WAITING"  # not finished, not lost
     finish_after_restart(service, job_id, capsys, "supervisord started again")
@@ -154,14 +178,17 @@ def test_sigkill_supervisord_then_serve_again(
     service: Supervisord, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
-        job_id = submit_and_wait_for_progress(client)
-    tree = service.tree()
-    assert len(tree) >= 7  # supervisord, listener, uvicorn, beat, celery main, two pool processes
+        job_id = submit(client)
     assert service.proc is not None
-    service.proc.kill()  # what the OOM killer or a CI timeout does: nothing can be cleaned up
-    killed = time.monotonic()
-    service.proc.wait(timeout=10)
-    wait_for(lambda: not any(map(alive, tree)), 10, "every process of the instance to end")
+    with held_mid_chunk(service, job_id):
+        tree = service.tree()
+        # supervisord, listener, 2 uvicorn, beat, celery main, 2 pool processes
+        assert len(tree) >= 8
+        service.proc.kill()  # what the OOM killer or a CI timeout does: nothing can be cleaned up
+        killed = time.monotonic()
+        service.proc.wait(timeout=10)
+        # Stopped pool processes too: the kernel's SIGKILL reaches them all the same.
+        wait_for(lambda: not any(map(alive, tree)), 10, "every process of the instance to end")
     report(
         capsys,
         f"{broker(service)}: SIGKILL supervisord -> no process of it left",

@@ -139,7 +139,8 @@ def test_supervisord_config_is_fully_supplied_by_the_launcher() -> None:
 
 def test_every_program_dies_with_supervisord() -> None:
     commands = re.findall(r"^command=(.*)$", SUPERVISORD, flags=re.MULTILINE)
-    assert len(commands) == SUPERVISORD.count("[program:") + SUPERVISORD.count("[eventlistener:")
+    sections = ("[program:", "[fcgi-program:", "[eventlistener:")
+    assert len(commands) == sum(SUPERVISORD.count(section) for section in sections)
     wrapper = "%(ENV_PICHORD_PYTHON)s %(ENV_PICHORD_ROOT)s/config/die_with_parent.py "
     for command in commands:
         assert command.startswith(wrapper + "%(ENV_PICHORD_PYTHON)s -m "), command
@@ -168,7 +169,12 @@ def test_role_picks_the_programs(
 
 
 def test_container_logs_go_to_stdout(tmp_path: Path) -> None:
-    env = supervisor_environment(Settings(state_dir=tmp_path, log_to_stdout=True), "x")
-    assert env["PICHORD_WORKER_LOG"] == "/dev/stdout" and env["PICHORD_LOG_MAXBYTES"] == "0"
+    settings = Settings(state_dir=tmp_path, log_to_stdout=True, api_processes=3)
+    env = supervisor_environment(settings, "x")
+    logs = Path(env["PICHORD_LOG_DIR"])
+    names = {"worker.log", "beat.log", "api-0.log", "api-1.log", "api-2.log"}
+    assert {p.name for p in logs.iterdir()} == names and env["PICHORD_LOG_MAXBYTES"] == "0"
+    assert all(os.readlink(logs / name) == "/dev/stdout" for name in names)
+    supervisor_environment(settings, "x")  # a restart finds the links in place
     env = supervisor_environment(Settings(state_dir=tmp_path), "x")
-    assert env["PICHORD_WORKER_LOG"] == str(tmp_path / "logs" / "worker.log")
+    assert env["PICHORD_LOG_DIR"] == str(tmp_path / "logs")
