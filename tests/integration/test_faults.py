@@ -16,41 +16,24 @@ from tests.integration.conftest import (
     poll_until_finished,
     rabbitmq_service_env,
     service_env,
-    wait_for,
 )
+from tests.integration.pool_pause import paused_mid_chunk
 
-# n=10 needs ~1e11 terms: long enough (3-30 s on 2 cores) to kill something mid-chunk.
+# n=10: 1e11 terms in 25 chunks; a chunk is caught running by pausing its pool process, so
+# how fast the kernel runs here does not matter.
 DIGITS = 10
-# With chunk_seconds 0.5: chunks of 1e10 terms whatever the kernel's speed here (5-16 G
-# terms/s seen), so a chunk is caught mid-run.
-LONG_CHUNKS = "2e10"
 
 
-def running_chunk(client: httpx2.Client, job_id: str) -> dict[str, object]:
-    found: list[dict[str, object]] = []
-
-    def started() -> bool:
-        chunks = client.get(f"/tasks/{job_id}/chunks").json()["chunks"]
-        found[:] = [c for c in chunks if c["status"] == "PROGRESS" and c["terms_done"]]
-        return bool(found)
-
-    wait_for(started, 60, "a chunk to checkpoint")
-    return found[0]
-
-
-def chunk_pid(state_dir: Path, job_id: str, index: int) -> int:
-    record = JobStore(state_dir).get_chunk(job_id, index)
-    assert record is not None and record.pid is not None
-    return record.pid
-
-
-def kill_worker_mid_job_and_replace(processes: Processes, client: httpx2.Client) -> str:
+def kill_worker_mid_job_and_replace(
+    processes: Processes, state_dir: Path, client: httpx2.Client
+) -> str:
     """Start a job on worker w1, kill -9 its main process mid-chunk, start w2; the job id."""
     first = processes.worker("w1", concurrency=2)
     job_id: str = client.get(f"/leibnic/{DIGITS}").json()["id"]
-    running_chunk(client, job_id)
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=10)
+    with paused_mid_chunk(JobStore(state_dir), job_id, first.pid):
+        # The paused pool processes die with their worker (parent-death signal).
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
     processes.worker("w2", concurrency=2)
     return job_id
 
@@ -70,33 +53,28 @@ def rabbit(
     processes: Processes, rabbitmq_url: str, tmp_path: Path
 ) -> Iterator[tuple[Processes, Path, httpx2.Client]]:
     state = tmp_path / "state"
-    processes.env = service_env(
-        state,
-        rabbitmq_url,
-        queue=f"q-{tmp_path.name}",
-        chunk_seconds="0.5",
-        kernel_terms_per_second=LONG_CHUNKS,
-    )
+    processes.env = service_env(state, rabbitmq_url, queue=f"q-{tmp_path.name}")
     with httpx2.Client(base_url=processes.api(), timeout=10) as client:
         yield processes, state, client
 
 
 def test_killed_pool_child_chunk_is_requeued(rabbit: tuple[Processes, Path, httpx2.Client]) -> None:
     processes, state, client = rabbit
-    processes.worker("w1", concurrency=2)
+    worker = processes.worker("w1", concurrency=2)
     job_id = client.get(f"/leibnic/{DIGITS}").json()["id"]
-    chunk = running_chunk(client, job_id)
-    os.kill(chunk_pid(state, job_id, int(chunk["index"])), signal.SIGKILL)  # type: ignore[call-overload]
+    with paused_mid_chunk(JobStore(state), job_id, worker.pid) as chunk:
+        assert chunk.pid is not None
+        os.kill(chunk.pid, signal.SIGKILL)
     assert_right_digits(client, job_id)
-    rerun = client.get(f"/tasks/{job_id}/chunks").json()["chunks"][int(chunk["index"])]  # type: ignore[call-overload]
+    rerun = client.get(f"/tasks/{job_id}/chunks").json()["chunks"][chunk.index]
     assert rerun["attempts"] >= 2
 
 
 def test_killed_worker_main_is_redelivered_by_rabbitmq(
     rabbit: tuple[Processes, Path, httpx2.Client],
 ) -> None:
-    processes, _, client = rabbit
-    job_id = kill_worker_mid_job_and_replace(processes, client)
+    processes, state, client = rabbit
+    job_id = kill_worker_mid_job_and_replace(processes, state, client)
     assert_right_digits(client, job_id)
     workers = {c["worker"] for c in client.get(f"/tasks/{job_id}/chunks").json()["chunks"]}
     assert any(str(w).startswith("w2@") for w in workers)
@@ -106,17 +84,10 @@ def test_embedded_broker_recovers_lost_chunks_by_redispatch(
     processes: Processes, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    processes.env = service_env(
-        state,
-        None,
-        chunk_seconds="0.5",
-        kernel_terms_per_second=LONG_CHUNKS,
-        job_stall_seconds="3",
-        watchdog_seconds="0.5",
-    )
+    processes.env = service_env(state, None, job_stall_seconds="3", watchdog_seconds="0.5")
     with httpx2.Client(base_url=processes.api(), timeout=10) as client:
         # The filesystem transport keeps unacknowledged messages only in the worker's memory.
-        job_id = kill_worker_mid_job_and_replace(processes, client)
+        job_id = kill_worker_mid_job_and_replace(processes, state, client)
         assert_right_digits(client, job_id)
         assert JobStore(state).get(job_id).dispatches >= 2
 
@@ -127,25 +98,28 @@ def test_a_job_queued_behind_a_long_one_is_not_resent_or_failed(
     state, processes.env = rabbitmq_service_env(
         tmp_path,
         rabbitmq_url,
-        chunk_seconds="2",
         job_stall_seconds="1",
+        # Longer than the test: while the queue is busy a stalled job is deferred throughout.
+        job_stall_grace_seconds="600",
         watchdog_seconds="0.3",
         max_dispatches="1",
-        # Up to eight lanes on one process: the small job waits behind the long job's queued
-        # 2 s chunks.
-        job_lanes="8",
+        job_lanes="2",
     )
-    processes.worker("w1", concurrency=1)
+    worker = processes.worker("w1", concurrency=1)
     with httpx2.Client(base_url=processes.api(), timeout=10) as client:
         long_job = client.get(f"/leibnic/{DIGITS}").json()["id"]
-        queued = client.get("/leibnic/3").json()["id"]
-        # Well past job_stall_seconds with max_dispatches=1: a stall would fail it at once.
-        waiting = poll_for_seconds(client, queued, 3)
-        assert {body["status"] for body in waiting} == {"WAITING"}
+        # The only pool process holds the long job's chunk, paused: the small job's messages
+        # wait in the queue behind the long job's other lane, however fast the kernel is.
+        with paused_mid_chunk(JobStore(state), long_job, worker.pid):
+            queued = client.get("/leibnic/3").json()["id"]
+            # Well past job_stall_seconds with max_dispatches=1: a stall would fail it at once.
+            waiting = poll_for_seconds(client, queued, 3)
+            assert {body["status"] for body in waiting} == {"WAITING"}
+            assert {client.get(f"/tasks/{long_job}").json()["status"]} <= {"PROGRESS"}
         final = poll_until_finished(client, queued, timeout=120)[-1]
         assert final["status"] == "SUCCESS" and final["result"] == reference_digits(3)
         assert JobStore(state).get(queued).dispatches == 1
-        assert poll_until_finished(client, long_job, timeout=120)[-1]["status"] == "SUCCESS"
+        assert poll_until_finished(client, long_job, timeout=240)[-1]["status"] == "SUCCESS"
 
 
 def poll_for_seconds(client: httpx2.Client, job_id: str, seconds: float) -> list[dict[str, object]]:

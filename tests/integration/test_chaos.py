@@ -1,0 +1,64 @@
+"""A seeded soak: a stream of mixed jobs on the whole service while its processes are killed.
+
+Every accepted job must end in SUCCESS with mpmath's digits, and no request may get a 5xx.
+The service runs as `make run` runs it (supervisord, two API processes on one socket, one
+worker with two pool processes); the stall and limbo timers are shortened so that the
+soak fits CI, and the drain is bounded by PICHORD_JOB_STALL_SECONDS + 30 s as in the README.
+"""
+
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.integration.chaos import Fault, JobMix, Plan, Service, ServiceTree, run
+from tests.integration.conftest import free_port, service_env
+
+STALL_SECONDS = 15
+SOAK = Plan(
+    seed=2126,
+    seconds=40,
+    jobs_per_second=3,
+    fault_every=(1.0, 1.8),
+    faults=tuple(Fault),
+    pause_seconds=4,
+    drain_seconds=STALL_SECONDS + 30,
+    mix=JobMix(leibniz=(1, 9), euler=(100, 2_000), cf=(1_000, 20_000)),
+)
+
+
+@pytest.mark.parametrize("broker", ["embedded", "rabbitmq"])
+def test_every_accepted_job_succeeds_through_random_kills(
+    broker: str, rabbitmq_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = rabbitmq_url if broker == "rabbitmq" else None
+    port = free_port()
+    env = service_env(
+        tmp_path / "state",
+        url,
+        queue=f"chaos-{tmp_path.name}",
+        api_port=str(port),
+        supervisor_port=str(free_port()),
+        worker_concurrency="2",
+        job_stall_seconds=str(STALL_SECONDS),
+        job_stall_grace_seconds="5",
+        watchdog_seconds="1",
+        worker_limbo_seconds="8",
+        # Admission limits are not what this tests: every submission of the stream is taken.
+        submit_rate_limit="",
+        max_pending_jobs="1000",
+    )
+    vhost = urlsplit(url).path.lstrip("/") if url else None
+    faults = tuple(f for f in SOAK.faults if url or f is not Fault.BROKER_DROP)
+    plan = replace(SOAK, faults=faults)
+    with Service(env, str(tmp_path / "service.log"), port) as service:
+        assert service.proc is not None
+        outcome = run(plan, service.api, ServiceTree(service.proc.pid, vhost))
+    with capsys.disabled():
+        print("\n" + outcome.line(broker))
+    assert outcome.unfinished == {} and outcome.wrong == {}
+    assert outcome.server_errors == []
+    assert len(outcome.accepted) >= 100 and sum(outcome.faults.values()) >= 20
+    assert set(outcome.faults) == {f.value for f in faults}, outcome.faults
+    assert outcome.refused_connections <= outcome.requests / 100
