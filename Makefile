@@ -29,8 +29,9 @@ unit: install
 integration: install
 	$(BIN)/pytest -m integration
 
+## The slowest tests' times are printed at the end (README, Development).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 ## The compose stack on a Docker engine (tests/ops/test_containers.py; also part of `test`).
 ## Needs an engine and the base images: .ci/run starts and makes them.
