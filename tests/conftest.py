@@ -19,6 +19,8 @@ from config import Settings
 from storage import ChunkSpec, JobRecord, JobStore
 from tests.integration.kernel_speed import FAKE_SPEED_VARIABLE, speed_factor
 
+pytest_plugins = ["tests.figures"]
+
 INTEGRATION_TESTS = Path(__file__).parent / "integration"
 
 RABBITMQ_HOST = "127.0.0.1"

@@ -6,6 +6,7 @@ worker with two pool processes); the stall and limbo timers are shortened so tha
 soak fits CI, and the drain is bounded by PICHORD_JOB_STALL_SECONDS + 30 s as in the README.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,7 +31,7 @@ SOAK = Plan(
 
 @pytest.mark.parametrize("broker", ["embedded", "rabbitmq"])
 def test_every_accepted_job_succeeds_through_random_kills(
-    broker: str, rabbitmq_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    broker: str, rabbitmq_url: str, tmp_path: Path, figure: Callable[[str], None]
 ) -> None:
     url = rabbitmq_url if broker == "rabbitmq" else None
     port = free_port()
@@ -55,8 +56,7 @@ def test_every_accepted_job_succeeds_through_random_kills(
     with Service(env, str(tmp_path / "service.log"), port) as service:
         assert service.proc is not None
         outcome = run(plan, service.api, ServiceTree(service.proc.pid, vhost))
-    with capsys.disabled():
-        print("\n" + outcome.line(broker))
+    figure(outcome.line(broker))
     assert outcome.unfinished == {} and outcome.wrong == {}
     assert outcome.server_errors == []
     assert len(outcome.accepted) >= 100 and sum(outcome.faults.values()) >= 20

@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,7 +198,7 @@ def test_a_leibniz_cf_job_plots_its_depth(browser: Browser, service: Service) ->
 
 
 def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
-    browser: Browser, service: Service
+    browser: Browser, service: Service, figure: Callable[[str], None]
 ) -> None:
     page = browser.new_page(viewport=WIDE)
     page.goto(service.api + "/ui")
@@ -251,7 +251,7 @@ def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
         page.locator(f'#running-jobs [data-id="{big}"] a').click()
         page.wait_for_function("document.querySelectorAll('#chunk-grid .cell').length === 2048")
         page.wait_for_function("document.querySelectorAll('#chunk-grid .cell.SUCCESS').length > 0")
-        print(f"grid of 2,048 chunks rendered in {grid_render_ms(page):.0f} ms at most")
+        figure(f"[dashboard] 2,048-chunk grid rendered in {grid_render_ms(page):.0f} ms at most")
         assert grid_render_ms(page) < 1000
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
@@ -273,7 +273,7 @@ def test_a_big_job_and_two_small_ones_share_the_workers_and_urls_follow_history(
 
 
 def test_a_1234_chunk_grid_renders_in_under_a_second(
-    browser: Browser, service: Service, module_processes: Processes
+    browser: Browser, service: Service, module_processes: Processes, figure: Callable[[str], None]
 ) -> None:
     api = module_processes.api(max_chunks="1234")
     with httpx2.Client(base_url=api, timeout=30) as client:
@@ -282,7 +282,7 @@ def test_a_1234_chunk_grid_renders_in_under_a_second(
         page.goto(f"{api}/ui#/jobs/{job_id}")
         page.wait_for_function("document.querySelectorAll('#chunk-grid .cell').length === 1234")
         client.delete(f"/tasks/{job_id}")
-    print(f"grid of 1,234 chunks rendered in {grid_render_ms(page):.0f} ms at most")
+    figure(f"[dashboard] 1,234-chunk grid rendered in {grid_render_ms(page):.0f} ms at most")
     assert grid_render_ms(page) < 1000
     page.close()
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
+from collections.abc import Callable
 
 import httpx2
 import psutil
@@ -65,14 +66,16 @@ def test_supervisord_serves_jobs_requires_credentials_and_stops_everything(
     assert alive == []
 
 
-def test_a_fatal_program_stops_supervisord(supervisord: Supervisord) -> None:
+def test_a_fatal_program_stops_supervisord(
+    supervisord: Supervisord, figure: Callable[[str], None]
+) -> None:
     # uvicorn reads this (its click options take UVICORN_*): a TLS certificate that does not
     # exist, so the API exits at once, is retried, and goes FATAL.
     supervisord.env["UVICORN_SSL_CERTFILE"] = str(supervisord.state / "missing-cert.pem")
     proc = supervisord.launch()
     started = time.monotonic()
     wait_for(lambda: proc.poll() is not None, 90, "supervisord to stop")
-    print(f"FATAL api -> supervisord stopped in {time.monotonic() - started:.1f} s")
+    figure(f"[recovery] FATAL api -> supervisord stopped in {time.monotonic() - started:.1f} s")
     assert "entered FATAL state" in supervisord.log.read_text()
     # Each API process fails alike; the first to go FATAL stops supervisord.
     fatal = (supervisord.state / "logs" / "fatal_listener.log").read_text().count("is FATAL")

@@ -5,7 +5,7 @@ import os
 import signal
 import time
 import xmlrpc.client
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx2
@@ -47,9 +47,8 @@ def broker(run: Supervisord) -> str:
     return "rabbitmq" if "PICHORD_BROKER_URL" in run.env else "embedded"
 
 
-def report(capsys: pytest.CaptureFixture[str], what: str, seconds: float) -> None:
-    with capsys.disabled():
-        print(f"\n[recovery] {what}: {seconds:.1f} s")
+def report(figure: Callable[[str], None], what: str, seconds: float) -> None:
+    figure(f"[recovery] {what}: {seconds:.1f} s")
 
 
 def submit(client: httpx2.Client) -> str:
@@ -83,7 +82,7 @@ def terms_done(client: httpx2.Client, job_id: str) -> int:
     return int(client.get(f"/tasks/{job_id}").json()["progress"]["terms_done"])
 
 
-def test_kill_pool_child(service: Supervisord, capsys: pytest.CaptureFixture[str]) -> None:
+def test_kill_pool_child(service: Supervisord, figure: Callable[[str], None]) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
         job_id = submit(client)
         store = JobStore(service.state)
@@ -96,14 +95,14 @@ def test_kill_pool_child(service: Supervisord, capsys: pytest.CaptureFixture[str
             "the chunk to run again",
         )
         report(
-            capsys,
+            figure,
             f"{broker(service)}: pool child kill -9 -> chunk running again",
             time.monotonic() - killed,
         )
         assert_digits(client, job_id)
 
 
-def test_kill_worker_main(service: Supervisord, capsys: pytest.CaptureFixture[str]) -> None:
+def test_kill_worker_main(service: Supervisord, figure: Callable[[str], None]) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
         job_id = submit(client)
         old = worker_pid(service)
@@ -120,7 +119,7 @@ def test_kill_worker_main(service: Supervisord, capsys: pytest.CaptureFixture[st
 
         wait_for(restarted_and_progressing, 90, "supervisord to restart the worker", interval=0.2)
         report(
-            capsys,
+            figure,
             f"{broker(service)}: worker main kill -9 -> restarted and checkpointing",
             time.monotonic() - killed,
         )
@@ -128,7 +127,7 @@ def test_kill_worker_main(service: Supervisord, capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.parametrize("service", ["rabbitmq"], indirect=True)
-def test_restart_api_mid_job(service: Supervisord, capsys: pytest.CaptureFixture[str]) -> None:
+def test_restart_api_mid_job(service: Supervisord, figure: Callable[[str], None]) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
         job_id = submit(client)
         with held_mid_chunk(service, job_id):
@@ -144,7 +143,7 @@ def test_restart_api_mid_job(service: Supervisord, capsys: pytest.CaptureFixture
                     return False
 
             wait_for(answering, 60, "the API to answer again")
-            report(capsys, "supervisorctl restart api -> polling again", time.monotonic() - started)
+            report(figure, "supervisorctl restart api -> polling again", time.monotonic() - started)
             # nothing lost: progress lives in the store
             assert terms_done(client, job_id) >= before
         assert_digits(client, job_id)
@@ -152,7 +151,7 @@ def test_restart_api_mid_job(service: Supervisord, capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize("service", ["rabbitmq"], indirect=True)
 def test_sigterm_supervisord_then_start_again(
-    service: Supervisord, capsys: pytest.CaptureFixture[str]
+    service: Supervisord, figure: Callable[[str], None]
 ) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
         job_id = submit(client)
@@ -169,13 +168,13 @@ def test_sigterm_supervisord_then_start_again(
             "the worker to begin its warm shutdown",
         )
     assert service.proc.wait(timeout=90) == 0
-    report(capsys, "SIGTERM supervisord -> warm shutdown complete", time.monotonic() - started)
+    report(figure, "SIGTERM supervisord -> warm shutdown complete", time.monotonic() - started)
     assert JobStore(service.state).get(job_id).status.value == "WAITING"  # not finished, not lost
-    finish_after_restart(service, job_id, capsys, "supervisord started again")
+    finish_after_restart(service, job_id, figure, "supervisord started again")
 
 
 def test_sigkill_supervisord_then_serve_again(
-    service: Supervisord, capsys: pytest.CaptureFixture[str]
+    service: Supervisord, figure: Callable[[str], None]
 ) -> None:
     with httpx2.Client(base_url=service.api, timeout=10) as client:
         job_id = submit(client)
@@ -190,25 +189,25 @@ def test_sigkill_supervisord_then_serve_again(
         # Stopped pool processes too: the kernel's SIGKILL reaches them all the same.
         wait_for(lambda: not any(map(alive, tree)), 10, "every process of the instance to end")
     report(
-        capsys,
+        figure,
         f"{broker(service)}: SIGKILL supervisord -> no process of it left",
         time.monotonic() - killed,
     )
     # The same state dir: its lock went with the killed supervisord.
     finish_after_restart(
-        service, job_id, capsys, f"{broker(service)}: pichord serve again", str(PICHORD), "serve"
+        service, job_id, figure, f"{broker(service)}: pichord serve again", str(PICHORD), "serve"
     )
 
 
 def finish_after_restart(
-    run: Supervisord, job_id: str, capsys: pytest.CaptureFixture[str], what: str, *command: str
+    run: Supervisord, job_id: str, figure: Callable[[str], None], what: str, *command: str
 ) -> None:
     """Start ``run`` again (by ``command``); the job ends SUCCESS with mpmath's digits."""
     run.start(*command)
     with httpx2.Client(base_url=run.api, timeout=10) as client:
         restarted = time.monotonic()
         assert_digits(client, job_id)
-        report(capsys, f"{what} -> job SUCCESS", time.monotonic() - restarted)
+        report(figure, f"{what} -> job SUCCESS", time.monotonic() - restarted)
 
 
 def alive(process: psutil.Process) -> bool:

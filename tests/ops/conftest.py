@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.figures import figures_of
+
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("rabbitmq", "app", "worker")
 WORKERS = 3
@@ -29,8 +31,6 @@ DEBIAN_LAYOUT_IMAGE = os.environ.get(
     "PICHORD_DEBIAN_LAYOUT_IMAGE", "pichord-standin/python:3.11-debian-layout"
 )
 STANDINS = "bash ../shared/docker-standins/start-dockerd.sh, then make-base-images.sh"
-
-timings_key = pytest.StashKey[list[tuple[str, float]]]()
 
 
 def unavailable(reason: str) -> None:
@@ -96,11 +96,13 @@ def compose_command() -> list[str]:
 
 @dataclass
 class Timings:
-    lines: list[tuple[str, float]]
+    """Container steps timed for the run's "figures" section (tests/figures.py)."""
+
+    lines: list[str]
 
     def record(self, what: str, started: float) -> float:
         seconds = time.monotonic() - started
-        self.lines.append((what, seconds))
+        self.lines.append(f"[containers] {seconds:7.1f} s  {what}")
         return seconds
 
 
@@ -184,7 +186,7 @@ def health(container: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="session")
 def timings(request: pytest.FixtureRequest) -> Timings:
-    return Timings(request.config.stash.setdefault(timings_key, []))
+    return Timings(figures_of(request.config))
 
 
 @pytest.fixture(scope="session")
@@ -234,11 +236,3 @@ def container_name(request: pytest.FixtureRequest) -> Iterator[str]:
         yield name
     finally:
         docker("rm", "-f", "-v", name, check=False)
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    lines = config.stash.get(timings_key, [])
-    if lines:
-        terminalreporter.section("container timings")
-        for what, seconds in lines:
-            terminalreporter.write_line(f"{seconds:7.1f} s  {what}")
