@@ -10,7 +10,7 @@ failure; a process killed meanwhile is skipped.
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -23,9 +23,14 @@ from storage import ChunkRecord, JobStatus, JobStore
 _SHARED_LOCKS = ("job.lock", "admission.lock")
 
 
-def pool_processes(worker_pid: int) -> list[psutil.Process]:
-    """The pool processes of the Celery worker whose main process is ``worker_pid``."""
-    return psutil.Process(worker_pid).children()
+# One worker's main process, or several (the workers of a whole compose stack, by host pid).
+Workers = int | Collection[int]
+
+
+def pool_processes(workers: Workers) -> list[psutil.Process]:
+    """The pool processes of the Celery workers whose main processes are ``workers``."""
+    pids = (workers,) if isinstance(workers, int) else tuple(workers)
+    return [child for pid in pids for child in psutil.Process(pid).children()]
 
 
 def _holds_shared_lock(process: psutil.Process) -> bool:
@@ -57,10 +62,10 @@ def _stop(processes: list[psutil.Process], deadline: float) -> None:
 
 
 @contextmanager
-def pool_paused(worker_pid: int, timeout: float = 30) -> Iterator[list[psutil.Process]]:
-    """The worker's pool processes stopped inside the block, continued after it."""
-    processes = pool_processes(worker_pid)
-    assert processes, f"worker {worker_pid} has no pool processes"
+def pool_paused(workers: Workers, timeout: float = 30) -> Iterator[list[psutil.Process]]:
+    """The workers' pool processes stopped inside the block, continued after it."""
+    processes = pool_processes(workers)
+    assert processes, f"worker {workers} has no pool processes"
     deadline = time.monotonic() + timeout
     try:
         _stop(processes, deadline)
@@ -77,16 +82,16 @@ def pool_paused(worker_pid: int, timeout: float = 30) -> Iterator[list[psutil.Pr
 
 @contextmanager
 def paused_when(
-    worker_pid: int, ready: Callable[[], bool], what: str, timeout: float = 60
+    workers: Workers, ready: Callable[[], bool], what: str, timeout: float = 60
 ) -> Iterator[None]:
-    """Waits until ``ready()``, then stops the worker's pool and asks again: the block runs
+    """Waits until ``ready()``, then stops the workers' pools and asks again: the block runs
     once it is true with the pool stopped, so that what the pool would change stays as it
     is until the block ends."""
     deadline = time.monotonic() + timeout
     while True:
         assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
         if ready():
-            with pool_paused(worker_pid):
+            with pool_paused(workers):
                 # Asked again with the pool stopped: it may have moved on meanwhile.
                 if ready():
                     yield

@@ -5,6 +5,7 @@ Runs in CI (.ci/run starts the engine and makes the stand-in base images); skips
 where no engine answers. The timings are printed at the end of the run ("container timings").
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,10 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx2
+import psutil
 import pytest
 
 from pipeline.verify import reference_digits
 from tests.integration.conftest import FINISHED
+from tests.integration.pool_pause import paused_when
 from tests.ops.conftest import (
     DEBIAN_LAYOUT_IMAGE,
     REPO,
@@ -88,6 +91,18 @@ def worker_name(container: dict[str, Any]) -> str:
     return f"worker@{container['Config']['Hostname']}"
 
 
+def celery_mains(container: dict[str, Any]) -> list[int]:
+    """Host pids of the Celery worker main processes in ``container`` (under its supervisord)."""
+    found = []
+    for process in psutil.Process(container["State"]["Pid"]).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            command = process.cmdline()
+            if "celery" in " ".join(command) and "worker" in command and process.children():
+                found.append(process.pid)
+    assert found, f"no celery worker in container {container['Name']}"
+    return found
+
+
 def running_on(stack: Stack, job_id: str, worker: str) -> bool:
     return any(
         c["status"] == "PROGRESS" and c.get("worker") == worker
@@ -148,18 +163,20 @@ def test_a_worker_container_killed_mid_job_is_restarted_and_the_job_succeeds(
 ) -> None:
     victim = stack.service("worker")[0]
     job_id = submit(stack.app_url(), "leibniz", 10)
-    wait_for(
-        f"a chunk on {worker_name(victim)}",
+    # The victim's pool is stopped while it computes one of the job's chunks, so the kill is
+    # mid-chunk however fast the kernel runs.
+    with paused_when(
+        celery_mains(victim),
         lambda: running_on(stack, job_id, worker_name(victim)),
-        60,
-    )
-    # kill -9 of PID 1 from outside is a crash, which `restart: unless-stopped` restarts;
-    # `docker kill` would count as a manual stop and leave the container down.
-    killed = time.monotonic()
-    try:
-        os.kill(victim["State"]["Pid"], signal.SIGKILL)
-    except PermissionError:
-        pytest.fail("kill -9 of a container's PID 1 from the host needs root (CI runs as root)")
+        f"a chunk on {worker_name(victim)}",
+    ):
+        # kill -9 of PID 1 from outside is a crash, which `restart: unless-stopped` restarts;
+        # `docker kill` would count as a manual stop and leave the container down.
+        killed = time.monotonic()
+        try:
+            os.kill(victim["State"]["Pid"], signal.SIGKILL)
+        except PermissionError:
+            pytest.fail("kill -9 of a container's PID 1 from the host needs root (CI runs as root)")
     finish(stack, job_id, 10)
     timings.record("job done after SIGKILL of a worker container's PID 1", killed)
 
@@ -173,13 +190,20 @@ def test_a_worker_container_killed_mid_job_is_restarted_and_the_job_succeeds(
 
 def test_restarting_the_app_mid_job_still_ends_in_success(stack: Stack, timings: Timings) -> None:
     job_id = submit(stack.app_url(), "leibniz", 10)
-    wait_for(
-        "a chunk in progress",
-        lambda: any(c["status"] == "PROGRESS" for c in chunks(stack.app_url(), job_id)),
-        60,
-    )
-    restarted = time.monotonic()
-    stack.compose("restart", "app")
+    # The worker containers' pools stopped while one of them computes a chunk of the job: it
+    # cannot finish before the app is back, however fast the kernel runs.
+    workers = stack.service("worker")
+    names = {worker_name(c) for c in workers}
+    with paused_when(
+        [pid for c in workers for pid in celery_mains(c)],
+        lambda: any(
+            c["status"] == "PROGRESS" and c.get("worker") in names
+            for c in chunks(stack.app_url(), job_id)
+        ),
+        "a chunk in progress on a worker container",
+    ):
+        restarted = time.monotonic()
+        stack.compose("restart", "app")
     finish(stack, job_id, 10)
     timings.record("job done after `restart app` mid-job", restarted)
 
