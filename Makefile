@@ -29,9 +29,11 @@ unit: install
 integration: install
 	$(BIN)/pytest -m integration
 
-## The slowest tests' times are printed at the end (README, Development).
+## Two test processes (pytest-xdist), a test file each at a time: most tests wait on the
+## processes they start. The slowest tests' times and the figures tests measure are printed
+## at the end (README, Development).
 test: lint
-	$(BIN)/pytest --durations=25
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 ## The compose stack on a Docker engine (tests/ops/test_containers.py; also part of `test`).
 ## Needs an engine and the base images: .ci/run starts and makes them.
