@@ -89,8 +89,10 @@ class Settings(BaseSettings):
     max_dispatches: Annotated[int, Field(ge=1, le=100)] = 4
     watchdog_seconds: Annotated[float, Field(gt=0)] = 5.0
     # A task a worker received and no free pool process started for this long (a pool
-    # process killed as the task was handed to it) makes the worker give back its messages
-    # and exit, for supervisord to start a fresh one (pipeline/limbo_guard.py).
+    # process killed as the task was handed to it), or messages waiting this long in the
+    # queue while the worker holds no task (a consumer that stopped), make the worker give
+    # back its messages and exit, for supervisord to start a fresh one
+    # (pipeline/limbo_guard.py, pipeline/consumption_guard.py).
     worker_limbo_seconds: Annotated[float, Field(gt=0)] = 20.0
     # Host statistics: CPU sampling period, and how long a worker inspection is reused.
     sample_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0

@@ -2,6 +2,7 @@
 
 from config import ConfigError, Settings, get_settings
 from pipeline.celery_config import PichordCelery, celery_config
+from pipeline.consumption_guard import ConsumptionGuard
 from pipeline.limbo_guard import LimboGuard
 from pipeline.tasks import register_tasks
 from storage.layout import StateLayout
@@ -15,6 +16,7 @@ def create_celery_app(settings: Settings | None = None) -> PichordCelery:
     app.conf.update(celery_config(settings))
     register_tasks(app)
     app.steps["consumer"].add(LimboGuard)
+    app.steps["worker"].add(ConsumptionGuard)
     try:
         app.backend.ensure_chords_allowed()
     except NotImplementedError as exc:

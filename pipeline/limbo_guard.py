@@ -15,11 +15,12 @@ resume from their checkpoints on redelivery; a task that somehow ran twice is ha
 (chunks resume, the reducer records a result once).
 """
 
+import contextlib
 import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import bootsteps
 from celery.worker import state as worker_state
@@ -92,21 +93,26 @@ class LimboGuard(bootsteps.StartStopStep):
         pool_free = len(worker_state.active_requests) < processes
         stuck = self.watch.stuck(waiting, pool_free, time.monotonic())
         if stuck:
-            restart(stuck, self.watch.limit)
+            restart(
+                f"tasks {', '.join(sorted(stuck))} waited {self.watch.limit:g} s for a free "
+                "pool process that never started them"
+            )
 
 
-def restart(stuck: set[str], limit: float) -> None:
-    logger.error(
-        "tasks %s waited %g s for a free pool process that never started them; giving "
-        "every message back to the broker and exiting, for supervisord to start a fresh "
-        "worker",
-        ", ".join(sorted(stuck)),
-        limit,
-    )
-    for request in list(worker_state.requests.values()):
-        if not request.acknowledged:
-            request.reject(requeue=True)
-    for handler in logging.getLogger().handlers:
-        handler.flush()
-    # Not a warm shutdown: it would wait for the tasks the pool lost, forever.
-    os._exit(EX_TEMPFAIL)
+def restart(why: str, give_back: bool = True) -> NoReturn:
+    """Exit for supervisord to start a fresh worker, after giving every message this worker
+    holds back to the broker (``give_back``: only from the worker's own loop, which owns the
+    channel)."""
+    logger.error("%s; exiting for a fresh worker", why)
+    try:
+        for request in list(worker_state.requests.values()) if give_back else []:
+            if not request.acknowledged:
+                # One failed reject (the broker gone too) must not keep the rest, or the
+                # worker: a message not given back is redelivered or resent by the sweep.
+                with contextlib.suppress(Exception):
+                    request.reject(requeue=True)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+    finally:
+        # Not a warm shutdown: it would wait for the tasks the pool lost, forever.
+        os._exit(EX_TEMPFAIL)
