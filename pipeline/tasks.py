@@ -5,6 +5,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
 
+# celery-types' billiard stubs predate terminate_handler_fired (billiard 4.3).
+from billiard.common import terminate_handler_fired  # type: ignore[attr-defined]
 from celery import Task
 from celery.exceptions import Ignore, Reject
 from kombu.exceptions import OperationalError
@@ -35,6 +37,20 @@ class JobTask(Task[Any, Any]):
 
     def store(self) -> JobStore:
         return JobStore(self.pichord.settings.state_dir)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            # The pool process is being terminated (Celery cancels running tasks when the
+            # broker connection is lost): the SystemExit of billiard's SIGTERM handler can
+            # reach a library that wraps it as an ordinary error (seen: a reducer failing
+            # with PydanticSerializationError "SystemExit: -241"). That is not the task's
+            # failure and must not fail the job: exit as the handler meant, so the message
+            # is delivered again.
+            if terminate_handler_fired():
+                raise SystemExit(f"terminated while running {self.name}: {exc!r}") from exc
+            raise
 
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
