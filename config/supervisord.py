@@ -6,6 +6,7 @@ none is set), and then becomes supervisord through ``exec``, so no launcher proc
 behind and signals reach supervisord directly.
 """
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -57,7 +58,8 @@ def supervisor_environment(settings: Settings, password: str) -> dict[str, str]:
             "PICHORD_API_PROCESSES": str(settings.api_processes),
             "PICHORD_SUPERVISOR_PORT": str(settings.supervisor_port),
             "PICHORD_SUPERVISOR_BIND": settings.supervisor_bind,
-            "PICHORD_RUN_API": _flag(_runs_api(settings)),
+            # Relative to the config file; empty includes nothing.
+            "PICHORD_API_PROGRAM": "api.conf" if _runs_api(settings) else "",
             "PICHORD_RUN_WORKER": _flag(settings.role in (Role.ALL, Role.WORKER)),
             "PICHORD_RUN_BEAT": _flag(_runs_api(settings) and settings.retention_days > 0),
             **_log_targets(settings),
@@ -96,9 +98,9 @@ def _log_targets(settings: Settings) -> dict[str, str]:
     links.mkdir(parents=True, exist_ok=True)
     names = ["worker.log", "beat.log", *(f"api-{n}.log" for n in range(settings.api_processes))]
     for name in names:
-        link = links / name
-        if not link.is_symlink():
-            link.symlink_to("/dev/stdout")
+        # Containers sharing the state volume start together and make the same links.
+        with contextlib.suppress(FileExistsError):
+            (links / name).symlink_to("/dev/stdout")
     return {"PICHORD_LOG_DIR": str(links), "PICHORD_LOG_MAXBYTES": "0"}
 
 

@@ -20,7 +20,8 @@ from tests.ops.conftest import unavailable
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 COMPOSE: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
-SUPERVISORD = CONFIG_FILE.read_text()
+# The main config and the file it includes for the API.
+SUPERVISORD = CONFIG_FILE.read_text() + (CONFIG_FILE.parent / "api.conf").read_text()
 DEFAULTS = Settings(_env_file=None)  # type: ignore[call-arg]
 
 
@@ -150,16 +151,16 @@ def test_every_program_dies_with_supervisord() -> None:
 @pytest.mark.parametrize(
     ("role", "api", "worker", "beat"),
     [
-        ("all", "true", "true", "true"),
-        ("worker", "false", "true", "false"),
-        ("api", "true", "false", "true"),
+        ("all", "api.conf", "true", "true"),
+        ("worker", "", "true", "false"),
+        ("api", "api.conf", "false", "true"),
     ],
 )
 def test_role_picks_the_programs(
     role: str, api: str, worker: str, beat: str, tmp_path: Path
 ) -> None:
     env = supervisor_environment(Settings(state_dir=tmp_path, role=role), "x")  # type: ignore[arg-type]
-    assert (env["PICHORD_RUN_API"], env["PICHORD_RUN_WORKER"], env["PICHORD_RUN_BEAT"]) == (
+    assert (env["PICHORD_API_PROGRAM"], env["PICHORD_RUN_WORKER"], env["PICHORD_RUN_BEAT"]) == (
         api,
         worker,
         beat,
