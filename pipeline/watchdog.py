@@ -12,6 +12,7 @@ steady load must not hide a job whose messages are gone or held by a wedged work
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,12 +58,16 @@ def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> li
 
 
 def due_for_redispatch(
-    stalled: list[StalledJob], queue_busy: bool, settings: Settings
+    stalled: list[StalledJob], queue_busy: Callable[[], bool], settings: Settings
 ) -> list[JobRecord]:
     """The stalled jobs to send again now: all of them, unless the queue is busy; then only
-    those idle past the grace, which no queue ahead of them explains any more."""
+    those idle past the grace, which no queue ahead of them explains any more. The queue
+    is asked about (a broker round trip and a ping) only when the answer matters."""
     limit = settings.job_stall_seconds + settings.job_stall_grace_seconds
-    return [s.job for s in stalled if not queue_busy or s.idle_seconds > limit]
+    overdue = [s.job for s in stalled if s.idle_seconds > limit]
+    if len(overdue) == len(stalled) or queue_busy():
+        return overdue
+    return [s.job for s in stalled]
 
 
 def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
@@ -77,7 +82,7 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
         stalled = stalled_jobs(store, settings.job_stall_seconds, utcnow())
         if not stalled:
             return []
-        due = due_for_redispatch(stalled, waiting_their_turn(app), settings)
+        due = due_for_redispatch(stalled, lambda: waiting_their_turn(app), settings)
         if len(due) < len(stalled):
             logger.info(
                 "%d jobs without progress may wait behind queued work",

@@ -59,6 +59,11 @@ def test_a_busy_queue_defers_a_stalled_job_only_for_the_grace(state_dir: Path) -
     job = submit(app, store, "leibniz", 3)
     app.close()
     recent, overdue = StalledJob(job, 29.0), StalledJob(job, 31.0)
-    assert due_for_redispatch([recent], queue_busy=False, settings=settings) == [job]
-    assert due_for_redispatch([recent], queue_busy=True, settings=settings) == []
-    assert due_for_redispatch([recent, overdue], queue_busy=True, settings=settings) == [job]
+    assert due_for_redispatch([recent], lambda: False, settings) == [job]
+    assert due_for_redispatch([recent], lambda: True, settings) == []
+    assert due_for_redispatch([recent, overdue], lambda: True, settings) == [job]
+
+    def not_asked() -> bool:
+        raise AssertionError("the queue was asked about though every job is overdue")
+
+    assert due_for_redispatch([overdue], not_asked, settings) == [job]
