@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from config import Settings  # noqa: E402
-from tests.integration.chaos import Fault, Plan, Service, ServiceTree, run  # noqa: E402
-from tests.integration.conftest import free_port  # noqa: E402
+from tests.integration.chaos import Plan, run  # noqa: E402
+from tests.integration.conftest import Supervisord, free_port  # noqa: E402
+from tests.integration.fault_injection import Fault, ServiceTree  # noqa: E402
 
 
 def main() -> None:
@@ -35,21 +36,25 @@ def main() -> None:
         "--faults", default=",".join(f.value for f in Fault), help="comma-separated kinds"
     )
     args = parser.parse_args()
-    state = Path(tempfile.mkdtemp(prefix="pichord-chaos-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "PICHORD_STATE_DIR": str(state / "state"),
-        "PICHORD_API_PORT": str(port),
-        "PICHORD_SUPERVISOR_PORT": str(free_port()),
-        "PICHORD_QUEUE": f"chaos-{port}",
-    }
+    folder = Path(tempfile.mkdtemp(prefix="pichord-chaos-"))
+    service = Supervisord(
+        env={**os.environ, "PICHORD_STATE_DIR": str(folder / "state")},
+        state=folder / "state",
+        log=folder / "service.log",
+        api_port=free_port(),
+        ui_port=free_port(),
+    )
+    service.env.update(
+        PICHORD_API_PORT=str(service.api_port),
+        PICHORD_SUPERVISOR_PORT=str(service.ui_port),
+        PICHORD_QUEUE=f"chaos-{service.api_port}",
+    )
     broker = os.environ.get("PICHORD_BROKER_URL")
     vhost = urlsplit(broker).path.lstrip("/") or "/" if broker else None
     faults = tuple(Fault(kind) for kind in args.faults.split(","))
     if broker is None:
         faults = tuple(f for f in faults if f is not Fault.BROKER_DROP)
-    stall = Settings(state_dir=state).job_stall_seconds
+    stall = Settings(state_dir=service.state).job_stall_seconds
     plan = Plan(
         seed=args.seed,
         seconds=args.seconds,
@@ -59,15 +64,18 @@ def main() -> None:
         pause_seconds=args.pause_seconds,
         drain_seconds=stall + 30,
     )
-    with Service(env, str(state / "service.log"), port) as service:
+    service.start()
+    try:
         assert service.proc is not None
         outcome = run(plan, service.api, ServiceTree(service.proc.pid, vhost))
+    finally:
+        service.stop()
     print(outcome.line("RabbitMQ" if broker else "embedded"))
     for job_id, status in outcome.unfinished.items():
         print(f"  unfinished {job_id}: {status}")
     for job_id, why in outcome.wrong.items():
         print(f"  wrong {job_id}: {why}")
-    print(f"  state dir {state}")
+    print(f"  state dir {service.state}")
 
 
 if __name__ == "__main__":

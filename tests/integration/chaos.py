@@ -6,35 +6,16 @@ restarts what is killed; everything here only sends HTTP requests and signals.
 """
 
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import StrEnum
-from pathlib import Path
 
 import httpx2
-import psutil
 
 from pipeline.verify import reference_digits
-
-REPO = Path(__file__).resolve().parents[2]
-FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
-# supervisord counts an exit within startsecs (5 s) as a failed start and gives up after
-# three in a row (FATAL); a program this young is left alone, or the soak would be testing
-# a crash loop, which supervisord is meant to give up on.
-MIN_TARGET_AGE = 6.0
-
-
-class Fault(StrEnum):
-    POOL_CHILD = "pool-child"
-    WORKER_MAIN = "worker-main"
-    API = "api"
-    BROKER_DROP = "broker-drop"
-    WORKER_PAUSE = "worker-pause"
+from tests.integration.conftest import FINISHED
+from tests.integration.fault_injection import Fault, ServiceTree
 
 
 @dataclass(frozen=True)
@@ -96,107 +77,6 @@ class Outcome:
             f"5xx {len(self.server_errors)}, unfinished {len(self.unfinished)}, wrong "
             f"{len(self.wrong)}, drain {self.drain_seconds:.1f} s"
         )
-
-
-class ServiceTree:
-    """The processes supervisord runs, found afresh for every fault."""
-
-    def __init__(self, supervisord_pid: int, vhost: str | None) -> None:
-        self._supervisord = psutil.Process(supervisord_pid)
-        self._vhost = vhost
-
-    def _programs(self, needle: str) -> list[psutil.Process]:
-        found = []
-        for child in self._supervisord.children():
-            try:
-                if needle in " ".join(child.cmdline()):
-                    found.append(child)
-            except psutil.NoSuchProcess:
-                continue
-        return found
-
-    def worker_mains(self) -> list[psutil.Process]:
-        return self._programs(" worker ")
-
-    def pool_children(self) -> list[psutil.Process]:
-        return [child for main in self.worker_mains() for child in _children(main)]
-
-    def apis(self) -> list[psutil.Process]:
-        return self._programs("uvicorn")
-
-    def strike(self, fault: Fault, rng: random.Random, pause_seconds: float) -> bool:
-        """Cause ``fault`` once; False if it has no target right now."""
-        if fault is Fault.BROKER_DROP:
-            return self._drop_broker_connections()
-        if fault is Fault.WORKER_PAUSE:
-            return _pause(_old_enough(self.worker_mains()), pause_seconds)
-        if fault is Fault.POOL_CHILD:
-            # The worker replaces its pool processes itself, whatever their age.
-            eligible = self.pool_children()
-        else:
-            eligible = _old_enough(
-                self.worker_mains() if fault is Fault.WORKER_MAIN else self.apis()
-            )
-        if not eligible:
-            return False
-        try:
-            rng.choice(eligible).send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            return False
-        return True
-
-    def _drop_broker_connections(self) -> bool:
-        if self._vhost is None:
-            return False
-        result = subprocess.run(
-            ["rabbitmqctl", "close_all_connections", "--vhost", self._vhost, "chaos test"],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        return result.returncode == 0
-
-
-def _children(process: psutil.Process) -> list[psutil.Process]:
-    try:
-        return process.children()
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _old_enough(processes: list[psutil.Process]) -> list[psutil.Process]:
-    now = time.time()
-    found = []
-    for process in processes:
-        try:
-            if now - process.create_time() >= MIN_TARGET_AGE:
-                found.append(process)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
-def _pause(mains: list[psutil.Process], seconds: float) -> bool:
-    """SIGSTOP a worker and its pool for ``seconds``, then SIGCONT (in a thread)."""
-    if not mains:
-        return False
-    tree = [mains[0], *_children(mains[0])]
-    for process in tree:
-        try:
-            process.send_signal(signal.SIGSTOP)
-        except psutil.NoSuchProcess:
-            continue
-
-    def resume() -> None:
-        time.sleep(seconds)
-        for process in tree:
-            try:
-                process.send_signal(signal.SIGCONT)
-            except psutil.NoSuchProcess:
-                continue
-
-    threading.Thread(target=resume, name="chaos-resume", daemon=True).start()
-    return True
 
 
 def submit(client: httpx2.Client, outcome: Outcome, method: str, digits: int) -> None:
@@ -276,43 +156,3 @@ def _judge(
     result = client.get(f"/tasks/{job_id}/digits").text.strip()
     if result != reference_digits(digits):
         outcome.wrong[job_id] = f"digits differ from mpmath's ({len(result)} characters)"
-
-
-class Service:
-    """``python -m config.supervisord`` (what ``make run`` starts) on a state dir of its own."""
-
-    def __init__(self, env: dict[str, str], log_path: str, api_port: int) -> None:
-        self.env = env
-        self.api = f"http://127.0.0.1:{api_port}"
-        self._log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> "Service":
-        with open(self._log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "config.supervisord"],
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"supervisord exited; see {self._log_path}"
-            try:
-                if httpx2.get(self.api + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx2.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"the API did not answer within 60 s; see {self._log_path}")
-
-    def __exit__(self, *_: object) -> None:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=90)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)

@@ -160,6 +160,9 @@ class Processes:
 def service_env(state_dir: Path, broker_url: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PICHORD_")}
     env["PICHORD_STATE_DIR"] = str(state_dir)
+    # Tests hold pools stopped (pool_pause) for as long as they need, which a worker rightly
+    # takes for limbo after WORKER_LIMBO_SECONDS; the guards' own tests set it short.
+    env["PICHORD_WORKER_LIMBO_SECONDS"] = "600"
     if broker_url:
         env["PICHORD_BROKER_URL"] = broker_url
     env.update({f"PICHORD_{k.upper()}": v for k, v in extra.items()})

@@ -8,13 +8,13 @@ soak fits CI, and the drain is bounded by PICHORD_JOB_STALL_SECONDS + 30 s as in
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.integration.chaos import Fault, JobMix, Plan, Service, ServiceTree, run
-from tests.integration.conftest import free_port, service_env
+from tests.integration.chaos import JobMix, Plan, run
+from tests.integration.conftest import Supervisord
+from tests.integration.fault_injection import Fault, ServiceTree
 
 STALL_SECONDS = 15
 SOAK = Plan(
@@ -31,31 +31,29 @@ SOAK = Plan(
 
 @pytest.mark.parametrize("broker", ["embedded", "rabbitmq"])
 def test_every_accepted_job_succeeds_through_random_kills(
-    broker: str, rabbitmq_url: str, tmp_path: Path, figure: Callable[[str], None]
+    broker: str, rabbitmq_url: str, supervisord: Supervisord, figure: Callable[[str], None]
 ) -> None:
     url = rabbitmq_url if broker == "rabbitmq" else None
-    port = free_port()
-    env = service_env(
-        tmp_path / "state",
-        url,
-        queue=f"chaos-{tmp_path.name}",
-        api_port=str(port),
-        supervisor_port=str(free_port()),
-        worker_concurrency="2",
-        job_stall_seconds=str(STALL_SECONDS),
-        job_stall_grace_seconds="5",
-        watchdog_seconds="1",
-        worker_limbo_seconds="8",
+    settings = {
+        "queue": f"chaos-{supervisord.state.parent.name}",
+        "worker_concurrency": "2",
+        "job_stall_seconds": str(STALL_SECONDS),
+        "job_stall_grace_seconds": "5",
+        "watchdog_seconds": "1",
+        "worker_limbo_seconds": "8",
         # Admission limits are not what this tests: every submission of the stream is taken.
-        submit_rate_limit="",
-        max_pending_jobs="1000",
-    )
+        "submit_rate_limit": "",
+        "max_pending_jobs": "1000",
+        **({"broker_url": url} if url else {}),
+    }
+    supervisord.env.update({f"PICHORD_{k.upper()}": v for k, v in settings.items()})
     vhost = urlsplit(url).path.lstrip("/") if url else None
     faults = tuple(f for f in SOAK.faults if url or f is not Fault.BROKER_DROP)
-    plan = replace(SOAK, faults=faults)
-    with Service(env, str(tmp_path / "service.log"), port) as service:
-        assert service.proc is not None
-        outcome = run(plan, service.api, ServiceTree(service.proc.pid, vhost))
+    supervisord.start()
+    assert supervisord.proc is not None
+    outcome = run(
+        replace(SOAK, faults=faults), supervisord.api, ServiceTree(supervisord.proc.pid, vhost)
+    )
     figure(outcome.line(broker))
     assert outcome.unfinished == {} and outcome.wrong == {}
     assert outcome.server_errors == []
