@@ -34,8 +34,8 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: Annotated[int, Field(ge=1, le=65535)] = 8000
-    # API processes under supervisord, sharing the port's socket: a crash of one refuses
-    # no request, and reads and submissions use more than one core.
+    # API processes under supervisord, sharing the port's socket: while one restarts after
+    # a crash the others answer (so at least 2), and requests use more than one core.
     api_processes: Annotated[int, Field(ge=1, le=64)] = 2
     # Where other machines reach the API when something else binds the host's port for it:
     # compose publishes the container's 0.0.0.0:8000 on this address. Unset: API_HOST.

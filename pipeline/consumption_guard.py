@@ -22,7 +22,7 @@ from celery import bootsteps
 from celery.worker import state as worker_state
 
 from pipeline.inspection import queue_depth
-from pipeline.limbo_guard import CHECKS_IN_A_ROW, restart
+from pipeline.limbo_guard import CHECKS_IN_A_ROW, check_interval, restart
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class ConsumptionGuard(bootsteps.StartStopStep):
     def start(self, parent: Any) -> None:
         app = parent.app
         watch = IdleWatch(app.settings.worker_limbo_seconds)
-        interval = max(0.5, watch.limit / CHECKS_IN_A_ROW / 2)
+        interval = check_interval(watch.limit)
         self.thread = threading.Thread(
             target=self.watch, args=(app, watch, interval), name="consumption-guard", daemon=True
         )

@@ -34,6 +34,11 @@ EX_TEMPFAIL = 75
 CHECKS_IN_A_ROW = 3
 
 
+def check_interval(limit: float) -> float:
+    """Seconds between checks: CHECKS_IN_A_ROW of them fit twice within ``limit``."""
+    return max(0.5, limit / CHECKS_IN_A_ROW / 2)
+
+
 @dataclass
 class LimboWatch:
     """Which reserved tasks have been waiting, since when and on how many checks; pure."""
@@ -73,7 +78,7 @@ class LimboGuard(bootsteps.StartStopStep):
     def start(self, parent: Any) -> None:
         settings = parent.app.settings
         self.watch = LimboWatch(settings.worker_limbo_seconds)
-        interval = max(0.5, settings.worker_limbo_seconds / CHECKS_IN_A_ROW / 2)
+        interval = check_interval(settings.worker_limbo_seconds)
         self.timer_entry = parent.timer.call_repeatedly(interval, self.check, (parent,))
 
     def stop(self, parent: Any) -> None:
