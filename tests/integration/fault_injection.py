@@ -31,9 +31,10 @@ class Fault(StrEnum):
 
 
 class ServiceTree:
-    """The processes supervisord runs, found afresh for every fault."""
+    """The processes supervisord runs, found afresh for every fault; ``vhost`` is where the
+    broker's connections are dropped (RabbitMQ only)."""
 
-    def __init__(self, supervisord_pid: int, vhost: str | None) -> None:
+    def __init__(self, supervisord_pid: int, vhost: str | None = None) -> None:
         self._supervisord = psutil.Process(supervisord_pid)
         self._vhost = vhost
 

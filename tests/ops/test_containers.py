@@ -2,10 +2,9 @@
 jobs spread over its containers, a worker container killed, the app restarted, down and up.
 
 Runs in CI (.ci/run starts the engine and makes the stand-in base images); skips with the reason
-where no engine answers. The timings are printed at the end of the run ("container timings").
+where no engine answers. The timings are printed at the end of the run (the "figures" section).
 """
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -14,11 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx2
-import psutil
 import pytest
 
 from pipeline.verify import reference_digits
 from tests.integration.conftest import FINISHED
+from tests.integration.fault_injection import ServiceTree
 from tests.integration.pool_pause import paused_when
 from tests.ops.conftest import (
     DEBIAN_LAYOUT_IMAGE,
@@ -92,13 +91,8 @@ def worker_name(container: dict[str, Any]) -> str:
 
 
 def celery_mains(container: dict[str, Any]) -> list[int]:
-    """Host pids of the Celery worker main processes in ``container`` (under its supervisord)."""
-    found = []
-    for process in psutil.Process(container["State"]["Pid"]).children(recursive=True):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            command = process.cmdline()
-            if "celery" in " ".join(command) and "worker" in command and process.children():
-                found.append(process.pid)
+    """Host pids of the Celery worker main processes under the container's supervisord."""
+    found = [p.pid for p in ServiceTree(container["State"]["Pid"]).worker_mains()]
     assert found, f"no celery worker in container {container['Name']}"
     return found
 
