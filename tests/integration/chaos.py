@@ -5,6 +5,7 @@ default settings). The service runs as ``make run`` runs it, under supervisord, 
 restarts what is killed; everything here only sends HTTP requests and signals.
 """
 
+import itertools
 import random
 import threading
 import time
@@ -41,8 +42,12 @@ class Plan:
     fault_every: tuple[float, float]
     faults: tuple[Fault, ...]
     pause_seconds: float
+    # The longest the drain may go without a job finishing, once the stream has ended.
     drain_seconds: float
     mix: JobMix = field(default_factory=JobMix)
+    # The stream goes on past ``seconds`` (three times that at most) until this many faults
+    # have struck: on a slow machine restarted programs stay too young to strike for longer.
+    min_faults: int = 0
 
 
 @dataclass
@@ -117,8 +122,12 @@ def run(plan: Plan, api: str, tree: ServiceTree) -> Outcome:
         striker.start()
         # On a fixed schedule, so slow answers (an API restarting) do not thin the stream.
         start = time.monotonic()
-        for n in range(round(plan.seconds * plan.jobs_per_second)):
-            time.sleep(max(0.0, start + n / plan.jobs_per_second - time.monotonic()))
+        for n in itertools.count():
+            elapsed = n / plan.jobs_per_second
+            struck = sum(outcome.faults.values()) >= plan.min_faults
+            if elapsed >= 3 * plan.seconds or (elapsed >= plan.seconds and struck):
+                break
+            time.sleep(max(0.0, start + elapsed - time.monotonic()))
             submit(client, outcome, *plan.mix.draw(rng))
         stop.set()
         striker.join()
@@ -129,10 +138,12 @@ def run(plan: Plan, api: str, tree: ServiceTree) -> Outcome:
 
 
 def drain(client: httpx2.Client, outcome: Outcome, seconds: float) -> None:
-    """Wait up to ``seconds`` for every accepted job; record the unfinished and the wrong."""
-    start = time.monotonic()
+    """Wait for every accepted job while they keep finishing: at most ``seconds`` without one
+    finishing (a machine of any speed clears its backlog, a lost job stops the line); record
+    the unfinished and the wrong."""
+    start = last_finished = time.monotonic()
     waiting = dict(outcome.accepted)
-    while waiting and time.monotonic() - start < seconds:
+    while waiting and time.monotonic() - last_finished < seconds:
         for job_id in list(waiting):
             try:
                 body = client.get(f"/tasks/{job_id}").json()
@@ -141,6 +152,7 @@ def drain(client: httpx2.Client, outcome: Outcome, seconds: float) -> None:
             if body["status"] in FINISHED:
                 _, digits = waiting.pop(job_id)
                 _judge(client, outcome, job_id, body, digits)
+                last_finished = time.monotonic()
         time.sleep(0.5)
     outcome.drain_seconds = time.monotonic() - start
     for job_id in waiting:

@@ -3,7 +3,9 @@
 Every accepted job must end in SUCCESS with mpmath's digits, and no request may get a 5xx.
 The service runs as `make run` runs it (supervisord, two API processes on one socket, one
 worker with two pool processes); the stall and limbo timers are shortened so that the
-soak fits CI, and the drain is bounded by PICHORD_JOB_STALL_SECONDS + 30 s as in the README.
+soak fits CI. After the stream no PICHORD_JOB_STALL_SECONDS + 30 s may pass without a job
+finishing, until all have: a bound on what the faults cost, not on how fast this CPU clears
+its backlog (the soak passed with the whole service on a quarter of this machine's CPU).
 """
 
 from collections.abc import Callable
@@ -25,6 +27,7 @@ SOAK = Plan(
     faults=tuple(Fault),
     pause_seconds=4,
     drain_seconds=STALL_SECONDS + 30,
+    min_faults=20,
     mix=JobMix(leibniz=(1, 9), euler=(100, 2_000), cf=(1_000, 20_000)),
 )
 
