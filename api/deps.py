@@ -1,11 +1,12 @@
-"""Dependencies shared by the routes: the settings, the job store, its chunk cache and the
-Celery app."""
+"""Dependencies shared by the routes: the settings, the job store, its chunk cache, the
+Celery app and the submitter."""
 
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
 from api.chunk_cache import ChunkCache
+from api.submitter import Submitter
 from config import Settings
 from pipeline.celery_config import PichordCelery
 from storage import JobStore
@@ -27,7 +28,13 @@ def _celery(request: Request) -> PichordCelery:
     return cast(PichordCelery, request.app.state.celery)
 
 
+def _submitter(request: Request) -> Submitter:
+    # Set up by the tasks router's lifespan (api.submitter.submitter_lifespan).
+    return cast(Submitter, request.app.state.submitter)
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[JobStore, Depends(_store)]
 ChunkCacheDep = Annotated[ChunkCache, Depends(_chunk_cache)]
 CeleryDep = Annotated[PichordCelery, Depends(_celery)]
+SubmitterDep = Annotated[Submitter, Depends(_submitter)]

@@ -33,7 +33,10 @@ _MEANING = {
     413: "Request body over PICHORD_MAX_BODY_BYTES",
     422: "Invalid input; the message names the value and the limit",
     429: "Over the submission rate, or too many unfinished jobs; see Retry-After",
-    503: "The broker did not take the job; it is recorded as FAILURE",
+    503: (
+        "The broker is unreachable or did not take the job; the message says whether a job "
+        "was recorded (as FAILURE). See Retry-After"
+    ),
 }
 
 READ = _documented(401, 403, 422)

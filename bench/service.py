@@ -41,29 +41,17 @@ def wait_until(check: object, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def running_service(processes: int = 2, **settings: str) -> Iterator[tuple[httpx2.Client, Path]]:
-    """One worker with ``processes`` pool processes and one API, on a fresh state dir; the
-    broker is PICHORD_BROKER_URL from the environment (embedded when unset)."""
+def running_service(
+    processes: int = 2, cpus: str | None = None, **settings: str
+) -> Iterator[tuple[httpx2.Client, Path]]:
+    """One worker with ``processes`` pool processes (on ``cpus``, if given) and one API, on a
+    fresh state dir; the broker is PICHORD_BROKER_URL from the environment (embedded when
+    unset)."""
     state = Path(tempfile.mkdtemp(prefix="pichord-bench-"))
     port = free_port()
-    env = {
-        **os.environ,
-        "PICHORD_STATE_DIR": str(state),
-        "PICHORD_QUEUE": f"bench-{port}",
-        "PICHORD_WORKER_CONCURRENCY": str(processes),
-        **{f"PICHORD_{k.upper()}": v for k, v in settings.items()},
-    }
+    env = bench_env(state, processes, **settings)
     log = (state / "bench.log").open("wb")
-    worker = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "pipeline.worker", "worker"),
-            *("-c", str(processes), "-n", f"bench{port}@%h", "--loglevel", "WARNING"),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_worker(state, f"bench{port}", processes, cpus, **settings)
     api = subprocess.Popen(
         [
             *(sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"),
@@ -83,6 +71,38 @@ def running_service(processes: int = 2, **settings: str) -> Iterator[tuple[httpx
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
         log.close()
+
+
+def bench_env(state: Path, processes: int, **settings: str) -> dict[str, str]:
+    """The service's environment for a benchmark on ``state``; its queue is named after it."""
+    return {
+        **os.environ,
+        "PICHORD_STATE_DIR": str(state),
+        "PICHORD_QUEUE": f"bench-{state.name}",
+        "PICHORD_WORKER_CONCURRENCY": str(processes),
+        **{f"PICHORD_{k.upper()}": v for k, v in settings.items()},
+    }
+
+
+def start_worker(
+    state: Path, name: str, processes: int, cpus: str | None = None, **settings: str
+) -> subprocess.Popen[bytes]:
+    """A worker on ``state``'s service (pinned to ``cpus`` with taskset when given); the
+    caller stops it, or ``running_service`` does for its own."""
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "pipeline.worker", "worker"),
+        *("-c", str(processes), "-n", f"{name}@%h", "--loglevel", "WARNING"),
+    ]
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
+    with (state / f"{name}.log").open("ab") as log:
+        return subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=bench_env(state, processes, **settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def broker_name() -> str:

@@ -66,12 +66,14 @@ class Settings(BaseSettings):
     # for a turn, and each chunk costs a few ms of messages (bench/fairness.py, scaling.py).
     # Far below RabbitMQ's consumer_timeout.
     chunk_seconds: Annotated[float, Field(gt=0, le=600)] = 0.25
-    # Planning hint only: the kernel's speed on one core, used to size chunks.
-    kernel_terms_per_second: Annotated[float, Field(gt=0)] = 1.6e10
-    # Messages one job keeps in the broker at once (its lanes; each finished chunk sends the
-    # lane's next one to the back of the queue). Unset: one per worker process consuming
-    # the queue when the job is dispatched (RabbitMQ's consumers x worker_concurrency).
-    job_lanes: Annotated[int, Field(ge=1, le=1024)] | None = None
+    # The plain kernel's speed on one process, to size leibniz chunks. Unset: measured from
+    # the chunks of finished jobs (the first job assumes 1.6e10).
+    kernel_terms_per_second: Annotated[float, Field(gt=0)] | None = None
+    # Lane tickets one job keeps waiting in the broker (pipeline/lanes.py): each running
+    # chunk first queues its lane's next ticket, so any number of processes take part in a
+    # job, and jobs take turns in proportion to their lanes. One is fairest and bounds a
+    # job's messages to its running chunks plus one; two keep a job fed if a ticket is lost.
+    job_lanes: Annotated[int, Field(ge=1, le=64)] = 2
     # Chunks per job at most: every chunk is a message and a file, so huge jobs get
     # longer chunks instead of more of them.
     max_chunks: Annotated[int, Field(ge=1, le=100_000)] = 2048

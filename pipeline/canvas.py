@@ -1,16 +1,15 @@
-"""A job's work as a Celery canvas: chord(group(lanes of chunk tasks), reducer).
+"""A job's work as a Celery canvas: chord(group(lane tickets), reducer).
 
-The group holds one task per lane (``pipeline.lanes``); each lane replaces itself with its
-next chunk until it runs out, so the chord counts lanes and fires once all have ended.
+The group holds the dispatch's first lane tickets (``pipeline.lanes``); every ticket adds
+the next one to the chord as it runs, so the chord fires once the last ticket returns, after
+every chunk of the dispatch has finished.
 """
 
 from celery import chord, group
 from celery.canvas import Signature
 
 from pipeline.celery_config import PichordCelery
-from pipeline.inspection import pool_processes
-from pipeline.lanes import Lane, lane_heads
-from pipeline.methods import method_named
+from pipeline.lanes import head_ticket_id, lane_ticket, tickets_per_dispatch
 from pipeline.task_names import REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
 from storage.records import utcnow
@@ -20,39 +19,18 @@ class DispatchError(RuntimeError):
     """The broker did not take the job's messages."""
 
 
-def chunk_task_id(job_id: str, dispatch: int, index: int) -> str:
-    return f"{job_id}.d{dispatch}.c{index}"
-
-
 def reduce_task_id(job_id: str, dispatch: int) -> str:
     return f"{job_id}.d{dispatch}.reduce"
 
 
-def chunk_signature(
-    app: PichordCelery, method: str, job_id: str, spec: ChunkSpec, lane: Lane
-) -> Signature[object]:
-    name, args = method_named(method).chunk_message(job_id, spec)
-    return app.signature(name, args=args, kwargs=lane.as_kwargs())
-
-
-def lanes_per_job(app: PichordCelery) -> int:
-    """PICHORD_JOB_LANES, or one lane per worker process consuming the queue now."""
-    return app.settings.job_lanes or pool_processes(app)
-
-
-def job_chord(
-    app: PichordCelery, job: JobRecord, specs: list[ChunkSpec], dispatch: int, lanes: int
-) -> chord:
-    """Deterministic ids: a chord's group, lanes and body can be found from the job alone
-    (a lane keeps the id of its first chunk's task)."""
+def job_chord(app: PichordCelery, job: JobRecord, dispatch: int, tickets: int) -> chord:
+    """Deterministic ids for the group, its first tickets and the body: a chord can be
+    found from the job alone."""
     job_id = job.id
-    heads, lane = lane_heads(specs, lanes)
     header = group(
         [
-            chunk_signature(app, job.method, job_id, spec, lane).set(
-                task_id=chunk_task_id(job_id, dispatch, spec.index)
-            )
-            for spec in heads
+            lane_ticket(app, job_id, dispatch).set(task_id=head_ticket_id(job_id, dispatch, lane))
+            for lane in range(tickets)
         ],
         app=app,
     ).set(task_id=f"{job_id}.d{dispatch}")
@@ -62,15 +40,10 @@ def job_chord(
     return canvas
 
 
-def dispatch(
-    app: PichordCelery,
-    store: JobStore,
-    job_id: str,
-    specs: list[ChunkSpec],
-    lanes: int | None = None,
-) -> int:
-    """Send a chord over ``specs`` in ``lanes`` lanes (counted now when not given); returns
-    its dispatch number."""
+def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[ChunkSpec]) -> int:
+    """Open a claim book over ``specs`` and send a chord of lane tickets for it; returns the
+    dispatch number. With no chunks (a reducer that was lost) the header is empty and the
+    reducer is sent straight away."""
     number = 0
 
     def count(current: JobRecord) -> JobRecord:
@@ -79,7 +52,9 @@ def dispatch(
         return current.model_copy(update={"dispatches": number, "dispatched_at": utcnow()})
 
     job = store.update(job_id, count)
-    canvas = job_chord(app, job, specs, number, lanes or lanes_per_job(app))
+    store.claims(job_id, number).open([spec.index for spec in specs])
+    tickets = tickets_per_dispatch(app.settings, len(specs)) if specs else 0
+    canvas = job_chord(app, job, number, tickets)
     # Only the publish: a fault in building the canvas is a bug to surface, not an outage.
     try:
         canvas.apply_async()

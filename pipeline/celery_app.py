@@ -1,8 +1,11 @@
 """The Celery application: one factory, so the API and every worker build it alike."""
 
+from celery.backends.base import Backend
+
 from config import ConfigError, Settings, get_settings
 from pipeline.celery_config import PichordCelery, celery_config
 from pipeline.consumption_guard import ConsumptionGuard
+from pipeline.fleet_beat import FleetBeat
 from pipeline.limbo_guard import LimboGuard
 from pipeline.tasks import register_tasks
 from storage.layout import StateLayout
@@ -17,6 +20,7 @@ def create_celery_app(settings: Settings | None = None) -> PichordCelery:
     register_tasks(app)
     app.steps["consumer"].add(LimboGuard)
     app.steps["worker"].add(ConsumptionGuard)
+    app.steps["worker"].add(FleetBeat)
     try:
         app.backend.ensure_chords_allowed()
     except NotImplementedError as exc:
@@ -25,4 +29,10 @@ def create_celery_app(settings: Settings | None = None) -> PichordCelery:
             "PICHORD_RESULT_BACKEND to use the built-in file backend under "
             f"{layout.results}, or set one with chord support"
         ) from exc
+    if type(app.backend).add_to_chord is Backend.add_to_chord:
+        raise ConfigError(
+            f"result backend {app.conf.result_backend!r} cannot grow a chord (add_to_chord), "
+            "which every job's lanes need; unset PICHORD_RESULT_BACKEND to use the built-in "
+            f"file backend under {layout.results}, or use the Redis backend"
+        )
     return app

@@ -69,24 +69,6 @@ def queue_depth(app: PichordCelery) -> int:
         return int(declared.message_count)
 
 
-def pool_processes(app: PichordCelery) -> int:
-    """Worker processes consuming the task queue: the workers RabbitMQ counts as its
-    consumers, each with WORKER_CONCURRENCY processes; one worker's worth when the broker
-    does not count consumers (the embedded one) or none is up yet."""
-    settings = app.settings
-    try:
-        # A pooled connection, and the queue declared as Celery declares it (a passive
-        # declare of a queue not there yet would close the pooled channel).
-        with app.connection_or_acquire() as conn:
-            queue = app.amqp.queues[settings.queue].bind(conn.default_channel)
-            declared: Any = queue.queue_declare()
-            consumers = int(declared.consumer_count)
-    except Exception:  # a broker hiccup: the publish that follows will tell
-        logger.warning("could not count the queue's consumers", exc_info=True)
-        consumers = 0
-    return max(1, consumers) * settings.worker_concurrency
-
-
 def broker_problem(app: PichordCelery, timeout: float) -> str | None:
     """None when the broker accepts a connection within ``timeout``, else why not."""
     try:

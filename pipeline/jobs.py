@@ -3,8 +3,9 @@
 import uuid
 
 from config import Settings
-from pipeline.canvas import DispatchError, dispatch, lanes_per_job
-from pipeline.celery_config import PichordCelery
+from pipeline.canvas import DispatchError, dispatch
+from pipeline.celery_config import PichordCelery, broker_shown
+from pipeline.fleet import processes_online
 from pipeline.methods import method_named
 from pipeline.methods.base import ComputeMethod
 from storage import JobRecord, JobStatus, JobStore
@@ -29,6 +30,36 @@ class TooManyPendingJobsError(RuntimeError):
         )
 
 
+class BrokerFailedError(RuntimeError):
+    """The broker failed a submission; ``cause`` is what its connection said."""
+
+    def __init__(self, message: str, cause: BaseException) -> None:
+        super().__init__(message)
+        self.cause = str(cause)
+
+
+class BrokerUnreachableError(BrokerFailedError):
+    """The broker did not accept a connection, so no job was stored."""
+
+    def __init__(self, broker: str, timeout: float, cause: BaseException) -> None:
+        super().__init__(
+            f"the broker at {broker} did not accept a connection within {timeout:g} s "
+            f"({cause}); no job was stored",
+            cause,
+        )
+
+
+class JobNotSentError(BrokerFailedError):
+    """The job was stored but the broker did not take its messages: it is marked FAILURE."""
+
+    def __init__(self, broker: str, job_id: str, cause: BaseException) -> None:
+        super().__init__(
+            f"the broker at {broker} did not take job {job_id} ({cause}); the job was "
+            "marked FAILURE",
+            cause,
+        )
+
+
 class JobFinishedError(RuntimeError):
     def __init__(self, job: JobRecord) -> None:
         super().__init__(f"job {job.id} already finished with status {job.status}")
@@ -36,25 +67,29 @@ class JobFinishedError(RuntimeError):
 
 
 def plan_job(
-    settings: Settings, method_name: str, digits: int, lanes: int | None = None
+    settings: Settings, method_name: str, digits: int, processes: int | None = None
 ) -> JobRecord:
-    """A new job's record, cut for ``lanes`` (without a broker to count the worker processes:
-    PICHORD_JOB_LANES, else one worker's processes); UnknownMethodError or
-    DigitsOutOfRangeError for a bad request."""
+    """A new job's record, cut for ``processes`` computing at once (by default the worker
+    processes online now); UnknownMethodError or DigitsOutOfRangeError for a bad request."""
     method = method_named(method_name)
     cap = method.max_digits(settings)
     if not 0 <= digits <= cap:
         raise DigitsOutOfRangeError(digits, method, cap)
-    lanes = lanes or settings.job_lanes or settings.worker_concurrency
-    return method.plan(settings, str(uuid.uuid4()), digits, lanes)
+    processes = processes or processes_online(settings)
+    return method.plan(settings, str(uuid.uuid4()), digits, processes)
 
 
 def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -> JobRecord:
-    """Plan, record and dispatch a job. Raises TooManyPendingJobsError when the service is
-    full, and DispatchError (job marked FAILURE) if the broker does not take it."""
-    # Counted once: the chunks are cut for the lanes the job is then dispatched with.
-    lanes = lanes_per_job(app)
-    job = plan_job(app.settings, method_name, digits, lanes)
+    """Plan, record and dispatch a job; see ``submit_planned`` for what it raises."""
+    return submit_planned(app, store, plan_job(app.settings, method_name, digits))
+
+
+def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRecord:
+    """Record and dispatch a planned job. Raises BrokerUnreachableError (nothing stored) when
+    the broker does not accept a connection, TooManyPendingJobsError when the service is
+    full, and JobNotSentError (the job marked FAILURE and cancelled) if the broker does not
+    take the job's messages."""
+    reach_broker(app)
     limit = app.settings.max_pending_jobs
     with store.admission_lock():
         pending = len(store.pending_ids())
@@ -62,12 +97,27 @@ def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -
             raise TooManyPendingJobsError(pending, limit)
         store.create(job)
     try:
-        dispatch(app, store, job.id, job.chunks, lanes)
+        dispatch(app, store, job.id, job.chunks)
     except DispatchError as exc:
-        reason = str(exc)
-        store.update(job.id, lambda current: _fail(current, reason))
-        raise
+        # Cancelled as well: a message the broker took without confirming it in time is
+        # dropped by the worker that receives it, instead of computing a failed job.
+        fail(store, job.id, str(exc))
+        raise JobNotSentError(broker_shown(app.settings), job.id, exc.__cause__ or exc) from exc
     return store.get(job.id)
+
+
+def reach_broker(app: PichordCelery) -> None:
+    """Connect the pooled connection that the next publish takes, unless it is connected:
+    one attempt within the app's broker_connection_timeout, so a broker that is down costs
+    no job record. A connection the broker dropped unnoticed still looks connected here; the
+    publish finds out and reconnects (task_publish_retry_policy)."""
+    try:
+        with app.connection_or_acquire() as conn:
+            conn.ensure_connection(max_retries=0)
+    except Exception as exc:
+        # Only connecting is tried here: whatever stops it, the broker is not taking jobs.
+        timeout = float(app.conf.broker_connection_timeout)
+        raise BrokerUnreachableError(broker_shown(app.settings), timeout, exc) from exc
 
 
 def cancel(store: JobStore, job_id: str) -> JobRecord:

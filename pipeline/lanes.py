@@ -1,70 +1,68 @@
-"""A job's chunks as a few lanes: the bounded window of messages one job keeps queued.
+"""A job's lanes: the few lane tickets one job keeps in the broker, however big it is.
 
 Sending every chunk of a job at once puts a big job's thousands of messages ahead of every
 later job, and a cancelled job leaves them for the workers to drain. Instead a dispatch
-sends one message per lane, at most ``lanes`` of them, and a lane that has finished a chunk
-replaces itself (``Task.replace``) with its next chunk, published at the back of the queue.
-Jobs in the queue therefore take turns chunk by chunk, each with the same number of lanes
-however many chunks it has, and no job ever has more than ``lanes`` messages in the broker.
+sends ``PICHORD_JOB_LANES`` lane tickets. A ticket names a job and a dispatch, not a chunk:
+the process that runs it claims the dispatch's next chunk (``storage.claims``), first sends
+the lane's next ticket to the back of the queue, then computes the chunk. So:
 
-Lane ``l`` of a dispatch takes the chunks whose index is ``l`` modulo ``step`` in order, up
-to ``stop``; chunks already finished (a dispatch sent again after a stall) are skipped.
+* jobs in the queue take turns chunk by chunk, each with the same number of tickets;
+* a ticket is waiting whenever a process frees up, so any process takes part in every
+  running job, including one that joined mid-job, and a slow process simply claims fewer
+  chunks than a fast one;
+* the next ticket is queued while the chunk computes, so a process finishing a chunk finds
+  its next one waiting instead of waiting for it to be sent.
+
+Each next ticket joins the dispatch's chord (``Task.add_to_chord``) before it is sent, so
+the chord fires once every ticket has returned, the last of them after the last chunk.
 """
 
-from dataclasses import dataclass
+import time
+import uuid
+from typing import Any
 
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from celery import Task
+from celery.canvas import Signature
+from celery.exceptions import Reject
+from kombu.exceptions import OperationalError
 
-
-@dataclass(frozen=True)
-class Lane:
-    """Where a lane goes after a chunk: every ``step``-th index below ``stop``. Carried in
-    the chunk message as two keyword arguments; 0 for both (messages from before lanes)
-    means the chunk is its lane's last."""
-
-    step: int = 0
-    stop: int = 0
-
-    def following(self, index: int) -> range:
-        if self.step <= 0:
-            return range(0)
-        return range(index + self.step, self.stop, self.step)
-
-    def as_kwargs(self) -> dict[str, int]:
-        return {"lane_step": self.step, "lane_stop": self.stop}
+from config import Settings
+from pipeline.celery_config import PichordCelery
+from pipeline.task_names import LANE_TASK
 
 
-def lane_heads(specs: list[ChunkSpec], lanes: int) -> tuple[list[ChunkSpec], Lane]:
-    """The first chunk of each lane over ``specs``, and the lane rule they share.
-
-    ``specs`` need not be contiguous: a lane with no chunk among them gets no message, and
-    a lane skips the indices in its stride that are not among them only if those chunks are
-    finished by then (the task checks), which holds for every dispatch the pipeline makes.
-    """
-    if lanes < 1:
-        raise ValueError(f"a job needs at least one lane, got {lanes}")
-    if not specs:
-        return [], Lane()
-    ordered = sorted(specs, key=lambda spec: spec.index)
-    step = min(lanes, len(ordered))
-    first: dict[int, ChunkSpec] = {}
-    for spec in ordered:
-        first.setdefault(spec.index % step, spec)
-    heads = sorted(first.values(), key=lambda spec: spec.index)
-    return heads, Lane(step=step, stop=ordered[-1].index + 1)
+def lane_ticket(app: PichordCelery, job_id: str, dispatch: int) -> Signature[None]:
+    # sent_at: when the ticket went to the queue, for the time it waited there (metrics).
+    return app.signature(LANE_TASK, args=(job_id, dispatch), kwargs={"sent_at": time.time()})
 
 
-def next_in_lane(
-    store: JobStore, job: JobRecord, index: int, lane: Lane
-) -> tuple[ChunkSpec, ChunkRecord | None] | None:
-    """The lane's next chunk after ``index`` that has not finished, with its progress record
-    if it has one; None at the lane's end."""
-    specs = {spec.index: spec for spec in job.chunks}
-    for following in lane.following(index):
-        spec = specs.get(following)
-        if spec is None:
-            continue
-        record = store.get_chunk(job.id, following)
-        if record is None or not record.finished:
-            return spec, record
-    return None
+def head_ticket_id(job_id: str, dispatch: int, lane: int) -> str:
+    return f"{job_id}.d{dispatch}.l{lane}"
+
+
+def next_ticket_id(job_id: str, dispatch: int) -> str:
+    # Unique: a ticket sent twice (its sender redelivered) is two members of the chord,
+    # each of which returns, so the chord never waits on a ticket that was never sent.
+    return f"{job_id}.d{dispatch}.t{uuid.uuid4().hex[:16]}"
+
+
+def tickets_per_dispatch(settings: Settings, chunks: int) -> int:
+    """Tickets a dispatch of ``chunks`` chunks starts with: one per chunk at most."""
+    return max(1, min(settings.job_lanes, chunks))
+
+
+def send_next_ticket(task: Task[Any, Any], app: PichordCelery, job_id: str, dispatch: int) -> None:
+    """Add the lane's next ticket to the running ticket's chord and send it. If the broker
+    does not take it, the running ticket goes back to the queue (its claim is then lost
+    and taken over), so the lane is never cut short by a failed publish."""
+    ticket_id = next_ticket_id(job_id, dispatch)
+    ticket = lane_ticket(app, job_id, dispatch).set(task_id=ticket_id)
+    # Lazy: Celery only joins the ticket to the chord (it sets the chord's options on it).
+    task.add_to_chord(ticket, lazy=True)
+    try:
+        ticket.apply_async()
+    except (OperationalError, OSError) as exc:
+        withdraw = getattr(app.backend, "withdraw_from_chord", None)
+        if withdraw is not None:
+            withdraw(task.request.group, ticket_id)
+        raise Reject(exc, requeue=True) from exc

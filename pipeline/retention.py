@@ -7,8 +7,9 @@ Removing is idempotent, so two beats (two API containers) do no harm.
 import logging
 from datetime import UTC, datetime, timedelta
 
-from pipeline.canvas import chunk_task_id, reduce_task_id
+from pipeline.canvas import reduce_task_id
 from pipeline.celery_config import PichordCelery
+from pipeline.lanes import head_ticket_id
 from storage import CorruptRecordError, JobRecord, JobStore
 from storage.records import utcnow
 
@@ -20,10 +21,15 @@ def finished_before(job: JobRecord, cutoff: datetime) -> bool:
 
 
 def forget_results(app: PichordCelery, job: JobRecord) -> None:
-    """The job's task and chord results in whichever result backend is configured."""
+    """The job's task and chord results in whichever result backend is configured. Every
+    task id of a job starts with the job's id; a backend that cannot remove by that prefix
+    forgets the ids known in advance and lets its own expiry take the lane tickets'."""
+    forget_prefix = getattr(app.backend, "forget_prefix", None)
+    if forget_prefix is not None:
+        forget_prefix(f"{job.id}.")
     for dispatch in range(1, job.dispatches + 1):
-        for spec in job.chunks:
-            app.backend.forget(chunk_task_id(job.id, dispatch, spec.index))
+        for lane in range(app.settings.job_lanes):
+            app.backend.forget(head_ticket_id(job.id, dispatch, lane))
         app.backend.forget(reduce_task_id(job.id, dispatch))
         # Celery files the chord's group under the body's id; the header keeps its own.
         for group_id in (f"{job.id}.d{dispatch}", reduce_task_id(job.id, dispatch)):

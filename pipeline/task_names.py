@@ -1,10 +1,15 @@
 """The registered names of the pipeline's tasks (messages carry these, so they are stable)."""
 
-CHUNK_TASK = "pichord.chunk"
-EULER_SERIES_TASK = "pichord.euler.series"
-EULER_CORRECTION_TASK = "pichord.euler.correction"
-CF_SERIES_TASK = "pichord.cf.series"
-CF_FRACTION_TASK = "pichord.cf.fraction"
-CF_REFERENCE_TASK = "pichord.cf.reference"
+LANE_TASK = "pichord.lane"
 REDUCE_TASK = "pichord.reduce"
 CLEANUP_TASK = "pichord.cleanup"
+
+# Messages naming one chunk each, sent before lane tickets: still run after an upgrade.
+LEGACY_CHUNK_TASKS = (
+    "pichord.chunk",
+    "pichord.euler.series",
+    "pichord.euler.correction",
+    "pichord.cf.series",
+    "pichord.cf.fraction",
+    "pichord.cf.reference",
+)

@@ -2,26 +2,28 @@
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
 
 # celery-types' billiard stubs predate terminate_handler_fired (billiard 4.3).
 from billiard.common import terminate_handler_fired  # type: ignore[attr-defined]
 from celery import Task
-from celery.exceptions import Ignore, Reject
-from kombu.exceptions import OperationalError
+from celery.exceptions import Ignore
 
-from pipeline.canvas import chunk_signature, dispatch, lanes_per_job
+from pipeline.canvas import dispatch
 from pipeline.celery_config import PichordCelery
-from pipeline.chunk_runner import ChunkCancelledError, run_chunk
+from pipeline.chunk_runner import ChunkCancelledError, run_claimed_chunk
+from pipeline.fleet import processes_online
 from pipeline.jobs import fail
-from pipeline.lanes import Lane, next_in_lane
-from pipeline.methods import METHODS, method_named
+from pipeline.lanes import send_next_ticket
+from pipeline.methods import method_named
 from pipeline.retention import remove_expired
 from pipeline.rounds import IncompleteJobError
-from pipeline.task_names import CLEANUP_TASK, REDUCE_TASK
-from storage import ChunkRecord, JobNotFoundError, JobRecord, JobStore
+from pipeline.task_names import CLEANUP_TASK, LANE_TASK, LEGACY_CHUNK_TASKS, REDUCE_TASK
+from storage import JobNotFoundError, JobRecord, JobStore
 from storage.atomic import DISK_FULL_ERRNOS
+from storage.record_cache import RecordCache
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ class JobTask(Task[Any, Any]):
 
     def store(self) -> JobStore:
         return JobStore(self.pichord.settings.state_dir)
+
+    @functools.cached_property
+    def records(self) -> RecordCache:
+        """Job records this process read, kept until they change (read-only)."""
+        return RecordCache(self.store())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -101,92 +108,80 @@ def _guarded(task: JobTask, work: Callable[[], T]) -> T:
         retry_when_disk_full(task, exc)
 
 
-def continue_lane(task: JobTask, job: JobRecord, index: int, lane: Lane) -> None:
-    """Replace this task by its lane's next unfinished chunk, queued behind every message
-    already waiting (other jobs' lanes included); return if the lane has no chunk left.
-
-    ``Task.replace`` hands the task id, group and chord on to the next chunk, so the chord
-    counts the lane once, when its last chunk returns."""
+def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = None) -> None:
+    """One lane ticket: claim the dispatch's next chunk, send the lane's next ticket to the
+    back of the queue if chunks remain, then compute the claimed chunk. Without a chunk to
+    claim the ticket returns, and the last to return fires the chord."""
     store = task.store()
-    found = next_in_lane(store, job, index, lane)
-    if found is None:
-        return
-    upcoming, record = found
-    if store.cancel_requested(job.id):
+    if store.cancel_requested(job_id):
         raise Ignore()
-    if _lane_went_on(store, job.id, upcoming.index, record, task.request.id):
-        logger.info("%s: another delivery of it carries the lane on", task.request.id)
-        raise Ignore()
-    try:
-        task.replace(chunk_signature(task.pichord, job.method, job.id, upcoming, lane))
-    except (OperationalError, OSError) as exc:
-        # The broker did not take the next chunk (after the publish retries). The chunk
-        # itself is stored: the message goes back, and its next delivery finds the chunk
-        # finished and sends the lane on.
-        logger.warning("%s could not send its lane on: %r", task.request.id, exc)
-        raise Reject(exc, requeue=True) from exc
+    job = task.records.get(job_id)
+    claims = store.claims(job_id, dispatch)
+    with claims.ticket(task.request.id or "") as alone:
+        if not alone:
+            logger.info("%s: another delivery of this ticket is running", task.request.id)
+            raise Ignore()
+        with claims.claim() as claim:
+            if claim is None:
+                return
+            if claim.more:
+                send_next_ticket(task, task.pichord, job_id, dispatch)
+            waited = None if sent_at is None else max(0.0, time.time() - sent_at)
+            _compute(task, store, job, claim.index, waited)
 
 
-def _lane_went_on(
-    store: JobStore, job_id: str, index: int, record: ChunkRecord | None, task_id: str | None
-) -> bool:
-    """Another delivery of this lane's message (a redelivery, both alive) already computes
-    the next chunk: this one ends here instead of doubling the lane. A next chunk of this
-    lane that nobody holds is sent again, so a delivery lost with its worker is resumed."""
-    return record is not None and record.task_id == task_id and store.chunk_running(job_id, index)
-
-
-def compute_chunk(
-    task: JobTask,
-    job_id: str,
-    index: int,
-    *_range: int,
-    lane_step: int = 0,
-    lane_stop: int = 0,
-) -> None:
-    """One chunk of a job, by its method's runner, then the lane's next chunk.
-
-    The chunk's range and kind come from the job record; messages of methods that also
-    carry the range (``_range``) keep their shape for workers of every version. Nothing is
-    returned: the reducer reads the exact results from the store."""
+def compute_chunk(task: JobTask, job_id: str, index: int, *_: Any, **__: Any) -> None:
+    """One chunk named by its message: the messages sent before lane tickets existed, still
+    accepted so that an upgrade with jobs in flight loses none. The chunk is computed; the
+    rest of its job is sent again by the stall sweep, as lane tickets."""
     store = task.store()
     job = store.get(job_id)
+    with store.chunk_lock(job_id, index):
+        _compute(task, store, job, index)
+
+
+def _compute(
+    task: JobTask,
+    store: JobStore,
+    job: JobRecord,
+    index: int,
+    queue_seconds: float | None = None,
+) -> None:
+    """Compute the job's chunk ``index``, whose lock the caller holds."""
     spec = next((s for s in job.chunks if s.index == index), None)
     if spec is None:
-        raise LookupError(f"job {job_id} has no chunk {index}; it was planned without it")
-    method = method_named(job.method)
+        raise LookupError(f"job {job.id} has no chunk {index}; it was planned without it")
+    settings = task.pichord.settings
+    compute = method_named(job.method).chunk_compute(settings, job, spec)
     _guarded(
         task,
-        lambda: run_chunk(
+        lambda: run_claimed_chunk(
             store,
-            job_id,
+            job.id,
             spec,
-            method.chunk_compute(task.pichord.settings, job, spec),
+            compute,
             worker=task.request.hostname or "unknown",
-            checkpoint_seconds=task.pichord.settings.checkpoint_seconds,
+            checkpoint_seconds=settings.checkpoint_seconds,
             task_id=task.request.id,
+            queue_seconds=queue_seconds,
         ),
     )
-    lane = Lane(lane_step, lane_stop)
-    if lane.following(index):
-        continue_lane(task, job, index, lane)
 
 
 def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
     """Certify the digits, or dispatch one more round of chunks when they are not fixed yet."""
     store = task.store()
     method = method_named(store.get(job_id).method)
-    # Counted (a broker round trip) only if the job needs another round.
-    lanes = functools.cache(functools.partial(lanes_per_job, task.pichord))
+    settings = task.pichord.settings
     try:
-        extension = method.reduce(task.pichord.settings, store, job_id, lanes)
+        extension = method.reduce(settings, store, job_id, lambda: processes_online(settings))
     except IncompleteJobError as exc:
         # A chord from an earlier dispatch of a job that was sent again; the current
         # dispatch's reducer will finish it.
         logger.info("reducer for job %s skipped: %s", job_id, exc)
         return
     if extension is not None:
-        dispatch(task.pichord, store, job_id, extension.chunks, lanes())
+        dispatch(task.pichord, store, job_id, extension.chunks)
 
 
 def cleanup(task: Task[Any, Any]) -> int:
@@ -196,7 +191,8 @@ def cleanup(task: Task[Any, Any]) -> int:
 
 
 def register_tasks(app: PichordCelery) -> None:
-    for name in sorted({name for method in METHODS.values() for name in method.task_names}):
+    for name in LEGACY_CHUNK_TASKS:
         app.task(name=name, bind=True, base=JobTask)(compute_chunk)
+    app.task(name=LANE_TASK, bind=True, base=JobTask)(run_lane)
     app.task(name=REDUCE_TASK, bind=True, base=JobTask)(reduce_chunks)
     app.task(name=CLEANUP_TASK, bind=True, ignore_result=True)(cleanup)

@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from config import Settings
 from pipeline.canvas import DispatchError, dispatch
@@ -27,10 +27,15 @@ from storage.records import ChunkRecord, utcnow
 logger = logging.getLogger(__name__)
 
 
-def last_activity(job: JobRecord, chunks: dict[int, ChunkRecord]) -> datetime:
-    times = [c.updatetime for c in chunks.values() if c.updatetime is not None]
-    times.append(job.dispatched_at or job.pushqtime)
-    return max(times)
+def last_activity(store: JobStore, job: JobRecord) -> datetime:
+    """The job's last dispatch or chunk write. A stat per chunk file, not a read: the sweep
+    runs every few seconds over every pending job, beside the chunks being computed."""
+    stamps = store.chunk_stamps(job.id).values()
+    latest = job.dispatched_at or job.pushqtime
+    if stamps:
+        written = datetime.fromtimestamp(max(mtime for _, mtime, _ in stamps) / 1e9, UTC)
+        latest = max(latest, written)
+    return latest
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> li
         if job.status.finished:
             store.settle_markers(job_id, job)
             continue
-        idle = (now - last_activity(job, store.chunks(job_id))).total_seconds()
+        idle = (now - last_activity(store, job)).total_seconds()
         if idle > job_stall_seconds:
             found.append(StalledJob(job, idle))
     return found

@@ -54,6 +54,21 @@ def locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def lock_nowait(path: Path) -> int | None:
+    """An open descriptor holding an exclusive ``flock`` on ``path``, or None when another
+    process holds it; the caller closes the descriptor to release the lock."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 @contextlib.contextmanager
 def try_locked(path: Path) -> Iterator[bool]:
     """Like ``locked`` without waiting: yields False when another process holds the lock."""

@@ -5,6 +5,7 @@ Layout of ``jobs/<id>/`` (the store alone builds these paths):
   chunks/<n>.json   progress of chunk n; one writer, the task computing it
   chunks/<n>.lock   held while a task computes chunk n, so a duplicate waits
   cancel            present once a cancel was requested; chunks poll for it
+  claims/d<n>.json  which chunks of dispatch n lane tickets took (``storage.claims``)
 and the markers of ``storage.job_index`` (pending jobs, creation order).
 
 Write order: the job folder, then job.json, then the markers; when a job finishes, job.json
@@ -27,6 +28,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from storage.atomic import locked, try_locked, write_bytes_atomic
+from storage.claims import Claims
 from storage.job_index import JobIndex
 from storage.layout import StateLayout
 from storage.records import ChunkRecord, JobRecord
@@ -81,8 +83,12 @@ class JobStore:
         except JobNotFoundError:
             return False
 
+    def record_path(self, job_id: str) -> Path:
+        """Where the job's record is (for a stat; only the store reads or writes it)."""
+        return self._job_dir(job_id) / "job.json"
+
     def get(self, job_id: str) -> JobRecord:
-        path = self._job_dir(job_id) / "job.json"
+        path = self.record_path(job_id)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -271,6 +277,19 @@ class JobStore:
         """Serialise the tasks computing one chunk (a redelivered or re-dispatched duplicate)."""
         with locked(self._chunk_path(job_id, index, ".lock")):
             yield
+
+    def claims(self, job_id: str, dispatch: int) -> Claims:
+        """The claim book of the job's dispatch number ``dispatch``."""
+
+        def finished(index: int) -> bool:
+            record = self.get_chunk(job_id, index)
+            return record is not None and record.finished
+
+        return Claims(
+            self._job_dir(job_id) / "claims" / f"d{dispatch}.json",
+            lambda index: self._chunk_path(job_id, index, ".lock"),
+            finished,
+        )
 
     def chunk_running(self, job_id: str, index: int) -> bool:
         """True while a live process holds the chunk's lock (the kernel drops a dead one's)."""

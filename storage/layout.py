@@ -51,6 +51,16 @@ class StateLayout:
     def locks(self) -> Path:
         return self.root / "locks"
 
+    @property
+    def speeds(self) -> Path:
+        # Measured chunk speeds by method (storage.speeds), for sizing the next job's chunks.
+        return self.root / "speeds"
+
+    @property
+    def fleet(self) -> Path:
+        # One heartbeat file per running worker: how many processes serve the queue now.
+        return self.root / "fleet"
+
     def ensure(self) -> "StateLayout":
         for folder in (
             self.jobs,
@@ -61,6 +71,7 @@ class StateLayout:
             self.broker_queue,
             self.broker_control,
             self.locks,
+            self.fleet,
         ):
             folder.mkdir(parents=True, exist_ok=True)
         return self

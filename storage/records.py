@@ -119,10 +119,13 @@ class ChunkRecord(_Record):
     remainder_bound: str | None = None
     worker: str | None = None
     pid: int | None = None
-    # The Celery task id of the lane computing the chunk: a second delivery of the same
-    # message finds its twin at work and steps aside instead of waiting for it.
+    # The Celery task id of the lane ticket that computes (or computed) the chunk.
     task_id: str | None = None
     attempts: int = 0
+    # How long the ticket that claimed the chunk waited in the queue, its last attempt's.
+    queue_seconds: float | None = None
+    # When the last attempt started (starttime is the first's); with stoptime, its run.
+    attempt_start: datetime | None = None
     starttime: datetime | None = None
     updatetime: datetime | None = None
     stoptime: datetime | None = None

@@ -8,13 +8,18 @@ the body itself:
 * each finished header task leaves a marker named after its task id, so a task delivered
   twice counts once (a plain counter would fire the body early);
 * the task that sees every marker creates ``fired`` with ``O_CREAT|O_EXCL``; only the
-  one that created it sends the body, so the body is sent at most once per chord.
+  one that created it sends the body, so the body is sent at most once per chord;
+* a running member may grow the chord (``Task.add_to_chord``, Celery's API for it, which
+  only the Redis backend implements otherwise): the new member leaves an ``added`` marker
+  before it is sent, and the chord waits for it too. A member is always added by a member
+  that has not returned yet, so the chord cannot fire between the two.
 
 Configured as ``storage.result_backend:FileResultBackend+file:///absolute/dir``; the API
 and every worker must use the same URL, or chords never fire.
 """
 
 import contextlib
+import glob
 import hashlib
 import logging
 import os
@@ -91,6 +96,15 @@ class FileResultBackend(KeyValueStoreBackend):
         with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
 
+    def forget_prefix(self, prefix: str) -> None:
+        """Remove the results of every task whose id starts with ``prefix``."""
+        meta_key = bytes_to_str(self.get_key_for_task(prefix))
+        if _file_name(meta_key) != meta_key:
+            return  # such ids were stored under hashed names; nothing to match
+        for path in self._meta.glob(f"{glob.escape(meta_key)}*"):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
     def incr(self, key: bytes | str) -> int:
         raise NotImplementedError(
             "a chord's finished tasks are counted by marker files, not a counter"
@@ -135,6 +149,17 @@ class FileResultBackend(KeyValueStoreBackend):
         size = str(len(header_result.results or ())).encode()
         write_bytes_atomic(chord_dir / "size", size, durable=False)
 
+    def add_to_chord(self, chord_id: str, result: Any) -> None:
+        added = self._chord_dir(chord_id) / "added"
+        added.mkdir(parents=True, exist_ok=True)
+        (added / _file_name(result.id)).touch()
+
+    def withdraw_from_chord(self, group_id: str, task_id: str) -> None:
+        """Undo ``add_to_chord`` for a member that was never sent (the publish failed); only
+        its adder, still running, may do this."""
+        with contextlib.suppress(FileNotFoundError):
+            (self._chord_dir(group_id) / "added" / _file_name(task_id)).unlink()
+
     def on_chord_part_return(self, request: Any, state: str, result: Any, **kwargs: Any) -> None:
         group_id = request.group
         if not group_id or not request.chord:
@@ -142,9 +167,15 @@ class FileResultBackend(KeyValueStoreBackend):
         chord_dir = self._chord_dir(group_id)
         done = chord_dir / "done"
         done.mkdir(parents=True, exist_ok=True)
+        if state in states.PROPAGATE_STATES:
+            # Added members are not in the saved group the join reads: remember the failure.
+            reason = f"chunk {request.id} raised {result!r}"
+            write_bytes_atomic(chord_dir / "failed", reason.encode(), durable=False)
         (done / _file_name(request.id)).touch()
 
         size = request.chord.get("chord_size") or int((chord_dir / "size").read_text())
+        with contextlib.suppress(FileNotFoundError):
+            size += len(os.listdir(chord_dir / "added"))
         finished = len(os.listdir(done))
         if finished < size:
             return
@@ -161,6 +192,15 @@ class FileResultBackend(KeyValueStoreBackend):
 
         callback = maybe_signature(request.chord, app=self.app)
         assert callback is not None
+        failed = self._chord_dir(group_id) / "failed"
+        if failed.exists():
+            reason = failed.read_text()
+            logger.warning("chord %s failed: %s", group_id, reason)
+            try:  # raised, so that Celery's error report has a traceback to read
+                raise ChordError(reason)
+            except ChordError as exc:
+                self.chord_error_from_stack(callback, exc)
+            return
         deps = GroupResult.restore(group_id, backend=self)
         if deps is None:
             self.chord_error_from_stack(callback, ChordError(f"group {group_id} was not saved"))

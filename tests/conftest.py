@@ -10,6 +10,7 @@ import socket
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import pytest
 
 from config import Settings
 from storage import ChunkSpec, JobRecord, JobStore
+from storage.fleet import FleetMember
+from storage.records import utcnow
 from tests.integration.kernel_speed import FAKE_SPEED_VARIABLE, speed_factor
 
 pytest_plugins = ["tests.figures"]
@@ -115,3 +118,21 @@ def rabbitmq_url() -> Iterator[str]:
         yield f"amqp://guest:guest@{RABBITMQ_HOST}:{RABBITMQ_PORT}/{vhost}"
     finally:
         subprocess.run([ctl, "delete_vhost", vhost], capture_output=True, timeout=60)
+
+
+def fleet_member(
+    name: str, processes: int, share: float = 0.0, window: float = 10.0, age: float = 0.0
+) -> FleetMember:
+    """A worker's heartbeat written ``age`` seconds ago, busy ``share`` of ``window``."""
+    now = utcnow()
+    return FleetMember(
+        name=name,
+        host="h",
+        pid=1,
+        processes=processes,
+        started=now - timedelta(minutes=1),
+        beat=now - timedelta(seconds=age),
+        busy=processes,  # an instant: not what the share is made of
+        busy_share=share,
+        busy_window=window,
+    )

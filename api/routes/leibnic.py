@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from api import errors
 from api.admission import admit_submission
 from api.auth import WriterDep
-from api.deps import CeleryDep, StoreDep
+from api.deps import StoreDep, SubmitterDep
 from api.routes.tasks import start_job
 from api.schemas import TaskCreated
 from pipeline.methods.leibniz.method import LEIBNIZ
@@ -24,9 +24,9 @@ router = APIRouter(tags=["tasks"])
 )
 def leibnic(
     digits: Annotated[int, Path(ge=0, description="Decimals of pi wanted")],
-    celery: CeleryDep,
+    submitter: SubmitterDep,
     store: StoreDep,
     response: Response,
 ) -> TaskCreated:
     """Start a `leibniz` task (the seed's API); poll `/tasks/{id}` for it."""
-    return start_job(celery, store, LEIBNIZ.name, digits, response)
+    return start_job(submitter, store, LEIBNIZ.name, digits, response)

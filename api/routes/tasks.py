@@ -11,24 +11,19 @@ from fastapi.responses import StreamingResponse
 from api import errors
 from api.admission import admit_submission
 from api.auth import ReaderDep, WriterDep
+from api.broker_health import BrokerDownError
 from api.chunk_cache import ChunkCache
-from api.deps import CeleryDep, ChunkCacheDep, StoreDep
+from api.deps import ChunkCacheDep, StoreDep, SubmitterDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
-from pipeline.canvas import DispatchError
-from pipeline.celery_config import PichordCelery
+from api.submitter import Submitter, submitter_lifespan
 from pipeline.job_view import BracketPoint
-from pipeline.jobs import (
-    DigitsOutOfRangeError,
-    JobFinishedError,
-    TooManyPendingJobsError,
-    cancel,
-    submit,
-)
+from pipeline.jobs import DigitsOutOfRangeError, JobFinishedError, TooManyPendingJobsError, cancel
 from pipeline.methods import UnknownMethodError, method_named
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStatus, JobStore
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+# The submitter lives with this router: GET /leibnic/{digits} submits through it as well.
+router = APIRouter(prefix="/tasks", tags=["tasks"], lifespan=submitter_lifespan)
 
 MAX_PAGE = 500
 # Told to clients turned away because too many jobs are unfinished.
@@ -36,10 +31,10 @@ BACKPRESSURE_RETRY_SECONDS = 5
 
 
 def start_job(
-    celery: PichordCelery, store: JobStore, method: str, digits: int, response: Response
+    submitter: Submitter, store: JobStore, method: str, digits: int, response: Response
 ) -> TaskCreated:
     try:
-        job = submit(celery, store, method, digits)
+        job = submitter.submit(store, method, digits)
     except (DigitsOutOfRangeError, UnknownMethodError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     except TooManyPendingJobsError as exc:
@@ -48,9 +43,11 @@ def start_job(
             str(exc),
             headers={"Retry-After": str(BACKPRESSURE_RETRY_SECONDS)},
         ) from exc
-    except DispatchError as exc:
+    except BrokerDownError as exc:
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, f"{exc}; the job was marked FAILURE, retry later"
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
         ) from exc
     response.headers["Location"] = f"/tasks/{job.id}"
     return TaskCreated(id=job.id)
@@ -93,10 +90,10 @@ def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = F
     responses=errors.SUBMIT,
 )
 def create_task(
-    body: TaskCreate, celery: CeleryDep, store: StoreDep, response: Response
+    body: TaskCreate, submitter: SubmitterDep, store: StoreDep, response: Response
 ) -> TaskCreated:
     """Start computing pi to `digits` decimals."""
-    return start_job(celery, store, body.method, body.digits, response)
+    return start_job(submitter, store, body.method, body.digits, response)
 
 
 @router.get("", response_model=TaskList, dependencies=[ReaderDep], responses=errors.READ)

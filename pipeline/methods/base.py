@@ -26,8 +26,6 @@ class ComputeMethod(ABC):
     description: str
     #: The environment variable that sets ``max_digits``.
     cap_setting: str
-    #: The Celery task names its chunks run as (registered on every worker).
-    task_names: tuple[str, ...]
     #: What the convergence points' ``terms`` count: series "terms", or the tail's "depth".
     convergence_axis: str = "terms"
 
@@ -39,14 +37,9 @@ class ComputeMethod(ABC):
         return f"set {self.cap_setting} to allow more"
 
     @abstractmethod
-    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
+    def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
         """A new job's record with its first round of chunks (digits already in range), cut
-        for ``lanes`` chunks at a time: the lanes the job is dispatched with."""
-
-    @abstractmethod
-    def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
-        """The task name and positional arguments of one chunk's message. Both are a wire
-        format: queued messages outlive an upgrade, so they only ever grow compatibly."""
+        for ``processes`` computing at once: the worker processes online."""
 
     @abstractmethod
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
@@ -54,10 +47,10 @@ class ComputeMethod(ABC):
 
     @abstractmethod
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
+        self, settings: Settings, store: JobStore, job_id: str, processes: Callable[[], int]
     ) -> Extension | None:
         """Certify the job from its finished chunks, or record and return the next round, cut
-        for ``lanes()`` as ``plan`` is. Counting lanes asks the broker, so it is called only
+        for ``processes()`` as ``plan`` is. Counting lanes asks the broker, so it is called only
         when a next round is cut. Raises ``IncompleteJobError`` when a chunk of the current
         round has not finished."""
 

@@ -41,13 +41,12 @@ def test_an_unknown_method_is_an_error_naming_the_known_ones(settings: Settings)
         plan_job(settings, "machin", 3)
 
 
-def test_every_method_plans_chunks_its_own_tasks_run(settings: Settings) -> None:
+def test_every_method_can_compute_every_chunk_it_plans(settings: Settings) -> None:
     for method in METHODS.values():
         job = plan_job(settings, method.name, 3)
         assert job.method == method.name and job.chunks
         for spec in job.chunks:
-            name, args = method.chunk_message(job.id, spec)
-            assert name in method.task_names and args[:2] == (job.id, spec.index)
+            assert callable(method.chunk_compute(settings, job, spec))
 
 
 def test_a_stored_job_of_an_unknown_method_is_shown_not_a_server_error(

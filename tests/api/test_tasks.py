@@ -1,5 +1,6 @@
 """The REST contract, in process, on the embedded broker with no worker running."""
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from config import Settings
 from storage import ChunkRecord, JobStatus, JobStore
+from storage.layout import StateLayout
 
 
 @pytest.fixture
@@ -181,11 +183,36 @@ def test_openapi_page_is_served(client: TestClient) -> None:
     )
 
 
-def test_unreachable_broker_is_503_and_the_job_is_not_left_waiting(state_dir: Path) -> None:
+def test_unreachable_broker_is_503_and_no_job_is_stored(state_dir: Path) -> None:
     settings = Settings(state_dir=state_dir, broker_url="amqp://guest:guest@127.0.0.1:1//")
     with TestClient(create_app(settings)) as client:
         response = client.get("/leibnic/3")
         assert response.status_code == 503
-        assert "broker" in response.json()["detail"]
+        assert response.headers["retry-after"] == "2"
+        detail = response.json()["detail"]
+        assert "the broker at amqp://guest:**@127.0.0.1:1// did not accept a connection" in detail
+        assert "no job was stored" in detail and "PICHORD_BROKER_URL" in detail
+        # Refused at once until the cooldown ends, saying why; bad input is still told apart.
+        again = client.post("/tasks", json={"digits": 3})
+        assert again.status_code == 503 and 1 <= int(again.headers["retry-after"]) <= 2
+        assert "failed a submission" in again.json()["detail"]
+        assert "Connection refused" in again.json()["detail"]
+        assert client.post("/tasks", json={"digits": 99}).status_code == 422
+        assert client.get("/tasks").json()["total"] == 0
+
+
+def test_job_the_broker_does_not_take_is_failure_and_cancelled(state_dir: Path) -> None:
+    with TestClient(create_app(Settings(state_dir=state_dir))) as client:
+        # The embedded broker's queue folder made a file: connecting works, sending does not.
+        queue = StateLayout(state_dir).broker_queue
+        shutil.rmtree(queue)
+        queue.write_text("not a folder")
+        response = client.post("/tasks", json={"digits": 3})
+        assert response.status_code == 503 and response.headers["retry-after"] == "2"
+        detail = response.json()["detail"]
+        assert "the broker at filesystem://localhost/ did not take job" in detail
+        assert "marked FAILURE" in detail and str(queue) in detail
         [task] = client.get("/tasks").json()["tasks"]
         assert task["status"] == "FAILURE" and "broker" in task["error"]
+        # A message the broker took after all is dropped by the worker that receives it.
+        assert JobStore(state_dir).cancel_requested(task["id"])

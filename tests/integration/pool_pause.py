@@ -18,9 +18,11 @@ import psutil
 
 from storage import ChunkRecord, JobStatus, JobStore
 
-# Locks that API requests wait for: a pool process stopped while it holds one would hang them
-# (a chunk's own lock is never waited for by the API).
+# Locks that API requests or other workers wait for: a pool process stopped while it holds
+# one would hang them (a chunk's own lock, or a ticket's, is never waited for). A claim book's
+# lock is ``claims/d<n>.lock``.
 _SHARED_LOCKS = ("job.lock", "admission.lock")
+_SHARED_LOCK_FOLDERS = ("claims",)
 
 
 # One worker's main process, or several (the workers of a whole compose stack, by host pid).
@@ -35,9 +37,14 @@ def pool_processes(workers: Workers) -> list[psutil.Process]:
 
 def _holds_shared_lock(process: psutil.Process) -> bool:
     try:
-        return any(Path(f.path).name in _SHARED_LOCKS for f in process.open_files())
+        paths = [Path(f.path) for f in process.open_files()]
     except psutil.NoSuchProcess:
         return False
+    return any(
+        path.name in _SHARED_LOCKS
+        or (path.parent.name in _SHARED_LOCK_FOLDERS and path.suffix == ".lock")
+        for path in paths
+    )
 
 
 def _signal_all(processes: list[psutil.Process], signum: int) -> None:

@@ -9,17 +9,11 @@ import httpx2
 import pytest
 
 from config import Settings
-from pipeline.canvas import (
-    chunk_signature,
-    chunk_task_id,
-    dispatch,
-    lanes_per_job,
-    reduce_task_id,
-)
+from pipeline.canvas import dispatch, reduce_task_id
 from pipeline.celery_app import create_celery_app
 from pipeline.celery_config import PichordCelery
-from pipeline.lanes import lane_heads
-from pipeline.task_names import CHUNK_TASK, REDUCE_TASK
+from pipeline.lanes import head_ticket_id, lane_ticket
+from pipeline.task_names import LANE_TASK, REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
 
@@ -46,33 +40,31 @@ def client_app(
     app.close()
 
 
-def test_duplicate_chunk_counts_once_and_reducer_runs_once(
+def test_duplicate_ticket_counts_once_and_reducer_runs_once(
     client_app: tuple[httpx2.Client, PichordCelery, Path],
 ) -> None:
     client, app, state = client_app
     job_id = client.get("/leibnic/9").json()["id"]
     job = JobStore(state).get(job_id)
-    spec = job.chunks[0]
-    # The first lane's message again: same task id, lane, group and chord, as a broker
-    # redelivery would bring it. Celery files a chord's group under the body's id.
+    # The first lane ticket again: same task id, group and chord, as a broker redelivery
+    # would bring it. Celery files a chord's group under the body's id.
     group_id = reduce_task_id(job_id, 1)
     body: Any = app.signature(REDUCE_TASK, args=(job_id,))
     body.freeze(group_id, group_id=group_id)
-    _, lane = lane_heads(job.chunks, lanes_per_job(app))
-    chunk_signature(app, job.method, job_id, spec, lane).apply_async(
-        task_id=chunk_task_id(job_id, 1, spec.index), group_id=group_id, chord=body
+    lane_ticket(app, job_id, 1).apply_async(
+        task_id=head_ticket_id(job_id, 1, 0), group_id=group_id, chord=body
     )
     final = poll_until_finished(client, job_id, timeout=120)[-1]
     assert final["status"] == "SUCCESS" and final["result"] == "3.141592653"
+    # Every chunk was claimed by one ticket, each ticket but the lanes' last claimed one,
+    # and the duplicate ran too, whether beside its twin or after it.
     wait_for(
-        lambda: executed(app).get(CHUNK_TASK, 0) > len(job.chunks),
+        lambda: executed(app).get(LANE_TASK, 0) > len(job.chunks),
         30,
         "the duplicate to be consumed",
         interval=0.5,
     )
     assert executed(app).get(REDUCE_TASK) == 1
-    # Whether the duplicate met its twin at work or followed it down the lane, no chunk
-    # was computed twice.
     records = JobStore(state).chunks(job_id)
     assert sorted(records) == [s.index for s in job.chunks]
     assert {r.attempts for r in records.values()} == {1}
@@ -95,10 +87,18 @@ def test_chunk_that_raises_fails_the_job_with_its_error(
             id=job_id, method="leibniz", digits=1, terms_total=bad.stop, chunks=[sibling, bad]
         )
     )
-    dispatch(app, store, job_id, [sibling, bad])
+    # The sibling is sent first and is running when the bad chunk is sent.
+    dispatch(app, store, job_id, [sibling])
+
+    def sibling_running() -> bool:
+        record = store.get_chunk(job_id, 0)
+        return record is not None and record.status == "PROGRESS"
+
+    wait_for(sibling_running, 30, "the sibling to run")
+    dispatch(app, store, job_id, [bad])
     final = poll_until_finished(client, job_id, timeout=60)[-1]
     assert final["status"] == "FAILURE"
-    assert "even ends" in str(final["error"]) and "pichord.chunk" in str(final["error"])
+    assert "even ends" in str(final["error"]) and LANE_TASK in str(final["error"])
     assert final["stoptime"] is not None and "result" not in final
 
     def sibling_stopped() -> bool:

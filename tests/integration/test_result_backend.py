@@ -98,3 +98,34 @@ def test_results_are_files_replaced_atomically(app: PichordCelery) -> None:
     assert [p.name for p in meta.iterdir() if p.name.endswith(".tmp")] == []
     app.backend.set("../../escape", b"v")
     assert not (meta.parent.parent / "escape").exists()
+
+
+def test_a_member_added_while_the_chord_runs_is_waited_for(app: PichordCelery) -> None:
+    group_id, ids, body = start_chord(app, 2)
+    added = f"{group_id}.t1"
+    # A running member adds the next one before it returns, as a lane ticket does.
+    app.backend.add_to_chord(group_id, app.AsyncResult(added))
+    finish(app, group_id, ids[0], body, 1)
+    finish(app, group_id, ids[1], body, 2)
+    assert queued(app) == 0
+    finish(app, group_id, added, body, None)
+    assert queued(app) == 1
+
+
+def test_a_member_withdrawn_before_it_was_sent_is_not_waited_for(app: PichordCelery) -> None:
+    group_id, ids, body = start_chord(app, 1)
+    app.backend.add_to_chord(group_id, app.AsyncResult(f"{group_id}.t1"))
+    app.backend.withdraw_from_chord(group_id, f"{group_id}.t1")
+    finish(app, group_id, ids[0], body, 1)
+    assert queued(app) == 1
+
+
+def test_a_failed_added_member_fails_the_body(app: PichordCelery) -> None:
+    group_id, ids, body = start_chord(app, 1)
+    added = f"{group_id}.t1"
+    app.backend.add_to_chord(group_id, app.AsyncResult(added))
+    finish(app, group_id, ids[0], body, None)
+    finish(app, group_id, added, body, ValueError("ticket exploded"))
+    assert queued(app) == 0
+    outcome = app.AsyncResult(body["options"]["task_id"])
+    assert outcome.state == "FAILURE" and "ticket exploded" in str(outcome.result)

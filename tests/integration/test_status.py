@@ -28,5 +28,5 @@ def test_ready_and_workers_follow_the_real_workers(
         job = client.get("/leibnic/5").json()["id"]
         assert poll_until_finished(client, job, timeout=60)[-1]["status"] == "SUCCESS"
         listing = client.get("/workers").json()
-        processed = sum(w["processed"].get("pichord.chunk", 0) for w in listing["workers"])
+        processed = sum(w["processed"].get("pichord.lane", 0) for w in listing["workers"])
         assert processed >= 1 and listing["queue_depth"] == 0

@@ -40,9 +40,9 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def docker(*args: str, timeout: float = 120, check: bool = True) -> str:
+def docker(*args: str, timeout: float = 120, check: bool = True, stdin: str | None = None) -> str:
     result = subprocess.run(
-        ["docker", *args], capture_output=True, text=True, timeout=timeout, check=False
+        ["docker", *args], input=stdin, capture_output=True, text=True, timeout=timeout, check=False
     )
     if check and result.returncode != 0:
         raise AssertionError(f"docker {' '.join(args)} exited {result.returncode}: {result.stderr}")

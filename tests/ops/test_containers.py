@@ -1,15 +1,21 @@
 """The Dockerfile and docker-compose.yml for real: the stack built and run on a Docker engine,
-jobs spread over its containers, a worker container killed, the app restarted, down and up.
+jobs spread over its containers, `worker` scaled from 1 to 3 mid-job, a worker container
+killed, the app restarted, down and up.
 
 Runs in CI (.ci/run starts the engine and makes the stand-in base images); skips with the reason
 where no engine answers. The timings are printed at the end of the run (the "figures" section).
 """
 
+import math
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -18,7 +24,8 @@ import pytest
 from pipeline.verify import reference_digits
 from tests.integration.conftest import FINISHED
 from tests.integration.fault_injection import ServiceTree
-from tests.integration.pool_pause import paused_when
+from tests.integration.pool_pause import paused_when, pool_paused
+from tests.ops import job_by_terms
 from tests.ops.conftest import (
     DEBIAN_LAYOUT_IMAGE,
     REPO,
@@ -112,6 +119,176 @@ def test_an_n10_job_is_computed_by_every_container(stack: Stack, timings: Timing
     computed_by = {c["worker"] for c in chunks(stack.app_url(), job_id)}
     containers = {worker_name(c) for c in (*stack.service("app"), *stack.service("worker"))}
     assert computed_by <= containers and len(computed_by) >= 3, computed_by
+
+
+# -- `worker` scaled from 1 to 3 mid-job -------------------------------------------------------
+
+# The scaling test's job lasts about this long on the stack at worker=1. Its terms are this
+# many seconds at the speed an n=10 job measures on that same stack just before, so the test
+# takes as long on a fast, a slow or a busy CPU, and PICHORD_TEST_KERNEL_SPEED has nothing
+# to fake here.
+SCALE_JOB_SECONDS = 30.0
+# Its chunks: many per pool process however fast the kernel is (each container runs one
+# process per core: 4 at worker=1 on 2 cores, 8 at worker=3).
+SCALE_JOB_CHUNKS = 120
+# `up --scale worker=3` is sent once this share of the job's chunks is finished. A new
+# container needs 10-30 s before it takes a chunk (Python and Celery start on a CPU the job
+# keeps busy), so the earlier the better.
+SCALE_AT = 0.1
+# Once both new containers compute they have half the CPU (2 of 4 containers, each given the
+# same share by Docker) and take about half the chunks started from then on (46-50% seen on
+# a busy host); at least a third of that half is required.
+NEW_SHARE_AT_LEAST = 1 / 6
+# Should the new containers not have started a chunk when this share is finished (a busy host
+# starts containers slowly), the first two containers' pools are stopped until they have, so
+# the job cannot end without them; the hold is printed with the figures.
+HOLD_AT = 0.7
+
+
+def submit_by_terms(stack: Stack, digits: int, terms: int, chunk_terms: int) -> str:
+    """A leibniz job of ``digits`` over ``terms`` terms, submitted inside the app container."""
+    (app,) = stack.service("app")
+    source = Path(job_by_terms.__file__).read_text()
+    args = (str(digits), str(terms), str(chunk_terms))
+    out = docker("exec", "-i", app["Name"].lstrip("/"), "python", "-", *args, stdin=source)
+    return out.strip().splitlines()[-1]
+
+
+def moment(value: str) -> datetime:
+    """A time from the API or from `docker inspect` (nanoseconds, "Z"), timezone-aware."""
+    return datetime.fromisoformat(value)
+
+
+def job_seconds(done: dict[str, Any]) -> float:
+    """A finished job's time from its submission to its end, as the service recorded them."""
+    return (moment(done["stoptime"]) - moment(done["pushqtime"])).total_seconds()
+
+
+def finished_share(found: list[dict[str, Any]]) -> float:
+    return sum(c["status"] == "SUCCESS" for c in found) / len(found)
+
+
+def workers_of(found: list[dict[str, Any]]) -> set[str]:
+    return {c["worker"] for c in found if c["worker"]}
+
+
+def join_or_hold(stack: Stack, job_id: str, names: set[str], first: Collection[int]) -> float:
+    """Wait until every worker in ``names`` has started a chunk of the job. Returns how long
+    the pools of the ``first`` worker mains (host pids) were stopped for it: 0 unless HOLD_AT
+    of the job finished before they had."""
+    url = stack.app_url()
+    while finished_share(found := chunks(url, job_id)) < HOLD_AT:
+        if names <= workers_of(found):
+            return 0.0
+        time.sleep(0.2)
+    held = time.monotonic()
+    with pool_paused(first):
+        wait_for(
+            "the new worker containers to start a chunk of the job",
+            lambda: names <= workers_of(chunks(url, job_id)),
+            180,
+            interval=0.2,
+        )
+    return time.monotonic() - held
+
+
+@dataclass(frozen=True)
+class SizedJob:
+    """The scaling test's job: ``terms`` in chunks of ``chunk_terms``, sized from ``probe``,
+    an n=10 job on the stack at worker=1."""
+
+    probe: dict[str, Any]
+    probe_terms: int
+    terms: int
+    chunk_terms: int
+
+    @classmethod
+    def measured(cls, stack: Stack) -> "SizedJob":
+        url = stack.app_url()
+        probe = finish(stack, submit(url, "leibniz", 10), 10)
+        probe_terms = sum(c["stop"] - c["start"] for c in chunks(url, probe["id"]))
+        terms = 2 * round(probe_terms / job_seconds(probe) * SCALE_JOB_SECONDS / 2)
+        # Never fewer terms than n=10 needs: the job then ends in one round, like the probe.
+        terms = max(terms, probe_terms)
+        return cls(probe, probe_terms, terms, 2 * math.ceil(terms / SCALE_JOB_CHUNKS / 2))
+
+    @property
+    def speed(self) -> float:
+        return self.probe_terms / job_seconds(self.probe)
+
+    def submit(self, stack: Stack) -> str:
+        return submit_by_terms(stack, 10, self.terms, self.chunk_terms)
+
+
+def test_worker_scaled_from_1_to_3_mid_job_takes_part_at_once(
+    stack: Stack, timings: Timings, figure: Callable[[str], None]
+) -> None:
+    url = stack.app_url()
+    started = time.monotonic()
+    stack.compose("up", "-d", "--scale", "worker=1")
+    (app,) = stack.service("app")
+    (first,) = stack.service("worker")
+    job = SizedJob.measured(stack)
+    patience = 180 + 6 * SCALE_JOB_SECONDS
+
+    baseline = finish(stack, job.submit(stack), 10, patience)
+    assert workers_of(chunks(url, baseline["id"])) <= {worker_name(app), worker_name(first)}
+
+    job_id = job.submit(stack)
+    wait_for(
+        f"{SCALE_AT:.0%} of the job's chunks to finish",
+        lambda: finished_share(chunks(url, job_id)) >= SCALE_AT,
+        patience,
+        interval=0.2,
+    )
+    scaled_at = datetime.now(UTC)
+    stack.compose("up", "-d", "--scale", f"worker={WORKERS}")
+    new = [c for c in stack.service("worker") if c["Id"] != first["Id"]]
+    assert len(new) == WORKERS - 1, [c["Name"] for c in new]
+    new_names = {worker_name(c) for c in new}
+    first_mains = [pid for c in (app, first) for pid in celery_mains(c)]
+    held = join_or_hold(stack, job_id, new_names, first_mains)
+    scaled = finish(stack, job_id, 10, patience)
+
+    found = chunks(url, job_id)
+    per_worker = Counter(c["worker"] for c in found)
+    assert {worker_name(first), *new_names} <= set(per_worker), per_worker
+    # The new containers' chunks were taken mid-job, once they had started.
+    firsts = []
+    for container in new:
+        since = moment(container["State"]["StartedAt"])
+        theirs = [moment(c["starttime"]) for c in found if c["worker"] == worker_name(container)]
+        assert moment(scaled["pushqtime"]) < scaled_at < since <= min(theirs), container["Name"]
+        firsts.append(min(theirs))
+    joined = max(firsts)
+    after = [c["worker"] for c in found if moment(c["starttime"]) >= joined]
+    share = sum(name in new_names for name in after) / len(after)
+    assert share >= NEW_SHARE_AT_LEAST, (share, len(after), per_worker)
+
+    alone, together = job_seconds(baseline), job_seconds(scaled)
+    cores = os.cpu_count() or 1  # each container runs a pool process per core
+    figure(
+        f"[scaling] probe at worker=1: n=10 in {job_seconds(job.probe):.1f} s = "
+        f"{job.speed / 1e9:.1f} G terms/s -> a job of {job.terms / 1e9:.0f} G terms, "
+        f"{len(found)} chunks"
+    )
+    figure(
+        f"[scaling] that job at worker=1 throughout {alone:.1f} s; worker 1 -> {WORKERS} at "
+        f"{SCALE_AT:.0%} done {together:.1f} s: speed-up {alone / together:.2f}x "
+        f"({cores} cores; pool processes {2 * cores} -> {(1 + WORKERS) * cores})"
+        + (f"; first two containers held {held:.1f} s for the new ones" if held else "")
+    )
+    joins = ", ".join(
+        f"{per_worker[worker_name(c)]} from {(at - scaled_at).total_seconds():.1f} s"
+        for c, at in zip(new, firsts, strict=True)
+    )
+    figure(
+        f"[scaling] chunks: app {per_worker[worker_name(app)]}, worker 1 "
+        f"{per_worker[worker_name(first)]}, new ones {joins} after `up`; once both computed "
+        f"they took {share:.0%} of the {len(after)} chunks started"
+    )
+    stack.wait_healthy()
+    timings.record(f"scale worker 1 -> {WORKERS}: 3 jobs, until all healthy", started)
 
 
 def test_the_api_is_published_on_the_hosts_loopback_only(stack: Stack) -> None:

@@ -34,9 +34,10 @@ from pytest_docker_tools import container, fxtr
 from pytest_docker_tools.exceptions import ContainerFailed
 
 from config import Settings
-from pipeline.canvas import lanes_per_job, reduce_task_id
+from pipeline.canvas import reduce_task_id
 from pipeline.celery_app import create_celery_app
 from pipeline.celery_config import FILE_BACKEND, PichordCelery, result_backend_url
+from pipeline.fleet import live_workers
 from pipeline.jobs import submit
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, JobRecord, JobStatus, JobStore
@@ -53,13 +54,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.containers, pytest.mark.timeo
 
 DIGITS = 10
 # Chunks are sized in terms, so what the test sees does not depend on the CPU: n=10 is 98 G
-# terms, cut into 4 chunks of ~25 G (2 per lane, one lane per worker). A chunk lasts 0.5 s
-# at 48 G terms/s, the fastest kernel seen on this machine class, and checkpoints every
-# CHECKPOINT_SECONDS; the kill test still waits for no duration, it freezes the worker.
+# terms, cut into 4 chunks of ~25 G (a multiple of the 2 pool processes online). A chunk
+# lasts 0.5 s at 48 G terms/s, the fastest kernel seen on this machine class, and checkpoints
+# every CHECKPOINT_SECONDS; the kill test still waits for no duration, it freezes the worker.
 CHUNK_TERMS = 25_000_000_000
 KERNEL_HINT = 1.6e10  # the planning hint that turns CHUNK_TERMS into chunk_seconds
 CHECKPOINT_SECONDS = 0.05
-# Each worker container runs one pool process, so the job has exactly one lane per container.
+# One pool process per worker container: each container computes one chunk at a time.
 CONCURRENCY = 1
 JOB_SECONDS = 180
 
@@ -315,11 +316,26 @@ def workers(setup: CeleryTestSetup) -> list[CeleryTestWorker]:
     return [worker for worker in cluster if isinstance(worker, CeleryTestWorker)]
 
 
+def fleet_hosts(settings: Settings) -> dict[str, int]:
+    """Pool processes by container hostname, from the heartbeats the workers write to the
+    shared state dir."""
+    return {member.host: member.processes for member in live_workers(settings)}
+
+
 def start_job(setup: CeleryTestSetup) -> str:
-    """Submit a leibniz job as the API does, once both containers consume the queue (the
-    job gets a lane per pool process RabbitMQ counts as consuming)."""
+    """Submit a leibniz job as the API does, once both containers beat in the fleet with their
+    pool. pytest-celery started each only after its "ready." line (logged once it consumes),
+    and a worker takes part in a running job as soon as it consumes: the wait makes sure both
+    are up for the whole job, which lasts seconds, so both compute chunks of it."""
     app = pichord_app(setup)
-    wait_for("both worker containers to consume", lambda: lanes_per_job(app) == 2, 60, 0.2)
+    # CeleryTestWorker.hostname() is the node name, worker@<the container's hostname>.
+    expected = {worker.hostname().partition("@")[2]: CONCURRENCY for worker in workers(setup)}
+    wait_for(
+        "both worker containers in the fleet",
+        lambda: fleet_hosts(app.settings) == expected,
+        60,
+        0.2,
+    )
     return submit(app, JobStore(app.settings.state_dir), "leibniz", DIGITS).id
 
 

@@ -12,16 +12,16 @@ from pipeline.methods.leibniz import view
 from pipeline.methods.leibniz.kernel import warm_up
 from pipeline.methods.leibniz.reducer import reduce_job
 from pipeline.methods.leibniz.runner import compute_chunk
+from pipeline.methods.leibniz.speed import SPEED_NAME, book, measured, terms_per_second
 from pipeline.methods.leibniz.terms import terms_needed
 from pipeline.rounds import Extension
-from pipeline.task_names import CHUNK_TASK
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 
 
-def planner(settings: Settings, lanes: int) -> ChunkPlanner:
+def planner(settings: Settings, processes: int) -> ChunkPlanner:
     return ChunkPlanner(
-        chunk_terms=max(2, int(settings.kernel_terms_per_second * settings.chunk_seconds)),
-        parallelism=lanes,
+        chunk_terms=max(2, int(terms_per_second(settings) * settings.chunk_seconds)),
+        parallelism=processes,
         max_chunks=settings.max_chunks,
     )
 
@@ -31,7 +31,6 @@ class LeibnizMethod(ComputeMethod):
     label = "Leibniz series"
     description = "the plain series, up to 11 digits (about 10^digits terms)"
     cap_setting = "PICHORD_LEIBNIZ_MAX_DIGITS"
-    task_names = (CHUNK_TASK,)
 
     def max_digits(self, settings: Settings) -> int:
         return settings.leibniz_max_digits
@@ -39,9 +38,9 @@ class LeibnizMethod(ComputeMethod):
     def over_cap_advice(self) -> str:
         return "plain Leibniz needs about 10^digits terms; use method 'leibniz-euler' for more"
 
-    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
+    def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
         terms = terms_needed(digits)
-        ranges = planner(settings, lanes).split(0, terms)
+        ranges = planner(settings, processes).split(0, terms)
         return JobRecord(
             id=job_id,
             method=self.name,
@@ -50,18 +49,18 @@ class LeibnizMethod(ComputeMethod):
             chunks=[ChunkSpec(index=i, start=a, stop=b) for i, (a, b) in enumerate(ranges)],
         )
 
-    def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
-        # The range rides along for workers that predate reading it from the job record.
-        return CHUNK_TASK, (job_id, spec.index, spec.start, spec.stop)
-
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         return compute_chunk
 
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
+        self, settings: Settings, store: JobStore, job_id: str, processes: Callable[[], int]
     ) -> Extension | None:
+        chunks = store.chunks(job_id)
+        speed = measured(chunks)
+        if speed is not None:
+            book(settings).record(SPEED_NAME, speed)
         return reduce_job(
-            store, job_id, lambda start, stop: planner(settings, lanes()).split(start, stop)
+            store, job_id, lambda start, stop: planner(settings, processes()).split(start, stop)
         )
 
     def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:

@@ -1,12 +1,14 @@
 """A leibniz-cf job's plan as stored chunks: mpmath's reference, ranges of the tail's depth
-and ranges of the series, laid out so that the job's lanes finish together.
+and ranges of the series, laid out so that the job's processes finish together.
 
-Lanes (``pipeline.lanes``) take chunk indices round robin and never trade chunks, so the
-layout decides each lane's load. mpmath's reference cannot be split, and every depth chunk
-beyond the first adds a merge of two big matrices to the reducer, which runs alone; the
-series can be cut anywhere on its grid for free. So the reference and as few depth chunks as
-keep each within a lane's share get a lane each, and the series is cut into one piece per
-lane, each sized to fill its lane up to the share.
+Processes claim chunks in index order (``storage.claims``), each its next as it frees up,
+so the layout is a list schedule: the first ``lanes`` chunks start together, and each later
+one goes to whichever process is free first. mpmath's reference cannot be split, and every
+depth chunk beyond the first adds a merge of two big matrices to the reducer, which runs
+alone; the series can be cut anywhere on its grid for free. So the reference and as few
+depth chunks as keep each within a process's share come first, then one series piece per
+process left, then series pieces that top up the fixed chunks' processes to the share,
+cheapest fixed chunk (first free) first.
 """
 
 import math

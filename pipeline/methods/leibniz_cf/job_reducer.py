@@ -80,7 +80,7 @@ def reference_text(
     return _value(store, job, spec).decode("ascii")
 
 
-def reduce_cf_job(store: JobStore, job_id: str, lanes: Callable[[], int]) -> Extension | None:
+def reduce_cf_job(store: JobStore, job_id: str, processes: Callable[[], int]) -> Extension | None:
     """Finish the job, or record the next attempt's chunks when a run of 9s or 0s after the
     cut outlasted the guard digits. Safe to run more than once."""
     job = store.get(job_id)
@@ -113,7 +113,7 @@ def reduce_cf_job(store: JobStore, job_id: str, lanes: Callable[[], int]) -> Ext
             f"(attempt {chosen.attempt}); no digits are given rather than unproven ones"
         )
     next_plan = plan(job.digits, chosen.attempt + 1)
-    chunks = attempt_chunks(next_plan, lanes(), first_index=len(job.chunks))
+    chunks = attempt_chunks(next_plan, processes(), first_index=len(job.chunks))
     changes = {"terms_total": next_plan.terms, "params": plan_params(next_plan)}
     if not start_round(store, job, chunks, changes):
         return None

@@ -18,15 +18,8 @@ from pipeline.methods.leibniz_cf.job_reducer import reduce_cf_job
 from pipeline.methods.leibniz_cf.plan import plan
 from pipeline.methods.leibniz_cf.runner import compute_depth, compute_reference, compute_series
 from pipeline.rounds import Extension, current_round
-from pipeline.task_names import CF_FRACTION_TASK, CF_REFERENCE_TASK, CF_SERIES_TASK
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
-
-TASKS = {
-    ChunkKind.SERIES: CF_SERIES_TASK,
-    ChunkKind.CORRECTION: CF_FRACTION_TASK,
-    ChunkKind.REFERENCE: CF_REFERENCE_TASK,
-}
 
 
 class LeibnizCfMethod(ComputeMethod):
@@ -34,25 +27,21 @@ class LeibnizCfMethod(ComputeMethod):
     label = "Leibniz + continued-fraction tail"
     description = "the series with its tail's continued fraction, up to a million digits"
     cap_setting = "PICHORD_CF_MAX_DIGITS"
-    task_names = (CF_SERIES_TASK, CF_FRACTION_TASK, CF_REFERENCE_TASK)
     convergence_axis = "depth"
 
     def max_digits(self, settings: Settings) -> int:
         return settings.cf_max_digits
 
-    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
+    def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
         chosen = plan(digits)
         return JobRecord(
             id=job_id,
             method=self.name,
             digits=digits,
             terms_total=chosen.terms,
-            chunks=attempt_chunks(chosen, lanes, first_index=0),
+            chunks=attempt_chunks(chosen, processes, first_index=0),
             params=plan_params(chosen),
         )
-
-    def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
-        return TASKS[spec.kind], (job_id, spec.index)
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         store = JobStore(settings.state_dir)
@@ -62,9 +51,9 @@ class LeibnizCfMethod(ComputeMethod):
         return partial(compute, stored_plan(job), store, job.id)
 
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
+        self, settings: Settings, store: JobStore, job_id: str, processes: Callable[[], int]
     ) -> Extension | None:
-        return reduce_cf_job(store, job_id, lanes)
+        return reduce_cf_job(store, job_id, processes)
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         return current_round(job)

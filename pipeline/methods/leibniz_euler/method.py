@@ -18,7 +18,6 @@ from pipeline.methods.leibniz_euler.plan import (
 from pipeline.methods.leibniz_euler.reducer import reduce_euler_job
 from pipeline.methods.leibniz_euler.runner import compute_correction, compute_series
 from pipeline.rounds import Extension, current_round
-from pipeline.task_names import EULER_CORRECTION_TASK, EULER_SERIES_TASK
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
 
@@ -27,10 +26,10 @@ from storage.records import ChunkKind
 CHUNKS_PER_PROCESS = 4
 
 
-def planner(settings: Settings, lanes: int) -> ChunkPlanner:
+def planner(settings: Settings, processes: int) -> ChunkPlanner:
     return ChunkPlanner(
         chunk_terms=max(2, int(settings.euler_terms_per_second * settings.chunk_seconds)),
-        parallelism=lanes * CHUNKS_PER_PROCESS,
+        parallelism=processes * CHUNKS_PER_PROCESS,
         max_chunks=settings.max_chunks,
     )
 
@@ -40,26 +39,22 @@ class LeibnizEulerMethod(ComputeMethod):
     label = "Leibniz + Euler tail"
     description = "the series with its exact Euler-number tail, thousands of digits"
     cap_setting = "PICHORD_EULER_MAX_DIGITS"
-    task_names = (EULER_SERIES_TASK, EULER_CORRECTION_TASK)
 
     def max_digits(self, settings: Settings) -> int:
         return settings.euler_max_digits
 
-    def plan(self, settings: Settings, job_id: str, digits: int, lanes: int) -> JobRecord:
+    def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
         chosen, params = new_plan(digits, settings.euler_guard_digits)
         return JobRecord(
             id=job_id,
             method=self.name,
             digits=digits,
             terms_total=chosen.terms,
-            chunks=round_chunks(chosen, planner(settings, lanes).split, round_=1, first_index=0),
+            chunks=round_chunks(
+                chosen, planner(settings, processes).split, round_=1, first_index=0
+            ),
             euler=params,
         )
-
-    def chunk_message(self, job_id: str, spec: ChunkSpec) -> tuple[str, tuple[object, ...]]:
-        # The range and precision are read from the job record.
-        name = EULER_CORRECTION_TASK if spec.kind is ChunkKind.CORRECTION else EULER_SERIES_TASK
-        return name, (job_id, spec.index)
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         chosen = stored_plan(job)
@@ -68,10 +63,10 @@ class LeibnizEulerMethod(ComputeMethod):
         return partial(compute_series, chosen)
 
     def reduce(
-        self, settings: Settings, store: JobStore, job_id: str, lanes: Callable[[], int]
+        self, settings: Settings, store: JobStore, job_id: str, processes: Callable[[], int]
     ) -> Extension | None:
         return reduce_euler_job(
-            store, job_id, lambda start, stop: planner(settings, lanes()).split(start, stop)
+            store, job_id, lambda start, stop: planner(settings, processes()).split(start, stop)
         )
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:

@@ -41,7 +41,7 @@ def run_all(settings: Settings, store: JobStore, job: JobRecord, seed: int = 0) 
 def test_certified_digits_equal_mpmath(state_dir: Path, digits: int) -> None:
     settings, store, job = new_job(state_dir, digits)
     run_all(settings, store, job)
-    assert LEIBNIZ_CF.reduce(settings, store, job.id, lanes=lambda: 2) is None
+    assert LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2) is None
     done = store.get(job.id)
     assert done.status is JobStatus.SUCCESS and done.verified is True
     assert store.result(job.id) == reference_digits(digits)
@@ -58,7 +58,7 @@ def test_any_number_of_workers_and_any_order_give_the_same_certificate(tmp_path:
     for workers, seed in ((1, 0), (2, 1), (3, 2), (7, 3)):
         settings, store, job = new_job(tmp_path / f"s{workers}", 3000, workers)
         run_all(settings, store, job, seed)
-        LEIBNIZ_CF.reduce(settings, store, job.id, lanes=lambda: 2)
+        LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2)
         certificate = store.get(job.id).certificate
         assert certificate is not None
         seen.add((certificate.lower, certificate.upper, store.result(job.id)))
@@ -91,7 +91,7 @@ def test_a_chunk_resumes_from_its_checkpoint_and_percent_never_falls(state_dir: 
         assert record.finished
     # Every chunk done: only the reducer's share is left.
     assert LEIBNIZ_CF.progress(job, store.chunks(job.id)).percent == pytest.approx(92.0)
-    assert LEIBNIZ_CF.reduce(settings, store, job.id, lanes=lambda: 2) is None
+    assert LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2) is None
     assert store.result(job.id) == reference_digits(5000)
 
 
@@ -105,7 +105,7 @@ def test_a_depth_too_short_refuses_to_certify(state_dir: Path) -> None:
     store.update(job.id, lambda _: job)
     run_all(settings, store, job)
     with pytest.raises(CertificationError, match="too wide to certify 2000 digits"):
-        LEIBNIZ_CF.reduce(settings, store, job.id, lanes=lambda: 2)
+        LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2)
     assert store.get(job.id).status is JobStatus.WAITING and store.result(job.id) is None
 
 
@@ -131,5 +131,5 @@ def test_certifying_does_not_count_lanes(state_dir: Path) -> None:
     def no_count() -> int:
         raise AssertionError("lanes counted without a next round")
 
-    assert LEIBNIZ_CF.reduce(settings, store, job.id, lanes=no_count) is None
+    assert LEIBNIZ_CF.reduce(settings, store, job.id, processes=no_count) is None
     assert store.get(job.id).status is JobStatus.SUCCESS

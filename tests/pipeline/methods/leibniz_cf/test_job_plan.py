@@ -8,7 +8,6 @@ import pytest
 
 from config import Settings
 from pipeline.jobs import plan_job
-from pipeline.lanes import lane_heads
 from pipeline.methods.leibniz_cf.job_plan import (
     DEPTH_STEP_COST,
     REFERENCE_DIGIT_COST,
@@ -39,13 +38,15 @@ def test_the_chunks_tile_the_series_and_the_depth(digits: int, lanes: int) -> No
     tiles(ChunkKind.CORRECTION, 1, chosen.depth + 1)
 
 
-def lane_loads(digits: int, lanes: int) -> list[float]:
-    """Each lane's estimated cost, following the chunks the way the lanes do."""
+def lane_loads(digits: int, processes: int) -> list[float]:
+    """Each process's estimated cost when processes claim the chunks in index order, each
+    its next as it frees up (a list schedule)."""
     chosen = plan(digits)
-    pieces = layout(chosen, lanes)
-    specs = attempt_chunks(chosen, lanes, first_index=0)
-    heads, lane = lane_heads(specs, lanes)
-    return [sum(pieces[i].cost for i in [h.index, *lane.following(h.index)]) for h in heads]
+    loads = [0.0] * processes
+    for piece in layout(chosen, processes):
+        free = min(range(processes), key=lambda p: loads[p])
+        loads[free] += piece.cost
+    return loads
 
 
 @pytest.mark.parametrize("digits", [300_000, 1_000_000])
@@ -58,11 +59,11 @@ def test_lanes_finish_together(digits: int, lanes: int) -> None:
 
 def test_two_lanes_leave_the_reducer_no_merge() -> None:
     """The depth in one chunk: each extra one is a product of two big matrices in the
-    reducer, which runs alone; the reference and the depth go to different lanes."""
+    reducer, which runs alone; the reference and the depth start at once, on two processes."""
     chunks = attempt_chunks(plan(1_000_000), 2, first_index=0)
     kinds = [c.kind for c in chunks]
     assert kinds.count(ChunkKind.CORRECTION) == 1
-    assert kinds.index(ChunkKind.REFERENCE) % 2 != kinds.index(ChunkKind.CORRECTION) % 2
+    assert {kinds[0], kinds[1]} == {ChunkKind.REFERENCE, ChunkKind.CORRECTION}
 
 
 @pytest.mark.parametrize("lanes", [8, 16])
@@ -82,13 +83,10 @@ def test_no_lanes_is_refused() -> None:
         layout(plan(10), 0)
 
 
-def test_a_job_is_cut_for_the_lanes_it_is_dispatched_with(tmp_path: Path) -> None:
+def test_a_job_is_cut_for_the_processes_online(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path, worker_concurrency=2)
     chosen = plan(100_000)
-    # Two workers of two processes: the lanes counted at submission, not one worker's.
-    counted = plan_job(settings, "leibniz-cf", 100_000, lanes=4)
+    counted = plan_job(settings, "leibniz-cf", 100_000, processes=4)
     assert counted.chunks == attempt_chunks(chosen, 4, first_index=0)
-    # Without a broker to count them: PICHORD_JOB_LANES, else one worker's processes.
+    # No worker beats yet: one worker's processes.
     assert plan_job(settings, "leibniz-cf", 100_000).chunks == attempt_chunks(chosen, 2, 0)
-    fixed = settings.model_copy(update={"job_lanes": 3})
-    assert plan_job(fixed, "leibniz-cf", 100_000).chunks == attempt_chunks(chosen, 3, 0)

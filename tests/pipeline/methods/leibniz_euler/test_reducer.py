@@ -97,7 +97,7 @@ def test_a_run_of_nines_past_the_guard_plans_a_second_round(state_dir: Path) -> 
     store, job = new_job(state_dir, 761, euler_guard_digits=0)
     for spec in job.chunks:
         run(store, job, spec)
-    split = planner(Settings(state_dir=state_dir), lanes=2).split
+    split = planner(Settings(state_dir=state_dir), processes=2).split
     extension = reduce_euler_job(store, job.id, split)
     assert extension is not None
     job = store.get(job.id)

@@ -1,0 +1,60 @@
+"""The kernel speed measured from finished chunks, and chunks cut from it."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from config import Settings
+from pipeline.methods.leibniz.method import planner
+from pipeline.methods.leibniz.speed import (
+    FIRST_GUESS,
+    SPEED_NAME,
+    book,
+    measured,
+    terms_per_second,
+)
+from storage import ChunkRecord, JobStatus
+from storage.records import utcnow
+
+
+def record(index: int, terms: int, seconds: float, attempts: int = 1) -> ChunkRecord:
+    start = utcnow()
+    return ChunkRecord(
+        index=index,
+        start=terms * index,
+        stop=terms * (index + 1),
+        status=JobStatus.SUCCESS,
+        terms_done=terms,
+        attempts=attempts,
+        attempt_start=start,
+        stoptime=start + timedelta(seconds=seconds),
+    )
+
+
+def test_the_median_of_chunks_that_ran_once_long_enough() -> None:
+    records = {
+        0: record(0, 10**9, 0.1),  # 1e10/s
+        1: record(1, 10**9, 0.05),  # 2e10/s
+        2: record(2, 10**9, 0.04),  # 2.5e10/s
+        3: record(3, 10**9, 0.01, attempts=2),  # resumed: its run is not its terms'
+        4: record(4, 10**6, 0.001),  # too short to measure the kernel
+    }
+    speed = measured(records)
+    assert speed is not None and speed.chunks == 3
+    assert speed.units_per_second == 2e10
+
+
+def test_nothing_measurable_gives_no_speed() -> None:
+    assert measured({}) is None
+    assert measured({0: record(0, 10, 0.001)}) is None
+
+
+def test_chunks_are_cut_from_the_setting_else_the_measured_speed(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path, chunk_seconds=0.25)
+    assert terms_per_second(settings) == FIRST_GUESS
+    fast = measured({0: record(0, 4 * 10**9, 0.1)})
+    assert fast is not None
+    book(settings).record(SPEED_NAME, fast)
+    assert terms_per_second(settings) == 4e10
+    assert planner(settings, 2).chunk_terms == 10**10
+    fixed = settings.model_copy(update={"kernel_terms_per_second": 1e6})
+    assert terms_per_second(fixed) == 1e6

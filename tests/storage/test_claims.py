@@ -1,0 +1,126 @@
+"""Handing a dispatch's chunks out one claim at a time, and taking back a dead claimer's."""
+
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+
+from storage import ChunkRecord, JobRecord, JobStatus, JobStore
+from tests.conftest import JobFactory
+
+
+def finish(store: JobStore, job: JobRecord, index: int) -> None:
+    spec = job.chunks[index]
+    store.save_chunk(
+        job.id,
+        ChunkRecord(
+            index=index,
+            start=spec.start,
+            stop=spec.stop,
+            status=JobStatus.SUCCESS,
+            terms_done=spec.stop - spec.start,
+        ),
+    )
+
+
+def ranges(count: int) -> list[tuple[int, int]]:
+    return [(2 * i, 2 * i + 2) for i in range(count)]
+
+
+def test_claims_hand_out_each_chunk_once_in_order(state_dir: Path, new_job: JobFactory) -> None:
+    store = JobStore(state_dir)
+    job = new_job(ranges(4))
+    claims = store.claims(job.id, 1)
+    claims.open([0, 1, 2, 3])
+    with claims.claim() as first, claims.claim() as second, claims.claim() as third:
+        assert first is not None and second is not None and third is not None
+        assert [first.index, second.index, third.index] == [0, 1, 2]
+        assert first.more and second.more and third.more
+        # Every chunk is held by a live claimer: nothing is left to claim.
+        with claims.claim() as fourth:
+            assert fourth is not None and fourth.index == 3 and not fourth.more
+            with claims.claim() as none:
+                assert none is None
+
+
+def test_finished_chunks_are_skipped_and_pruned(state_dir: Path, new_job: JobFactory) -> None:
+    store = JobStore(state_dir)
+    job = new_job(ranges(3))
+    finish(store, job, 0)
+    claims = store.claims(job.id, 2)
+    claims.open([0, 1, 2])
+    with claims.claim() as claim:
+        assert claim is not None and claim.index == 1
+        finish(store, job, 1)
+    with claims.claim() as claim:
+        assert claim is not None and claim.index == 2 and not claim.more
+    book = claims.read()
+    assert book is not None and book.cursor == 3 and book.open == [2]
+
+
+def test_a_chunk_released_unfinished_is_claimed_again_first(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    store = JobStore(state_dir)
+    job = new_job(ranges(3))
+    claims = store.claims(job.id, 1)
+    claims.open([0, 1, 2])
+    with claims.claim() as claim:
+        assert claim is not None and claim.index == 0
+    # The claimer let go without finishing (its task was rejected back to the queue).
+    with claims.claim() as again:
+        assert again is not None and again.index == 0 and again.more
+
+
+def _claim_and_hang(state_dir: Path, job_id: str, ready: "multiprocessing.Event") -> None:
+    claims = JobStore(state_dir).claims(job_id, 1)
+    with claims.claim() as claim:
+        assert claim is not None
+        ready.set()
+        signal.pause()
+
+
+def test_a_killed_claimers_chunk_is_taken_over(state_dir: Path, new_job: JobFactory) -> None:
+    store = JobStore(state_dir)
+    job = new_job(ranges(2))
+    claims = store.claims(job.id, 1)
+    claims.open([0, 1])
+    ready = multiprocessing.get_context("fork").Event()
+    claimer = multiprocessing.get_context("fork").Process(
+        target=_claim_and_hang, args=(state_dir, job.id, ready)
+    )
+    claimer.start()
+    try:
+        assert ready.wait(30)
+        with claims.claim() as claim:
+            # Chunk 0 is held by a live process: the next one is ours.
+            assert claim is not None and claim.index == 1
+        os.kill(claimer.pid or 0, signal.SIGKILL)
+        claimer.join(30)
+        with claims.claim() as claim:
+            assert claim is not None and claim.index == 0
+    finally:
+        if claimer.is_alive():
+            claimer.kill()
+
+
+def test_a_book_that_was_never_opened_gives_no_claim(state_dir: Path, new_job: JobFactory) -> None:
+    job = new_job(ranges(1))
+    claims = JobStore(state_dir).claims(job.id, 7)
+    assert not claims.exists()
+    with claims.claim() as claim:
+        assert claim is None
+
+
+def test_a_second_delivery_of_a_running_ticket_is_told_so(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    job = new_job(ranges(1))
+    claims = JobStore(state_dir).claims(job.id, 1)
+    claims.open([0])
+    with claims.ticket("t-1") as first:
+        assert first
+        with claims.ticket("t-1") as second, claims.ticket("t-2") as other:
+            assert not second and other
+    with claims.ticket("t-1") as after:
+        assert after
