@@ -1,12 +1,18 @@
-"""The jobs running now: progress, recent rate, the worker processes on each, time left.
+"""The jobs running now: progress, recent rate, the worker processes on each, time left;
+and how busy the fleet's processes have been.
 
 The rate comes from the readings this process took of each job (``RateSampler``), so it
 covers the last few seconds rather than the job's whole life; before two readings exist
 it falls back to the average since the job's first chunk started.
+
+How busy the processes are comes from the workers' heartbeats, as a share of their time over
+a window: counted at one instant, two processes computing back to back read 0, 1 or 2 busy
+depending on whether the instant fell in the few milliseconds between two chunks.
 """
 
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +21,7 @@ from pydantic import BaseModel, Field
 from api.chunk_cache import ChunkCache
 from api.progress import job_status, progress
 from storage import ChunkRecord, CorruptRecordError, JobNotFoundError, JobStatus, JobStore
+from storage.fleet import FleetMember
 
 # Seconds of readings a rate is taken over: long enough to smooth over chunk boundaries,
 # short enough to follow a job that just lost or gained workers.
@@ -137,13 +144,23 @@ def running_job(
     )
 
 
-def _processes(store: JobStore, job_id: str, chunks: dict[int, ChunkRecord]) -> list[ProcessOnJob]:
+def chunks_running(
+    store: JobStore, job_id: str, chunks: dict[int, ChunkRecord]
+) -> list[ChunkRecord]:
+    """The job's chunks a live process computes now, by index."""
     # Only chunks not yet finished can be at work, and the lock (dropped by the kernel when
     # a process dies) tells a live one from a record left behind by a killed worker.
     return [
-        ProcessOnJob(worker=record.worker, pid=record.pid, chunk=index)
+        record
         for index, record in sorted(chunks.items())
         if record.status is JobStatus.PROGRESS and store.chunk_running(job_id, index)
+    ]
+
+
+def _processes(store: JobStore, job_id: str, chunks: dict[int, ChunkRecord]) -> list[ProcessOnJob]:
+    return [
+        ProcessOnJob(worker=record.worker, pid=record.pid, chunk=record.index)
+        for record in chunks_running(store, job_id, chunks)
     ]
 
 
@@ -169,3 +186,29 @@ def running_jobs(
     cache.keep_only(unfinished)
     sampler.keep_only(unfinished)
     return sorted(found, key=lambda view: view.pushqtime)
+
+
+@dataclass(frozen=True)
+class FleetLoad:
+    """The live workers' pool processes and the share of their time spent on tasks."""
+
+    workers: int
+    processes: int
+    # Weighted by pool size, so it is the share of all the processes' time; None while no
+    # worker beats (no process time to share).
+    busy_share: float | None
+    # The longest window a worker's share covers (a worker younger than it covers its life).
+    window_seconds: float | None
+
+
+def fleet_load(members: Sequence[FleetMember]) -> FleetLoad:
+    processes = sum(member.processes for member in members)
+    if processes == 0:
+        return FleetLoad(workers=len(members), processes=0, busy_share=None, window_seconds=None)
+    busy = sum(member.busy_share * member.processes for member in members)
+    return FleetLoad(
+        workers=len(members),
+        processes=processes,
+        busy_share=min(1.0, busy / processes),
+        window_seconds=max(member.busy_window for member in members),
+    )

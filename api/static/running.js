@@ -1,5 +1,6 @@
 // Running now: every unfinished job with its progress, rate, worker processes and time left,
-// how the busy processes are shared between the jobs, and the queue (GET /running).
+// how the busy processes are shared between the jobs, how busy the worker processes were over
+// the last seconds, and the queue (GET /running).
 
 import { $, count, duration, el, si } from "./format.js";
 import { api } from "./api.js";
@@ -66,6 +67,14 @@ function shares(jobs, busy) {
     .map((j) => `${j.id.slice(0, 8)} ${j.processes.length}`).join(", ")}`);
 }
 
+// The share of process time over the workers' window, not the processes busy at this instant:
+// between two chunks a process is idle for milliseconds, and an instant often falls there.
+function busyText(answer) {
+  if (answer.busy_share === null) return "no worker online";
+  const online = `${answer.processes_online} process${answer.processes_online === 1 ? "" : "es"} online`;
+  return `workers ${(100 * answer.busy_share).toFixed(0)}% busy over ${answer.busy_window_seconds.toFixed(0)} s (${online})`;
+}
+
 export async function refreshRunning() {
   const panel = $("running");
   try {
@@ -77,7 +86,7 @@ export async function refreshRunning() {
     shares(jobs, answer.processes_busy);
     const depth = answer.queue_depth === null ? "not known yet" : `${count(answer.queue_depth)} message${answer.queue_depth === 1 ? "" : "s"}`;
     $("running-summary").textContent = `${jobs.length} unfinished job${jobs.length === 1 ? "" : "s"} · `
-      + `${answer.processes_busy} worker process${answer.processes_busy === 1 ? "" : "es"} busy · queue ${answer.queue}: ${depth}`;
+      + `${busyText(answer)} · queue ${answer.queue}: ${depth}`;
     $("running-error").textContent = "";
     unfinished = jobs.length;
     const ids = jobs.map((job) => job.id).join();

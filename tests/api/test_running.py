@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 
 from api.chunk_cache import ChunkCache
 from api.main import create_app
-from api.running import RateSampler, Reading, running_jobs
+from api.running import RateSampler, Reading, fleet_load, running_jobs
 from config import Settings
+from pipeline.fleet import fleet
 from storage import ChunkRecord, JobStatus, JobStore
+from tests.conftest import fleet_member
 
 TOKEN = "reader-token-for-tests"
 
@@ -75,6 +77,9 @@ def test_waiting_jobs_are_listed_oldest_first_with_no_process(client: TestClient
     assert all(job["rate"] is None and job["eta_seconds"] is None for job in body["jobs"])
     assert body["processes_busy"] == 0
     assert body["queue"] == "pichord"
+    # No worker beats: no process time to share.
+    assert body["processes_online"] == 0
+    assert body["busy_share"] is None and body["busy_window_seconds"] is None
 
 
 def test_processes_are_the_chunks_whose_lock_is_held(client: TestClient, state_dir: Path) -> None:
@@ -94,6 +99,26 @@ def test_processes_are_the_chunks_whose_lock_is_held(client: TestClient, state_d
     assert job["eta_seconds"] > 0
     [job] = client.get("/running").json()["jobs"]
     assert job["processes"] == []
+
+
+def test_busy_share_is_the_workers_share_of_process_time(
+    client: TestClient, settings: Settings
+) -> None:
+    """Two processes computing chunk after chunk read 0, 1 or 2 busy at an instant; their
+    heartbeats' share over a window reads what they did."""
+    fleet(settings).beat(fleet_member("w1@a.1", processes=2, share=0.95, window=10.0))
+    fleet(settings).beat(fleet_member("w2@b.2", processes=2, share=0.45, window=4.0))
+    fleet(settings).beat(fleet_member("gone@c.3", processes=4, share=0.0, window=10.0, age=60))
+    body = client.get("/running").json()
+    assert body["processes_online"] == 4
+    assert body["busy_share"] == pytest.approx(0.7)
+    assert body["busy_window_seconds"] == 10.0
+
+
+def test_fleet_load_weights_each_worker_by_its_pool() -> None:
+    load = fleet_load([fleet_member("a", 1, 1.0, 10.0), fleet_member("b", 3, 0.0, 10.0)])
+    assert (load.workers, load.processes, load.busy_share) == (2, 4, 0.25)
+    assert fleet_load([]).busy_share is None
 
 
 def test_rate_and_time_left_follow_recent_readings(client: TestClient, state_dir: Path) -> None:
