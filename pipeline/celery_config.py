@@ -12,6 +12,8 @@ from storage.layout import StateLayout
 
 FILE_BACKEND = "storage.result_backend:FileResultBackend"
 EMBEDDED_BROKER_URL = "filesystem://localhost/"
+# kombu's filesystem transport, woken when a prefetch slot frees (pipeline.embedded_transport).
+EMBEDDED_TRANSPORT = "pipeline.embedded_transport:Transport"
 
 
 class PichordCelery(Celery):
@@ -84,6 +86,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             }
         }
     if settings.embedded_broker:
+        config["broker_transport"] = EMBEDDED_TRANSPORT
         config["broker_transport_options"] = {
             "data_folder_in": str(layout.broker_queue),
             "data_folder_out": str(layout.broker_queue),
