@@ -14,9 +14,13 @@ the lane's next ticket to the back of the queue, then computes the chunk. So:
   its next one waiting instead of waiting for it to be sent.
 
 Each next ticket joins the dispatch's chord (``Task.add_to_chord``) before it is sent, so
-the chord fires once every ticket has returned, the last of them after the last chunk.
+the chord fires once every ticket has returned, the last of them after the last chunk. A
+process can die between adding a ticket and sending it: the next ticket's id derives from its
+sender's, so the sender's next delivery (acks are late) sends that same ticket again, and a
+ticket computes one chunk at most however often it is delivered (``storage.claims``).
 """
 
+import hashlib
 import time
 import uuid
 from typing import Any
@@ -40,10 +44,12 @@ def head_ticket_id(job_id: str, dispatch: int, lane: int) -> str:
     return f"{job_id}.d{dispatch}.l{lane}"
 
 
-def next_ticket_id(job_id: str, dispatch: int) -> str:
-    # Unique: a ticket sent twice (its sender redelivered) is two members of the chord,
-    # each of which returns, so the chord never waits on a ticket that was never sent.
-    return f"{job_id}.d{dispatch}.t{uuid.uuid4().hex[:16]}"
+def next_ticket_id(job_id: str, dispatch: int, sender_id: str) -> str:
+    # Derived from the sending ticket's id: a sender delivered again (its process died after
+    # adding its next ticket to the chord, perhaps before sending it) sends the same ticket
+    # again, and the chord waits for one ticket, not for one that was never sent.
+    digest = hashlib.sha256(sender_id.encode()).hexdigest()[:16]
+    return f"{job_id}.d{dispatch}.t{digest}"
 
 
 def tickets_per_dispatch(settings: Settings, chunks: int) -> int:
@@ -51,18 +57,31 @@ def tickets_per_dispatch(settings: Settings, chunks: int) -> int:
     return max(1, min(settings.job_lanes, chunks))
 
 
-def send_next_ticket(task: Task[Any, Any], app: PichordCelery, job_id: str, dispatch: int) -> None:
-    """Add the lane's next ticket to the running ticket's chord and send it. If the broker
-    does not take it, the running ticket goes back to the queue (its claim is then lost
-    and taken over), so the lane is never cut short by a failed publish."""
-    ticket_id = next_ticket_id(job_id, dispatch)
+def send_next_ticket(
+    task: Task[Any, Any], app: PichordCelery, job_id: str, dispatch: int, *, more: bool
+) -> None:
+    """Send the lane's next ticket if chunks remain (``more``), having added it to the
+    running ticket's chord; or send it again if an earlier delivery of the running ticket
+    added it. A publish the broker does not take sends the running ticket back to the queue
+    (its claim is then lost and taken over), and its next delivery sends the ticket again."""
+    sender_id = task.request.id
+    assert sender_id is not None  # a running task has its id
+    in_chord = getattr(app.backend, "in_chord", None)
+    if in_chord is None:
+        # A backend that counts returns, not members (Celery's Redis backend): a ticket id
+        # of its own for every delivery, as one added twice would be counted twice. A next
+        # ticket lost with its sender's process is then left to the stall sweep.
+        ticket_id, added_before = f"{job_id}.d{dispatch}.t{uuid.uuid4().hex[:16]}", False
+    else:
+        ticket_id = next_ticket_id(job_id, dispatch, sender_id)
+        added_before = bool(in_chord(task.request.group, ticket_id))
+    if not (more or added_before):
+        return
     ticket = lane_ticket(app, job_id, dispatch).set(task_id=ticket_id)
-    # Lazy: Celery only joins the ticket to the chord (it sets the chord's options on it).
+    # Lazy: Celery only joins the ticket to the chord (it sets the chord's options on it);
+    # joining it again, when sent again, leaves it one member.
     task.add_to_chord(ticket, lazy=True)
     try:
         ticket.apply_async()
     except (OperationalError, OSError) as exc:
-        withdraw = getattr(app.backend, "withdraw_from_chord", None)
-        if withdraw is not None:
-            withdraw(task.request.group, ticket_id)
         raise Reject(exc, requeue=True) from exc

@@ -117,17 +117,20 @@ def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = 
         raise Ignore()
     job = task.records.get(job_id)
     claims = store.claims(job_id, dispatch)
-    with claims.ticket(task.request.id or "") as alone:
-        if not alone:
+    with claims.ticket(task.request.id or "") as ticket:
+        if ticket is None:
             logger.info("%s: another delivery of this ticket is running", task.request.id)
             raise Ignore()
+        if ticket.done:
+            return  # an earlier delivery computed this ticket's chunk
         with claims.claim() as claim:
+            more = claim is not None and claim.more
+            send_next_ticket(task, task.pichord, job_id, dispatch, more=more)
             if claim is None:
                 return
-            if claim.more:
-                send_next_ticket(task, task.pichord, job_id, dispatch)
             waited = None if sent_at is None else max(0.0, time.time() - sent_at)
             _compute(task, store, job, claim.index, waited)
+            ticket.finish()
 
 
 def compute_chunk(task: JobTask, job_id: str, index: int, *_: Any, **__: Any) -> None:

@@ -40,6 +40,24 @@ class Claim:
     more: bool
 
 
+class TicketRun:
+    """The running delivery of a lane ticket. A ticket computes one chunk at most, whatever
+    the number of its deliveries: a ticket sent twice, or delivered again after it computed
+    (its worker died before the ack), must not claim another chunk once the chord has
+    counted it, or the chord could fire while that chunk still computes."""
+
+    def __init__(self, marker: Path) -> None:
+        self._marker = marker
+
+    @property
+    def done(self) -> bool:
+        """An earlier delivery computed this ticket's chunk."""
+        return self._marker.exists()
+
+    def finish(self) -> None:
+        self._marker.touch()
+
+
 class Claims:
     """The claim book of one dispatch of one job. ``chunk_lock`` names a chunk's lock file
     and ``finished`` says whether a chunk's stored record is finished (both the store's)."""
@@ -70,8 +88,8 @@ class Claims:
             return None
 
     @contextlib.contextmanager
-    def ticket(self, ticket_id: str) -> Iterator[bool]:
-        """Held while one delivery of a lane ticket runs; False when another delivery of the
+    def ticket(self, ticket_id: str) -> Iterator[TicketRun | None]:
+        """Held while one delivery of a lane ticket runs; None when another delivery of the
         same ticket runs now (a broker redelivered it while the first lives on), which
         must then end without returning: the chord counts a ticket once, by its id, and
         must not count it before the delivery that is computing has finished."""
@@ -79,7 +97,7 @@ class Claims:
         folder = self._book.with_suffix(".tickets")
         folder.mkdir(parents=True, exist_ok=True)
         with try_locked(folder / name) as alone:
-            yield alone
+            yield TicketRun(folder / f"{name}.done") if alone else None
 
     @contextlib.contextmanager
     def claim(self) -> Iterator[Claim | None]:

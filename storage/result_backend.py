@@ -154,11 +154,10 @@ class FileResultBackend(KeyValueStoreBackend):
         added.mkdir(parents=True, exist_ok=True)
         (added / _file_name(result.id)).touch()
 
-    def withdraw_from_chord(self, group_id: str, task_id: str) -> None:
-        """Undo ``add_to_chord`` for a member that was never sent (the publish failed); only
-        its adder, still running, may do this."""
-        with contextlib.suppress(FileNotFoundError):
-            (self._chord_dir(group_id) / "added" / _file_name(task_id)).unlink()
+    def in_chord(self, group_id: str, task_id: str) -> bool:
+        """Whether ``add_to_chord`` added ``task_id`` to the group: a lane ticket delivered
+        again learns that an earlier delivery added its next ticket, maybe without sending it."""
+        return (self._chord_dir(group_id) / "added" / _file_name(task_id)).exists()
 
     def on_chord_part_return(self, request: Any, state: str, result: Any, **kwargs: Any) -> None:
         group_id = request.group

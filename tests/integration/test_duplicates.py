@@ -12,7 +12,8 @@ from config import Settings
 from pipeline.canvas import dispatch, reduce_task_id
 from pipeline.celery_app import create_celery_app
 from pipeline.celery_config import PichordCelery
-from pipeline.lanes import head_ticket_id, lane_ticket
+from pipeline.jobs import plan_job, submit_planned
+from pipeline.lanes import head_ticket_id, lane_ticket, next_ticket_id
 from pipeline.task_names import LANE_TASK, REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
@@ -68,6 +69,28 @@ def test_duplicate_ticket_counts_once_and_reducer_runs_once(
     records = JobStore(state).chunks(job_id)
     assert sorted(records) == [s.index for s in job.chunks]
     assert {r.attempts for r in records.values()} == {1}
+
+
+# n=9: the sender's next delivery has chunks left to hand out; n=1 is one chunk, which
+# the sender computes itself, so only the chord knows that a next ticket is owed.
+@pytest.mark.parametrize(("digits", "digits_of_pi"), [(9, "3.141592653"), (1, "3.1")])
+def test_a_next_ticket_added_but_never_sent_is_sent_by_its_senders_next_delivery(
+    client_app: tuple[httpx2.Client, PichordCelery, Path], digits: int, digits_of_pi: str
+) -> None:
+    client, app, state = client_app
+    job = plan_job(app.settings, "leibniz", digits)
+    # What a first delivery of lane 0's head ticket leaves when its process dies between
+    # adding its next ticket to the chord and sending it: a member nobody will send. The
+    # broker brings the head ticket again (here: its first delivery), which must send it.
+    group_id = reduce_task_id(job.id, 1)
+    orphan = next_ticket_id(job.id, 1, head_ticket_id(job.id, 1, 0))
+    app.backend.add_to_chord(group_id, app.AsyncResult(orphan))
+    submit_planned(app, JobStore(state), job)
+    # Well before the stall sweep (JOB_STALL_SECONDS, 120 s) could send the job again.
+    final = poll_until_finished(client, job.id, timeout=60)[-1]
+    assert final["status"] == "SUCCESS" and final["result"] == digits_of_pi, final.get("error")
+    assert JobStore(state).get(job.id).dispatches == 1
+    assert app.AsyncResult(orphan).state == "SUCCESS"
 
 
 def test_chunk_that_raises_fails_the_job_with_its_error(

@@ -6,6 +6,7 @@ import signal
 from pathlib import Path
 
 from storage import ChunkRecord, JobRecord, JobStatus, JobStore
+from storage.claims import Claims
 from tests.conftest import JobFactory
 
 
@@ -25,6 +26,12 @@ def finish(store: JobStore, job: JobRecord, index: int) -> None:
 
 def ranges(count: int) -> list[tuple[int, int]]:
     return [(2 * i, 2 * i + 2) for i in range(count)]
+
+
+def one_chunk_claims(state_dir: Path, new_job: JobFactory) -> Claims:
+    claims = JobStore(state_dir).claims(new_job(ranges(1)).id, 1)
+    claims.open([0])
+    return claims
 
 
 def test_claims_hand_out_each_chunk_once_in_order(state_dir: Path, new_job: JobFactory) -> None:
@@ -115,12 +122,22 @@ def test_a_book_that_was_never_opened_gives_no_claim(state_dir: Path, new_job: J
 def test_a_second_delivery_of_a_running_ticket_is_told_so(
     state_dir: Path, new_job: JobFactory
 ) -> None:
-    job = new_job(ranges(1))
-    claims = JobStore(state_dir).claims(job.id, 1)
-    claims.open([0])
+    claims = one_chunk_claims(state_dir, new_job)
     with claims.ticket("t-1") as first:
-        assert first
+        assert first is not None
         with claims.ticket("t-1") as second, claims.ticket("t-2") as other:
-            assert not second and other
+            assert second is None and other is not None
     with claims.ticket("t-1") as after:
-        assert after
+        assert after is not None
+
+
+def test_a_ticket_that_computed_is_done_for_every_later_delivery(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    claims = one_chunk_claims(state_dir, new_job)
+    with claims.ticket("t-1") as first:
+        assert first is not None and not first.done
+        first.finish()
+    with claims.ticket("t-1") as again, claims.ticket("t-2") as other:
+        assert again is not None and again.done
+        assert other is not None and not other.done
