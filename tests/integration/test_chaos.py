@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+import kombu.pools
 import pytest
 
 from tests.integration.chaos import JobMix, Plan, run
@@ -54,9 +55,15 @@ def test_every_accepted_job_succeeds_through_random_kills(
     faults = tuple(f for f in SOAK.faults if url or f is not Fault.BROKER_DROP)
     supervisord.start()
     assert supervisord.proc is not None
-    outcome = run(
-        replace(SOAK, faults=faults), supervisord.api, ServiceTree(supervisord.proc.pid, vhost)
-    )
+    try:
+        outcome = run(
+            replace(SOAK, faults=faults), supervisord.api, ServiceTree(supervisord.proc.pid, vhost)
+        )
+    finally:
+        # The broker drops closed every connection to this session's vhost, the pooled ones
+        # of this test process too (kombu keeps them in process-wide pools): a later test
+        # here would write to a closed socket (seen: ConnectionResetError in a control call).
+        kombu.pools.reset()
     figure(outcome.line(broker))
     assert outcome.unfinished == {} and outcome.wrong == {}
     assert outcome.server_errors == []
