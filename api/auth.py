@@ -1,11 +1,14 @@
-"""Optional bearer-token authentication (PICHORD_API_TOKEN).
+"""Bearer-token authentication: the clients of ``pichord clients`` and PICHORD_API_TOKEN.
 
-Writes (submitting, cancelling) need the token once it is set; reads need it too when
-PICHORD_API_TOKEN_READS is true. The host's details, /workers and /metrics need it as well
-whenever the API is reachable beyond loopback. /health and /ready stay open for probes.
+Once any client exists (or PICHORD_API_TOKEN is set, which acts as a client named ``admin``
+with the admin scope), submitting and cancelling need a token with the ``submit`` scope.
+Reads need a token too when PICHORD_API_TOKEN_READS is true. The host's details, /workers
+and /metrics need the ``admin`` scope whenever reads are closed or the API is reachable
+beyond loopback. /health and /ready stay open for probes.
 """
 
 import secrets
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
@@ -13,44 +16,98 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import SettingsDep
 from config import Settings
+from storage.clients import ClientBook, Scope
+from storage.layout import StateLayout
+
+# The client PICHORD_API_TOKEN stands for.
+API_TOKEN_CLIENT = "admin"
 
 _bearer = HTTPBearer(
-    auto_error=False, description="The value of PICHORD_API_TOKEN, when the service sets one"
+    auto_error=False,
+    description="A client's token (`pichord clients add`), or PICHORD_API_TOKEN",
 )
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _check(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> None:
-    if settings.api_token is None:
-        return
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: a client's name and scope."""
+
+    name: str
+    scope: Scope
+
+
+def client_book(settings: Settings) -> ClientBook:
+    return ClientBook(StateLayout(settings.state_dir).clients)
+
+
+def auth_enabled(settings: Settings) -> bool:
+    return settings.api_token is not None or client_book(settings).any()
+
+
+def identify(settings: Settings, token: str) -> Caller | None:
+    """The client holding ``token``, or None."""
+    if settings.api_token is not None and secrets.compare_digest(
+        token.encode(), settings.api_token.get_secret_value().encode()
+    ):
+        return Caller(API_TOKEN_CLIENT, Scope.ADMIN)
+    client = client_book(settings).find(token)
+    return None if client is None else Caller(client.name, client.scope)
+
+
+def _require(
+    settings: Settings, credentials: HTTPAuthorizationCredentials | None, needed: Scope
+) -> Caller | None:
+    if not auth_enabled(settings):
+        return None
     if credentials is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "this endpoint needs 'Authorization: Bearer <token>' (the service sets "
-            "PICHORD_API_TOKEN)",
+            f"this endpoint needs 'Authorization: Bearer <token>' of a client with the "
+            f"{needed.value!r} scope (`pichord clients add NAME --scope {needed.value}`)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    expected = settings.api_token.get_secret_value().encode()
-    if not secrets.compare_digest(credentials.credentials.encode(), expected):
+    caller = identify(settings, credentials.credentials)
+    if caller is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the bearer token is not accepted here")
+    if not caller.scope.allows(needed):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"this needs the {needed.value!r} scope; client {caller.name!r} has "
+            f"{caller.scope.value!r}",
+        )
+    return caller
 
 
-def require_writer(settings: SettingsDep, credentials: CredentialsDep) -> None:
-    _check(settings, credentials)
+def optional_caller(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
+    """Who sent a request that does not need a token: None when it brings none, or one that
+    no client holds (an open read is answered as before, whatever token it carries)."""
+    if credentials is None:
+        return None
+    return identify(settings, credentials.credentials)
 
 
-def require_reader(settings: SettingsDep, credentials: CredentialsDep) -> None:
+def require_writer(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
+    return _require(settings, credentials, Scope.SUBMIT)
+
+
+def require_reader(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
     if settings.api_token_reads:
-        _check(settings, credentials)
+        return _require(settings, credentials, Scope.READ)
+    return optional_caller(settings, credentials)
 
 
-def require_host_reader(settings: SettingsDep, credentials: CredentialsDep) -> None:
+def require_host_reader(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
     """Hostname, addresses, kernel, workers: nobody else's business once other machines
     can reach the API, though task reads may stay open for a shared dashboard."""
     if settings.api_token_reads or settings.exposed:
-        _check(settings, credentials)
+        return _require(settings, credentials, Scope.ADMIN)
+    return None
 
 
 WriterDep = Depends(require_writer)
 ReaderDep = Depends(require_reader)
 HostReaderDep = Depends(require_host_reader)
+# The caller, for routes that act on who it is (ownership).
+WriterCaller = Annotated[Caller | None, WriterDep]
+ReaderCaller = Annotated[Caller | None, ReaderDep]

@@ -13,8 +13,10 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from api.cli_client import ApiClient, ApiError
+from api.cli_clients import clients_app
 
 app = typer.Typer(help="Certified digits of pi from the Leibniz series.", no_args_is_help=True)
+app.add_typer(clients_app, name="clients")
 console = Console()
 errors = Console(stderr=True)
 

@@ -61,6 +61,11 @@ class StateLayout:
         # One heartbeat file per running worker: how many processes serve the queue now.
         return self.root / "fleet"
 
+    @property
+    def clients(self) -> Path:
+        # The API's clients and their token hashes (storage.clients).
+        return self.root / "clients"
+
     def ensure(self) -> "StateLayout":
         for folder in (
             self.jobs,
