@@ -11,11 +11,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.audit import record
 from api.deps import SettingsDep
 from config import Settings
+from storage.audit import AuditAction
 from storage.clients import ClientBook, Scope
 from storage.layout import StateLayout
 
@@ -56,11 +58,15 @@ def identify(settings: Settings, token: str) -> Caller | None:
 
 
 def _require(
-    settings: Settings, credentials: HTTPAuthorizationCredentials | None, needed: Scope
+    settings: Settings,
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    needed: Scope,
 ) -> Caller | None:
     if not auth_enabled(settings):
         return None
     if credentials is None:
+        record(settings, request, AuditAction.AUTH_FAILURE, caller=None, result="401")
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             f"this endpoint needs 'Authorization: Bearer <token>' of a client with the "
@@ -69,8 +75,10 @@ def _require(
         )
     caller = identify(settings, credentials.credentials)
     if caller is None:
+        record(settings, request, AuditAction.AUTH_FAILURE, caller=None, result="403")
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the bearer token is not accepted here")
     if not caller.scope.allows(needed):
+        record(settings, request, AuditAction.AUTH_FAILURE, caller=caller, result="403")
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             f"this needs the {needed.value!r} scope; client {caller.name!r} has "
@@ -87,21 +95,27 @@ def optional_caller(settings: SettingsDep, credentials: CredentialsDep) -> Calle
     return identify(settings, credentials.credentials)
 
 
-def require_writer(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
-    return _require(settings, credentials, Scope.SUBMIT)
+def require_writer(
+    settings: SettingsDep, request: Request, credentials: CredentialsDep
+) -> Caller | None:
+    return _require(settings, request, credentials, Scope.SUBMIT)
 
 
-def require_reader(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
+def require_reader(
+    settings: SettingsDep, request: Request, credentials: CredentialsDep
+) -> Caller | None:
     if settings.api_token_reads:
-        return _require(settings, credentials, Scope.READ)
+        return _require(settings, request, credentials, Scope.READ)
     return optional_caller(settings, credentials)
 
 
-def require_host_reader(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
+def require_host_reader(
+    settings: SettingsDep, request: Request, credentials: CredentialsDep
+) -> Caller | None:
     """Hostname, addresses, kernel, workers: nobody else's business once other machines
     can reach the API, though task reads may stay open for a shared dashboard."""
     if settings.api_token_reads or settings.exposed:
-        return _require(settings, credentials, Scope.ADMIN)
+        return _require(settings, request, credentials, Scope.ADMIN)
     return None
 
 

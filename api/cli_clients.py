@@ -10,7 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.audit import record_local
 from config import get_settings
+from storage.audit import AuditAction
 from storage.clients import ClientBook, Scope
 from storage.layout import StateLayout
 
@@ -36,6 +38,10 @@ def add(
         raise typer.Exit(1) from exc
     errors.print(f"client {name!r} added with scope {scope.value!r}; its token, shown only now:")
     print(token)
+    # After the token is out: an audit line that cannot be written must not lose it.
+    record_local(
+        get_settings(), AuditAction.CLIENT_ADD, client=name, scope=scope.value, result="added"
+    )
 
 
 @clients_app.command("list")
@@ -55,9 +61,17 @@ def list_clients() -> None:
 @clients_app.command("remove")
 def remove(name: Annotated[str, typer.Argument(help="The client's name")]) -> None:
     """Revoke a client's token at once, for every API process on this state dir."""
+    book = _book()
+    # Read before the removal, for the audit line; None if it goes in between.
+    scope = next((c.scope.value for c in book.clients() if c.name == name), None)
     try:
-        _book().remove(name)
+        book.remove(name)
     except LookupError as exc:
+        # Not audited: only a removal that happened is, and a mistyped name (a pasted
+        # token, even) is not worth keeping.
         errors.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from exc
+    record_local(
+        get_settings(), AuditAction.CLIENT_REMOVE, client=name, scope=scope, result="removed"
+    )
     console.print(f"client {name!r} removed")

@@ -30,6 +30,17 @@ class StateLayout:
         return self.root / "finished"
 
     @property
+    def owners(self) -> Path:
+        # Per client: owners/<name>/all/ (every job it owns, by creation) and
+        # owners/<name>/pending/ (its unfinished ones), for its list, quota and fair share.
+        return self.root / "owners"
+
+    @property
+    def idempotency(self) -> Path:
+        # Idempotency keys of submissions (storage.idempotency).
+        return self.root / "idempotency"
+
+    @property
     def results(self) -> Path:
         return self.root / "results"
 
@@ -65,6 +76,11 @@ class StateLayout:
     def clients(self) -> Path:
         # The API's clients and their token hashes (storage.clients).
         return self.root / "clients"
+
+    @property
+    def audit(self) -> Path:
+        # One JSON-lines file per UTC day of who did what (storage.audit).
+        return self.root / "audit"
 
     def ensure(self) -> "StateLayout":
         for folder in (

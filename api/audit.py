@@ -1,0 +1,78 @@
+"""Recording events in the audit log (storage.audit) from the routes and the command line.
+
+An audit line is a record of a request, not part of it: a full or read-only disk costs the
+line (with a WARNING), never the request's answer.
+"""
+
+import logging
+from typing import Protocol
+
+from fastapi import Request
+
+from config import Settings
+from storage.audit import AuditAction, AuditEntry, AuditLog
+from storage.clients import Scope
+from storage.layout import StateLayout
+from storage.records import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class Identity(Protocol):
+    """A client's name and scope: api.auth.Caller, taken by its shape because api.auth
+    records its refusals here and must not be imported back."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def scope(self) -> Scope: ...
+
+
+def record(
+    settings: Settings,
+    request: Request,
+    action: AuditAction,
+    *,
+    caller: Identity | None,
+    job_id: str | None = None,
+    result: str,
+) -> None:
+    """Note a request's event: ``caller`` None for an open service or a token no client
+    holds; ``result`` a short word ("accepted", "replayed") or the status sent ("403")."""
+    _write(
+        settings,
+        AuditEntry(
+            time=utcnow(),
+            client=None if caller is None else caller.name,
+            scope=None if caller is None else caller.scope.value,
+            action=action,
+            job_id=job_id,
+            remote=None if request.client is None else request.client.host,
+            result=result,
+        ),
+    )
+
+
+def record_local(
+    settings: Settings, action: AuditAction, *, client: str, scope: str | None, result: str
+) -> None:
+    """Note an event of this machine's command line, which has no remote address."""
+    _write(
+        settings,
+        AuditEntry(time=utcnow(), client=client, scope=scope, action=action, result=result),
+    )
+
+
+def _write(settings: Settings, entry: AuditEntry) -> None:
+    log = AuditLog(StateLayout(settings.state_dir).audit)
+    try:
+        log.write(entry)
+    except OSError as exc:
+        logger.warning(
+            "audit line for %s (%s) not written to %s: %s",
+            entry.action.value,
+            entry.result,
+            log.folder,
+            exc,
+        )
