@@ -1,5 +1,8 @@
 """Per-client rate limit on submissions (PICHORD_SUBMIT_RATE_LIMIT), with the `limits`
-library: a moving window kept in memory per API process, or in Redis for all of them."""
+library: a moving window kept in memory per API process, or in Redis for all of them.
+
+A request with a client's token counts for that client wherever it comes from (one client
+behind many addresses, or many clients behind one proxy); an anonymous one for its address."""
 
 import math
 import time
@@ -10,6 +13,7 @@ from fastapi import HTTPException, Request, status
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from api.auth import WriterCaller
 from config import Settings
 
 
@@ -19,19 +23,24 @@ class SubmissionLimiter:
         self._item = limits.parse(rate) if rate else None
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
 
-    def admit(self, client: str) -> None:
-        """Count one submission from ``client``; 429 with Retry-After when over the rate."""
-        if self._item is None or self._limiter.hit(self._item, "submit", client):
+    def admit(self, key: str, shown: str) -> None:
+        """Count one submission under ``key``; 429 with Retry-After naming ``shown`` when it is
+        over the rate."""
+        if self._item is None or self._limiter.hit(self._item, "submit", key):
             return
-        reset = self._limiter.get_window_stats(self._item, "submit", client).reset_time
+        reset = self._limiter.get_window_stats(self._item, "submit", key).reset_time
         retry = max(1, math.ceil(reset - time.time()))
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"client {client} is over the submission rate of {self._item}; retry in {retry} s",
+            f"{shown} is over the submission rate of {self._item}; retry in {retry} s",
             headers={"Retry-After": str(retry)},
         )
 
 
-def admit_submission(request: Request) -> None:
+def admit_submission(request: Request, caller: WriterCaller) -> None:
     limiter = cast(SubmissionLimiter, request.app.state.submission_limiter)
-    limiter.admit(request.client.host if request.client else "unknown")
+    if caller is not None:
+        limiter.admit(f"client:{caller.name}", f"client {caller.name!r}")
+    else:
+        address = request.client.host if request.client else "unknown"
+        limiter.admit(f"address:{address}", f"client {address}")

@@ -75,13 +75,22 @@ def submit(
     ] = "leibniz",
     watch_it: Annotated[bool, typer.Option("--watch", help="Follow it until it ends")] = False,
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls")] = 0.5,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            help="Sent with every attempt (a new random one by default); the same key again "
+            "returns the job it created",
+        ),
+    ] = None,
     url: UrlAfter = None,
     token: TokenAfter = None,
 ) -> None:
-    """Start a job and print its id."""
+    """Start a job and print its id; retried with the same Idempotency-Key when the API
+    cannot be reached, times out or answers 503, so it is created once."""
     client = _client(ctx, url, token)
     try:
-        job_id = client.submit(method, digits)
+        job_id = client.submit(method, digits, key)
     except ApiError as exc:
         _fail(exc)
     console.print(job_id)
@@ -168,19 +177,20 @@ def report(task: dict[str, Any]) -> None:
 def list_tasks(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="Only this status")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this client's jobs")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
     url: UrlAfter = None,
     token: TokenAfter = None,
 ) -> None:
     """The newest jobs."""
     try:
-        page = _client(ctx, url, token).tasks(status, limit)
+        page = _client(ctx, url, token).tasks(status, limit, owner)
     except ApiError as exc:
         _fail(exc)
     table = Table(title=f"{page['total']} jobs")
     # Ids in full: they are what the other commands take.
     table.add_column("id", no_wrap=True, min_width=36)
-    for column in ("method", "digits", "status", "%", "submitted (UTC)"):
+    for column in ("method", "digits", "owner", "status", "%", "submitted (UTC)"):
         table.add_column(column, no_wrap=True)
     for task in page["tasks"]:
         progress = task.get("progress") or {}
@@ -188,6 +198,7 @@ def list_tasks(
             task["id"],
             str(task.get("method")),
             str(task.get("digits")),
+            task.get("owner") or "-",
             task["status"],
             f"{progress.get('percent', 0.0):.1f}",
             str(task["pushqtime"])[5:19].replace("T", " "),

@@ -1,13 +1,23 @@
 """The HTTP calls behind the `pichord` command, with errors a person can act on."""
 
 import time
+import uuid
 from typing import Any
 
 import httpx2
 
+# Answers that mean "not now" rather than "no": a proxy or an API between restarts.
+RETRIED_STATUSES = frozenset({502, 503, 504})
+# Waits before the retries of a submission: an API restart takes a few seconds.
+SUBMIT_BACKOFF = (0.5, 1.0, 2.0, 4.0, 4.0)
+
 
 class ApiError(Exception):
     """The API refused a request or could not be reached; the message says which and why."""
+
+
+class _RetryableError(ApiError):
+    """Sending again may work: the request may or may not have arrived."""
 
 
 class ApiClient:
@@ -20,7 +30,7 @@ class ApiClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx2.TransportError as exc:
-            raise ApiError(
+            raise _RetryableError(
                 f"cannot reach {self._url} ({exc}); is the service running? (pichord serve)"
             ) from exc
         if response.status_code >= 400:
@@ -28,12 +38,25 @@ class ApiClient:
                 detail = response.json().get("detail")
             except ValueError:
                 detail = response.text
-            raise ApiError(f"{method} {path}: {response.status_code} {detail}")
+            error = _RetryableError if response.status_code in RETRIED_STATUSES else ApiError
+            raise error(f"{method} {path}: {response.status_code} {detail}")
         return response.json()
 
-    def submit(self, method: str, digits: int) -> str:
-        created = self._call("POST", "/tasks", json={"method": method, "digits": digits})
-        return str(created["id"])
+    def submit(self, method: str, digits: int, key: str | None = None) -> str:
+        """Submit a job, sending it again after a connection error, a timeout or a 503 with
+        the same Idempotency-Key (a new one unless given), so that it is created once."""
+        headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+        body = {"method": method, "digits": digits}
+        for wait in (*SUBMIT_BACKOFF, None):
+            try:
+                created = self._call("POST", "/tasks", json=body, headers=headers)
+            except _RetryableError:
+                if wait is None:
+                    raise
+                self.sleep(wait)
+            else:
+                return str(created["id"])
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def methods(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/methods"))
@@ -46,10 +69,12 @@ class ApiClient:
         listing: dict[str, Any] = self._call("GET", f"/tasks/{job_id}/chunks")
         return list(listing["chunks"])
 
-    def tasks(self, status: str | None, limit: int) -> dict[str, Any]:
+    def tasks(self, status: str | None, limit: int, owner: str | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"limit": limit}
         if status:
             params["status"] = status
+        if owner:
+            params["owner"] = owner
         page: dict[str, Any] = self._call("GET", "/tasks", params=params)
         return page
 

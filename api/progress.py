@@ -75,6 +75,7 @@ def _stored_task(
         id=job.id,
         method=job.method,
         digits=job.digits,
+        owner=job.owner,
         status=status,
         pushqtime=job.pushqtime,
         starttime=starttime,

@@ -90,6 +90,7 @@ class RunningJob(BaseModel):
     id: str
     method: str
     digits: int
+    owner: str | None = Field(default=None, description="The client that submitted it")
     status: JobStatus
     pushqtime: datetime
     percent: float
@@ -130,6 +131,7 @@ def running_job(
         id=job.id,
         method=job.method,
         digits=job.digits,
+        owner=job.owner,
         status=job_status(job, chunks),
         pushqtime=job.pushqtime,
         percent=shown.percent,

@@ -112,6 +112,9 @@ class TaskPublic(BaseModel):
     id: str
     method: str | None
     digits: int | None
+    owner: str | None = Field(
+        default=None, description="The client that submitted it; null without clients"
+    )
     status: JobStatus
     pushqtime: datetime
     starttime: datetime | None

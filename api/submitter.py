@@ -42,12 +42,20 @@ class Submitter:
         self.app = app
         self.health = BrokerHealth(broker_shown(app.settings), what_to_check(app))
 
-    def submit(self, store: JobStore, method_name: str, digits: int) -> JobRecord:
-        """Plan, record and send a job. A bad request is refused first (UnknownMethodError,
-        DigitsOutOfRangeError), also while the broker is down; then BrokerDownError when the
-        broker fails it or failed one moments ago, TooManyPendingJobsError when the service
-        is full."""
-        job = plan_job(self.app.settings, method_name, digits)
+    def submit(
+        self,
+        store: JobStore,
+        method_name: str,
+        digits: int,
+        *,
+        owner: str | None = None,
+        job_id: str | None = None,
+    ) -> JobRecord:
+        """Plan, record and send a job for client ``owner``. A bad request is refused first
+        (UnknownMethodError, DigitsOutOfRangeError), also while the broker is down; then
+        BrokerDownError when the broker fails it or failed one moments ago,
+        TooManyPendingJobsError when the service (or the owner's share of it) is full."""
+        job = plan_job(self.app.settings, method_name, digits, owner=owner, job_id=job_id)
         with self.health.attempt():
             return submit_planned(self.app, store, job)
 

@@ -121,7 +121,11 @@ class Settings(BaseSettings):
     api_token_reads: bool = False
     # Unfinished jobs at most; more submissions get 429 until some finish.
     max_pending_jobs: Annotated[int, Field(ge=1)] = 32
-    # Submissions per client address ("limits" notation, "" for none), counted in
+    # Unfinished jobs one client (a token's owner) may have; clients are off without auth.
+    max_pending_jobs_per_client: Annotated[int, Field(ge=1)] = 8
+    # How long an Idempotency-Key returns the job it first created.
+    idempotency_hours: Annotated[float, Field(gt=0)] = 24.0
+    # Submissions per client (by token, else by address; "limits" notation, "" for none), in
     # rate_limit_storage: memory:// per API process, or redis://... shared by all.
     submit_rate_limit: str = "60/minute"
     rate_limit_storage: str = "memory://"

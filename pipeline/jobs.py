@@ -30,6 +30,15 @@ class TooManyPendingJobsError(RuntimeError):
         )
 
 
+class ClientQuotaError(TooManyPendingJobsError):
+    def __init__(self, client: str, pending: int, limit: int) -> None:
+        RuntimeError.__init__(
+            self,
+            f"client {client!r} has {pending} unfinished jobs and the limit is {limit} per "
+            "client (PICHORD_MAX_PENDING_JOBS_PER_CLIENT); retry once some have finished",
+        )
+
+
 class BrokerFailedError(RuntimeError):
     """The broker failed a submission; ``cause`` is what its connection said."""
 
@@ -66,17 +75,29 @@ class JobFinishedError(RuntimeError):
         self.job = job
 
 
-def plan_job(
-    settings: Settings, method_name: str, digits: int, processes: int | None = None
-) -> JobRecord:
-    """A new job's record, cut for ``processes`` computing at once (by default the worker
-    processes online now); UnknownMethodError or DigitsOutOfRangeError for a bad request."""
+def check_digits(settings: Settings, method_name: str, digits: int) -> None:
+    """UnknownMethodError or DigitsOutOfRangeError for a request no job can be made of."""
     method = method_named(method_name)
     cap = method.max_digits(settings)
     if not 0 <= digits <= cap:
         raise DigitsOutOfRangeError(digits, method, cap)
+
+
+def plan_job(
+    settings: Settings,
+    method_name: str,
+    digits: int,
+    processes: int | None = None,
+    *,
+    owner: str | None = None,
+    job_id: str | None = None,
+) -> JobRecord:
+    """A new job's record, cut for ``processes`` computing at once (by default the worker
+    processes online now); UnknownMethodError or DigitsOutOfRangeError for a bad request."""
+    check_digits(settings, method_name, digits)
     processes = processes or processes_online(settings)
-    return method.plan(settings, str(uuid.uuid4()), digits, processes)
+    job = method_named(method_name).plan(settings, job_id or str(uuid.uuid4()), digits, processes)
+    return job.model_copy(update={"owner": owner})
 
 
 def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -> JobRecord:
@@ -87,11 +108,16 @@ def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -
 def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRecord:
     """Record and dispatch a planned job. Raises BrokerUnreachableError (nothing stored) when
     the broker does not accept a connection, TooManyPendingJobsError when the service is
-    full, and JobNotSentError (the job marked FAILURE and cancelled) if the broker does not
-    take the job's messages."""
+    full (ClientQuotaError when the job's owner has its share of unfinished jobs), and
+    JobNotSentError (the job marked FAILURE and cancelled) if the broker does not take the
+    job's messages."""
     reach_broker(app)
     limit = app.settings.max_pending_jobs
     with store.admission_lock():
+        if job.owner is not None:
+            owned = len(store.pending_ids(job.owner))
+            if owned >= app.settings.max_pending_jobs_per_client:
+                raise ClientQuotaError(job.owner, owned, app.settings.max_pending_jobs_per_client)
         pending = len(store.pending_ids())
         if pending >= limit:
             raise TooManyPendingJobsError(pending, limit)

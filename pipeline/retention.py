@@ -1,4 +1,6 @@
-"""Remove finished jobs older than PICHORD_RETENTION_DAYS, with their Celery results.
+"""Remove finished jobs older than PICHORD_RETENTION_DAYS, with their Celery results, and
+the audit log's days that ended before then; and idempotency keys older than
+PICHORD_IDEMPOTENCY_HOURS.
 
 Run by the `pichord.cleanup` task, which Celery beat sends every PICHORD_CLEANUP_SECONDS.
 Removing is idempotent, so two beats (two API containers) do no harm.
@@ -6,11 +8,15 @@ Removing is idempotent, so two beats (two API containers) do no harm.
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pipeline.canvas import reduce_task_id
 from pipeline.celery_config import PichordCelery
 from pipeline.lanes import head_ticket_id
 from storage import CorruptRecordError, JobRecord, JobStore
+from storage.audit import AuditLog
+from storage.idempotency import IdempotencyKeys
+from storage.layout import StateLayout
 from storage.records import utcnow
 
 logger = logging.getLogger(__name__)
@@ -37,8 +43,9 @@ def forget_results(app: PichordCelery, job: JobRecord) -> None:
 
 
 def remove_expired(app: PichordCelery, store: JobStore, now: datetime | None = None) -> list[str]:
-    """Delete every finished job that ended before now - retention; returns their ids.
-    Unreadable records go by their folder's age (nothing will ever finish them)."""
+    """Delete every finished job that ended before now - retention, and the audit log's
+    days before then; returns the jobs' ids. Unreadable records go by their folder's age
+    (nothing will ever finish them)."""
     cutoff = (now or utcnow()) - timedelta(days=app.settings.retention_days)
     removed = []
     for job_id, job in store.records():
@@ -53,4 +60,27 @@ def remove_expired(app: PichordCelery, store: JobStore, now: datetime | None = N
         removed.append(job_id)
     if removed:
         logger.info("removed %d jobs finished before %s", len(removed), cutoff.isoformat())
+    remove_old_audit(app, cutoff)
+    forget_expired_keys(app, now or utcnow())
+    return removed
+
+
+def forget_expired_keys(app: PichordCelery, now: datetime) -> int:
+    keys = IdempotencyKeys(
+        StateLayout(app.settings.state_dir).idempotency,
+        timedelta(hours=app.settings.idempotency_hours),
+    )
+    removed = keys.remove_expired(now)
+    if removed:
+        logger.info("forgot %d idempotency keys older than their time", removed)
+    return removed
+
+
+def remove_old_audit(app: PichordCelery, cutoff: datetime) -> list[Path]:
+    """Delete the audit log's day files whose every line is older than ``cutoff``: the
+    cutoff's own day is kept whole."""
+    day = cutoff.astimezone(UTC).date()  # the day files are named by UTC date
+    removed = AuditLog(StateLayout(app.settings.state_dir).audit).remove_before(day)
+    if removed:
+        logger.info("removed %d audit day files before %s", len(removed), day)
     return removed

@@ -18,7 +18,9 @@ from pydantic import BaseModel, ValidationError
 
 from storage.atomic import create_exclusive, locked, write_bytes_atomic
 
-NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,62}")
+# Names become folder names (a client's jobs are indexed under it), so nothing path-like.
+CLIENT_NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+NAME_PATTERN = re.compile(CLIENT_NAME)
 # Last use is written at most this often per client: a request must not mean a write.
 LAST_USED_EVERY = timedelta(seconds=60)
 TOKEN_PREFIX = "pc_"

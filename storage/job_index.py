@@ -4,6 +4,8 @@
   pending/<id>                         from creation until the job record is finished
   index/<created ns>-<id>              one per stored job; names sort by creation time
   finished/<STATUS>/<created ns>-<id>  one per finished job, under its final status
+  owners/<client>/all/<created ns>-<id>  one per job a client owns
+  owners/<client>/pending/<id>         its unfinished jobs
 
 Each marker is an empty file written after the job record (see JobStore for the order),
 and all of them can be rebuilt from the records.
@@ -26,69 +28,106 @@ class JobIndex:
         self._pending = layout.pending
         self._index = layout.index
         self._finished = {status: layout.finished / status.value for status in FINAL}
+        self._owners = layout.owners
         self._valid_id = valid_id
         self._make_folders()
 
     def _make_folders(self) -> None:
-        for folder in (self._pending, self._index, *self._finished.values()):
+        for folder in (self._pending, self._index, *self._finished.values(), self._owners):
             folder.mkdir(parents=True, exist_ok=True)
 
-    def add(self, job_id: str, created: datetime, status: JobStatus) -> None:
+    def _owned(self, owner: str) -> Path:
+        return self._owners / owner / "all"
+
+    def _owned_pending(self, owner: str) -> Path:
+        return self._owners / owner / "pending"
+
+    def add(self, job_id: str, created: datetime, status: JobStatus, owner: str | None) -> None:
+        if owner is not None:
+            self._owned(owner).mkdir(parents=True, exist_ok=True)
+            (self._owned(owner) / _entry(job_id, created)).touch()
         (self._index / _entry(job_id, created)).touch()
         if status.finished:
             (self._finished[status] / _entry(job_id, created)).touch()
-        else:
-            (self._pending / job_id).touch()
+            return
+        if owner is not None:
+            self._owned_pending(owner).mkdir(parents=True, exist_ok=True)
+            (self._owned_pending(owner) / job_id).touch()
+        (self._pending / job_id).touch()
 
     def finished(self, job_id: str, created: datetime, status: JobStatus) -> None:
         (self._finished[status] / _entry(job_id, created)).touch()
-        (self._pending / job_id).unlink(missing_ok=True)
+        self.drop_pending(job_id)
 
     def drop_pending(self, job_id: str) -> None:
+        # The owner's marker first: a job never counts for its client once it stopped
+        # counting for the service.
+        for marker in self._owners.glob(f"*/pending/{job_id}"):
+            marker.unlink(missing_ok=True)
         (self._pending / job_id).unlink(missing_ok=True)
 
     def remove(self, job_id: str, created: datetime | None) -> None:
         """Drop every marker; without the creation time, the entries are looked up."""
         self.drop_pending(job_id)
-        for folder in (self._index, *self._finished.values()):
+        owned = list(self._owners.glob("*/all"))
+        for folder in (self._index, *self._finished.values(), *owned):
             if created is not None:
                 (folder / _entry(job_id, created)).unlink(missing_ok=True)
             else:
                 for entry in folder.glob(f"*-{job_id}"):
                     entry.unlink(missing_ok=True)
 
-    def pending_ids(self) -> list[str]:
-        return [p.name for p in self._pending.iterdir() if self._valid_id.match(p.name)]
+    def pending_ids(self, owner: str | None = None) -> list[str]:
+        """Unfinished jobs: all of them, or those of the client ``owner``."""
+        folder = self._pending if owner is None else self._owned_pending(owner)
+        return [p.name for p in _listing(folder) if self._valid_id.match(p.name)]
 
-    def newest_first(self, status: JobStatus | None = None) -> list[str]:
+    def newest_first(self, status: JobStatus | None = None, owner: str | None = None) -> list[str]:
         """Ids by creation time, newest first (sorting names, no file is opened): every
-        stored job, or those that finished with ``status``."""
-        folder = self._index if status is None else self._finished[status]
+        stored job, or those that finished with ``status``, or those ``owner`` owns (both
+        filters together: the jobs in both)."""
+        ids = self._newest_in(self._index if status is None else self._finished[status])
+        if owner is None:
+            return ids
+        owned = self._newest_in(self._owned(owner))
+        if status is None:
+            return owned
+        wanted = set(ids)
+        return [job_id for job_id in owned if job_id in wanted]
+
+    def _newest_in(self, folder: Path) -> list[str]:
         ids = []
-        for name in sorted((p.name for p in folder.iterdir()), reverse=True):
+        for name in sorted((p.name for p in _listing(folder)), reverse=True):
             found = _ENTRY.match(name)
             if found and self._valid_id.match(found.group(2)):
                 ids.append(found.group(2))
         return ids
 
     def rebuild(
-        self, jobs: Iterable[tuple[str, datetime, JobStatus]], stored: Callable[[str], bool]
+        self,
+        jobs: Iterable[tuple[str, datetime, JobStatus, str | None]],
+        stored: Callable[[str], bool],
     ) -> None:
-        """Make the markers agree with (id, created, status) of every stored job. Another
-        process may create jobs meanwhile: a marker of a job the scan did not see is removed
-        only when ``stored`` says that job is gone."""
+        """Make the markers agree with (id, created, status, owner) of every stored job.
+        Another process may create jobs meanwhile: a marker of a job the scan did not see is
+        removed only when ``stored`` says that job is gone."""
         self._make_folders()
         index: set[str] = set()
         pending: set[str] = set()
         finished: dict[JobStatus, set[str]] = {status: set() for status in FINAL}
+        owned: dict[Path, set[str]] = {folder: set() for folder in self._owner_folders()}
         seen: set[str] = set()
-        for job_id, created, status in jobs:
+        for job_id, created, status, owner in jobs:
             seen.add(job_id)
             index.add(_entry(job_id, created))
+            if owner is not None:
+                owned.setdefault(self._owned(owner), set()).add(_entry(job_id, created))
             if status.finished:
                 finished[status].add(_entry(job_id, created))
             else:
                 pending.add(job_id)
+                if owner is not None:
+                    owned.setdefault(self._owned_pending(owner), set()).add(job_id)
 
         def stale(job_id: str) -> bool:
             return job_id in seen or not stored(job_id)
@@ -97,6 +136,20 @@ class JobIndex:
         _sync(self._pending, pending, stale)
         for status, wanted in finished.items():
             _sync(self._finished[status], wanted, stale)
+        for folder, wanted in owned.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            _sync(folder, wanted, stale)
+
+    def _owner_folders(self) -> list[Path]:
+        return [folder for owner in _listing(self._owners) for folder in owner.iterdir()]
+
+
+def _listing(folder: Path) -> list[Path]:
+    # An owner's folders are made with its first job.
+    try:
+        return list(folder.iterdir())
+    except FileNotFoundError:
+        return []
 
 
 def _entry(job_id: str, created: datetime) -> str:

@@ -75,7 +75,7 @@ class JobStore:
         job_dir = self._job_dir(job.id)
         (job_dir / "chunks").mkdir(parents=True)
         write_bytes_atomic(job_dir / "job.json", job.model_dump_json(indent=1).encode())
-        self.index.add(job.id, job.pushqtime, job.status)
+        self.index.add(job.id, job.pushqtime, job.status, job.owner)
 
     def exists(self, job_id: str) -> bool:
         try:
@@ -127,27 +127,28 @@ class JobStore:
             except JobNotFoundError:
                 continue
 
-    def pending_ids(self) -> list[str]:
-        """Ids of the jobs marked unfinished (a stale marker may outlive a crash)."""
-        return self.index.pending_ids()
+    def pending_ids(self, owner: str | None = None) -> list[str]:
+        """Ids of the jobs marked unfinished, all or the client ``owner``'s (a stale marker
+        may outlive a crash)."""
+        return self.index.pending_ids(owner)
 
-    def newest_first(self, status: JobStatus | None = None) -> list[str]:
-        """Ids of stored jobs (or of those that finished with ``status``), newest first,
-        without reading them."""
-        return self.index.newest_first(status)
+    def newest_first(self, status: JobStatus | None = None, owner: str | None = None) -> list[str]:
+        """Ids of stored jobs (or of those that finished with ``status``, or that ``owner``
+        owns), newest first, without reading them."""
+        return self.index.newest_first(status, owner)
 
     def rebuild_index(self) -> None:
         """Restore the markers from the records (at API start: a crash between a job's
         record and its markers must not leave it unlisted, uncounted or never swept)."""
 
-        def facts() -> Iterator[tuple[str, datetime, JobStatus]]:
+        def facts() -> Iterator[tuple[str, datetime, JobStatus, str | None]]:
             for job_id, job in self.records():
                 if isinstance(job, CorruptRecordError):
                     # Shown as a failed job; its folder's time stands in for its creation.
                     created = datetime.fromtimestamp(self.created_at(job_id), UTC)
-                    yield job_id, created, JobStatus.FAILURE
+                    yield job_id, created, JobStatus.FAILURE, None
                 else:
-                    yield job_id, job.pushqtime, job.status
+                    yield job_id, job.pushqtime, job.status, job.owner
 
         self.index.rebuild(facts(), self.exists)
 

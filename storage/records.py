@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storage.clients import CLIENT_NAME
 from storage.status import JobStatus
 
 
@@ -71,6 +72,8 @@ class JobRecord(_Record):
     id: str
     method: str
     digits: int
+    # The client that submitted it (storage.clients); None when the service had no clients.
+    owner: str | None = Field(default=None, pattern=CLIENT_NAME)
     # On disk a job is WAITING until it ends; readers derive PROGRESS from its chunks.
     status: JobStatus = JobStatus.WAITING
     pushqtime: datetime = Field(default_factory=utcnow)

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from api import errors
 from api.admission import admit_submission
-from api.auth import WriterDep
+from api.auth import WriterCaller
 from api.deps import StoreDep, SubmitterDep
-from api.routes.tasks import start_job
 from api.schemas import TaskCreated
+from api.submission import REPLAYED, IdempotencyKeyDep, submit_job
 from pipeline.methods.leibniz.method import LEIBNIZ
 
 router = APIRouter(tags=["tasks"])
@@ -19,14 +19,17 @@ router = APIRouter(tags=["tasks"])
     "/leibnic/{digits}",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskCreated,
-    dependencies=[WriterDep, Depends(admit_submission)],
-    responses=errors.SUBMIT,
+    dependencies=[Depends(admit_submission)],
+    responses={**errors.SUBMIT, **REPLAYED},
 )
 def leibnic(
     digits: Annotated[int, Path(ge=0, description="Decimals of pi wanted")],
+    caller: WriterCaller,
+    key: IdempotencyKeyDep,
     submitter: SubmitterDep,
     store: StoreDep,
+    request: Request,
     response: Response,
 ) -> TaskCreated:
     """Start a `leibniz` task (the seed's API); poll `/tasks/{id}` for it."""
-    return start_job(submitter, store, LEIBNIZ.name, digits, response)
+    return submit_job(request, response, submitter, store, caller, key, LEIBNIZ.name, digits)

@@ -5,52 +5,29 @@ from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from api import errors
+from api import audit, errors
 from api.admission import admit_submission
-from api.auth import ReaderDep, WriterDep
-from api.broker_health import BrokerDownError
+from api.auth import Caller, ReaderDep, WriterCaller
 from api.chunk_cache import ChunkCache
-from api.deps import ChunkCacheDep, StoreDep, SubmitterDep
+from api.deps import ChunkCacheDep, SettingsDep, StoreDep, SubmitterDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
-from api.submitter import Submitter, submitter_lifespan
+from api.submission import REPLAYED, IdempotencyKeyDep, submit_job
+from api.submitter import submitter_lifespan
 from pipeline.job_view import BracketPoint
-from pipeline.jobs import DigitsOutOfRangeError, JobFinishedError, TooManyPendingJobsError, cancel
+from pipeline.jobs import JobFinishedError, cancel
 from pipeline.methods import UnknownMethodError, method_named
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStatus, JobStore
+from storage.audit import AuditAction
+from storage.clients import CLIENT_NAME, Scope
 
 # The submitter lives with this router: GET /leibnic/{digits} submits through it as well.
 router = APIRouter(prefix="/tasks", tags=["tasks"], lifespan=submitter_lifespan)
 
 MAX_PAGE = 500
-# Told to clients turned away because too many jobs are unfinished.
-BACKPRESSURE_RETRY_SECONDS = 5
-
-
-def start_job(
-    submitter: Submitter, store: JobStore, method: str, digits: int, response: Response
-) -> TaskCreated:
-    try:
-        job = submitter.submit(store, method, digits)
-    except (DigitsOutOfRangeError, UnknownMethodError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    except TooManyPendingJobsError as exc:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            str(exc),
-            headers={"Retry-After": str(BACKPRESSURE_RETRY_SECONDS)},
-        ) from exc
-    except BrokerDownError as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            str(exc),
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from exc
-    response.headers["Location"] = f"/tasks/{job.id}"
-    return TaskCreated(id=job.id)
 
 
 def no_such_task(job_id: str) -> HTTPException:
@@ -86,14 +63,21 @@ def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = F
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskCreated,
-    dependencies=[WriterDep, Depends(admit_submission)],
-    responses=errors.SUBMIT,
+    dependencies=[Depends(admit_submission)],
+    responses={**errors.SUBMIT, **REPLAYED},
 )
 def create_task(
-    body: TaskCreate, submitter: SubmitterDep, store: StoreDep, response: Response
+    body: TaskCreate,
+    caller: WriterCaller,
+    key: IdempotencyKeyDep,
+    submitter: SubmitterDep,
+    store: StoreDep,
+    request: Request,
+    response: Response,
 ) -> TaskCreated:
-    """Start computing pi to `digits` decimals."""
-    return start_job(submitter, store, body.method, body.digits, response)
+    """Start computing pi to `digits` decimals (200 and the first job for a repeated
+    Idempotency-Key)."""
+    return submit_job(request, response, submitter, store, caller, key, body.method, body.digits)
 
 
 @router.get("", response_model=TaskList, dependencies=[ReaderDep], responses=errors.READ)
@@ -101,20 +85,23 @@ def list_tasks(
     store: StoreDep,
     cache: ChunkCacheDep,
     status_filter: Annotated[JobStatus | None, Query(alias="status")] = None,
+    owner: Annotated[
+        str | None, Query(pattern=CLIENT_NAME, description="Only the jobs this client submitted")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskList:
     """Stored tasks, newest first, without their results (GET /tasks/{id} has them)."""
     if status_filter is None:
-        ids = store.newest_first()
+        ids = store.newest_first(owner=owner)
     elif status_filter.finished:
-        ids = store.newest_first(status_filter)
+        ids = store.newest_first(status_filter, owner)
     else:
         # WAITING or PROGRESS: only pending jobs can be either, and their chunks tell which.
-        pending = set(store.pending_ids())
+        pending = set(store.pending_ids(owner))
         ids = [
             job_id
-            for job_id in store.newest_first()
+            for job_id in store.newest_first(owner=owner)
             if job_id in pending and listed_status(store, cache, job_id) is status_filter
         ]
     tasks = []
@@ -215,17 +202,48 @@ def get_digits(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> Streamin
     )
 
 
-@router.delete(
-    "/{task_id}", response_model=TaskPublic, dependencies=[WriterDep], responses=errors.CANCEL
-)
-def cancel_task(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> TaskPublic:
-    """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint."""
+@router.delete("/{task_id}", response_model=TaskPublic, responses=errors.CANCEL)
+def cancel_task(
+    task_id: UUID,
+    caller: WriterCaller,
+    settings: SettingsDep,
+    store: StoreDep,
+    cache: ChunkCacheDep,
+    request: Request,
+) -> TaskPublic:
+    """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint.
+    A client cancels its own tasks; an admin anyone's."""
     job_id = str(task_id)
+    result = "error"
     try:
-        with stored_task_errors(job_id):
-            cancel(store, job_id)
-    except JobFinishedError as exc:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
-        ) from exc
+        check_owner(caller, stored_job(store, job_id))
+        try:
+            with stored_task_errors(job_id):
+                cancel(store, job_id)
+        except JobFinishedError as exc:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
+            ) from exc
+        result = "cancelled"
+    except HTTPException as exc:
+        result = str(exc.status_code)
+        raise
+    finally:
+        audit.record(
+            settings, request, AuditAction.CANCEL, caller=caller, job_id=job_id, result=result
+        )
     return read_task(store, cache, task_id)
+
+
+def check_owner(caller: Caller | None, job: JobRecord) -> None:
+    """403 unless the caller owns the job or is an admin (anyone may, without clients)."""
+    if caller is None or caller.scope is Scope.ADMIN or caller.name == job.owner:
+        return
+    owner = "nobody (it was submitted before the service had clients)"
+    if job.owner is not None:
+        owner = f"client {job.owner!r}"
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        f"task {job.id} belongs to {owner}; client {caller.name!r} may cancel only its own "
+        "tasks (the 'admin' scope cancels anyone's)",
+    )

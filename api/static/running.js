@@ -40,7 +40,7 @@ function row(job, busy) {
   const workers = [...new Set(job.processes.map((p) => p.worker))].join(", ");
   const rate = job.rate === null ? "measuring…" : `${si(job.rate)} terms/s`;
   const item = el("li", { className: "running-job" },
-    el("p", { className: "running-title" }, swatch, link, ` ${job.method}, ${count(job.digits)} digits `,
+    el("p", { className: "running-title" }, swatch, link, ` ${job.method}, ${count(job.digits)} digits${job.owner ? `, ${job.owner}'s` : ""} `,
       el("span", { className: `status ${job.status}`, textContent: job.status })),
     el("div", { className: "running-bar" }, bar, el("span", { textContent: `${job.percent.toFixed(1)}%` })),
     el("p", { className: "running-facts" },

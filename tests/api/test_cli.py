@@ -19,7 +19,7 @@ class Recorder:
     def __init__(self, url: str, token: str | None) -> None:
         self.made.append((url, token))
 
-    def submit(self, method: str, digits: int) -> str:
+    def submit(self, method: str, digits: int, key: str | None = None) -> str:
         return "job-1"
 
     def task(self, job_id: str) -> dict[str, Any]:
@@ -28,7 +28,7 @@ class Recorder:
     def chunks(self, job_id: str) -> list[dict[str, Any]]:
         return []
 
-    def tasks(self, status: str | None, limit: int) -> dict[str, Any]:
+    def tasks(self, status: str | None, limit: int, owner: str | None = None) -> dict[str, Any]:
         return {"total": 0, "tasks": []}
 
     def cancel(self, job_id: str) -> dict[str, Any]:

@@ -186,3 +186,44 @@ def test_a_rebuild_keeps_markers_of_jobs_created_during_its_scan(
     store.index.rebuild(iter([]), store.exists)
     assert store.pending_ids() == [created_meanwhile.id]
     assert store.newest_first() == [created_meanwhile.id]
+
+
+def test_a_clients_jobs_are_listed_and_counted_by_owner_and_rebuilt(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    store = JobStore(state_dir)
+    first, second, other, anonymous = (
+        new_job(store=False, owner="ci"),
+        new_job(store=False, owner="ci"),
+        new_job(store=False, owner="dash"),
+        new_job(store=False),
+    )
+    for job in (first, second, other, anonymous):
+        store.create(job)
+        time.sleep(0.001)  # distinct creation times, so the order below is known
+    assert store.newest_first(owner="ci") == [second.id, first.id]
+    assert sorted(store.pending_ids("ci")) == sorted([first.id, second.id])
+    assert len(store.pending_ids()) == 4
+    assert store.newest_first(owner="nobody") == [] and store.pending_ids("nobody") == []
+
+    store.update(first.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
+    assert store.pending_ids("ci") == [second.id]
+    assert store.newest_first(JobStatus.SUCCESS, "ci") == [first.id]
+    assert store.newest_first(JobStatus.SUCCESS, "dash") == []
+
+    # Markers lost or left by a crash come back from the records.
+    (state_dir / "owners" / "ci" / "pending" / second.id).unlink()
+    (state_dir / "owners" / "dash" / "pending" / first.id).touch()
+    (state_dir / "owners" / "dash" / "all").rename(state_dir / "lost")
+    store.rebuild_index()
+    assert store.pending_ids("ci") == [second.id]
+    assert store.pending_ids("dash") == [other.id]
+    assert store.newest_first(owner="dash") == [other.id]
+
+    store.delete(second.id)
+    assert store.newest_first(owner="ci") == [first.id] and store.pending_ids("ci") == []
+
+
+def test_an_owner_that_is_not_a_client_name_is_refused(new_job: JobFactory) -> None:
+    with pytest.raises(ValueError, match="owner"):
+        new_job(store=False, owner="../../etc")

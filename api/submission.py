@@ -1,0 +1,163 @@
+"""Submitting a job for a caller: its owner, its Idempotency-Key, and the answers for a
+refused one. POST /tasks and GET /leibnic/{n} both submit through here."""
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Request, Response, status
+
+from api import audit
+from api.auth import Caller
+from api.broker_health import BrokerDownError
+from api.schemas import TaskCreated
+from api.submitter import Submitter
+from config import Settings
+from pipeline.jobs import DigitsOutOfRangeError, TooManyPendingJobsError, check_digits
+from pipeline.methods import UnknownMethodError
+from storage import JobStore
+from storage.audit import AuditAction
+from storage.idempotency import IdempotencyKeys, KeyReusedError
+from storage.layout import StateLayout
+from storage.records import utcnow
+
+MAX_KEY_LENGTH = 128
+# Told to clients turned away because too many jobs are unfinished.
+BACKPRESSURE_RETRY_SECONDS = 5
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Send a submission again with the same key (after a timeout, a lost "
+            "answer) and get the job the first one created, not a second job",
+        ),
+    ] = None,
+) -> str | None:
+    if key is not None and not (
+        0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()
+    ):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters (got "
+            f"{len(key)} characters{'' if key.isascii() else ', not all ASCII'}); a UUID will do",
+        )
+    return key
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
+# The answer to a submission sent again with its key, for the OpenAPI document.
+REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": TaskCreated,
+        "description": "The job an earlier submission with the same Idempotency-Key created",
+        "headers": {
+            REPLAYED_HEADER: {"description": "true", "schema": {"type": "string"}},
+            "Location": {"description": "The job's URL", "schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def submit_job(
+    request: Request,
+    response: Response,
+    submitter: Submitter,
+    store: JobStore,
+    caller: Caller | None,
+    key: str | None,
+    method: str,
+    digits: int,
+) -> TaskCreated:
+    """Create the job (202), or answer with the one this key created before (200)."""
+    settings = submitter.app.settings
+    owner = None if caller is None else caller.name
+    with _audited(settings, request, caller) as outcome:
+        with _refusals():
+            # A bad request is refused before its key is looked at: it never takes a key.
+            check_digits(settings, method, digits)
+        with _key_use(settings, store, owner, key, method, digits) as (job_id, replayed):
+            if not replayed:
+                with _refusals():
+                    submitter.submit(store, method, digits, owner=owner, job_id=job_id)
+        outcome.update(job_id=job_id, result="replayed" if replayed else "accepted")
+    response.headers["Location"] = f"/tasks/{job_id}"
+    if replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers[REPLAYED_HEADER] = "true"
+    return TaskCreated(id=job_id)
+
+
+@contextlib.contextmanager
+def _key_use(
+    settings: Settings,
+    store: JobStore,
+    owner: str | None,
+    key: str | None,
+    method: str,
+    digits: int,
+) -> Iterator[tuple[str, bool]]:
+    """The job id to create or to answer with, and whether it is a replay; without a key, a
+    new id."""
+    if key is None:
+        yield str(uuid.uuid4()), False
+        return
+    keys = IdempotencyKeys(
+        StateLayout(settings.state_dir).idempotency, timedelta(hours=settings.idempotency_hours)
+    )
+    try:
+        with keys.use(
+            owner, key, f"{method}, {digits} digits", str(uuid.uuid4()), store.exists, utcnow()
+        ) as use:
+            yield use.job_id, use.replayed
+    except KeyReusedError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """The submitter's refusals as answers."""
+    try:
+        yield
+    except (DigitsOutOfRangeError, UnknownMethodError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except TooManyPendingJobsError as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            str(exc),
+            headers={"Retry-After": str(BACKPRESSURE_RETRY_SECONDS)},
+        ) from exc
+    except BrokerDownError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
+
+
+@contextlib.contextmanager
+def _audited(
+    settings: Settings, request: Request, caller: Caller | None
+) -> Iterator[dict[str, str | None]]:
+    """One audit line for the submission: its job and result once known, or the status of
+    its refusal."""
+    outcome: dict[str, str | None] = {"job_id": None, "result": "error"}
+    try:
+        yield outcome
+    except HTTPException as exc:
+        outcome["result"] = str(exc.status_code)
+        raise
+    finally:
+        audit.record(
+            settings,
+            request,
+            AuditAction.SUBMIT,
+            caller=caller,
+            job_id=outcome["job_id"],
+            result=outcome["result"] or "error",
+        )
