@@ -7,6 +7,7 @@ the process that runs it claims the dispatch's next chunk (``storage.claims``), 
 the lane's next ticket to the back of the queue, then computes the chunk. So:
 
 * jobs in the queue take turns chunk by chunk, each with the same number of tickets;
+* clients take turns too: a client with k jobs computes on one turn in k (``passes_turn``);
 * a ticket is waiting whenever a process frees up, so any process takes part in every
   running job, including one that joined mid-job, and a slow process simply claims fewer
   chunks than a fast one;
@@ -50,6 +51,21 @@ def next_ticket_id(job_id: str, dispatch: int, sender_id: str) -> str:
     # again, and the chord waits for one ticket, not for one that was never sent.
     digest = hashlib.sha256(sender_id.encode()).hexdigest()[:16]
     return f"{job_id}.d{dispatch}.t{digest}"
+
+
+def passes_turn(ticket_id: str, client_jobs: int, pending_jobs: int) -> bool:
+    """Whether a ticket of a client with ``client_jobs`` unfinished jobs, of ``pending_jobs``
+    in all, lets the next ticket in the queue go first (its successor is sent to the back).
+
+    Every job keeps the same number of tickets in the queue, so jobs share the processes
+    equally; a client with k jobs would get k shares. Its tickets compute on one turn in k
+    instead, so each client gets one share and its jobs split it. While only one client has
+    jobs, nobody waits for nothing: its tickets never pass. The turn is read from the
+    ticket's id, so a delivery of the same ticket again decides the same way."""
+    if client_jobs <= 1 or pending_jobs <= client_jobs:
+        return False
+    turn = int(hashlib.sha256(ticket_id.encode()).hexdigest()[:8], 16)
+    return turn % client_jobs != 0
 
 
 def tickets_per_dispatch(settings: Settings, chunks: int) -> int:

@@ -16,13 +16,14 @@ from pipeline.celery_config import PichordCelery
 from pipeline.chunk_runner import ChunkCancelledError, run_claimed_chunk
 from pipeline.fleet import processes_online
 from pipeline.jobs import fail
-from pipeline.lanes import send_next_ticket
+from pipeline.lanes import passes_turn, send_next_ticket
 from pipeline.methods import method_named
 from pipeline.retention import remove_expired
 from pipeline.rounds import IncompleteJobError
 from pipeline.task_names import CLEANUP_TASK, LANE_TASK, LEGACY_CHUNK_TASKS, REDUCE_TASK
 from storage import JobNotFoundError, JobRecord, JobStore
 from storage.atomic import DISK_FULL_ERRNOS
+from storage.claims import Claims
 from storage.record_cache import RecordCache
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,10 @@ def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = 
             raise Ignore()
         if ticket.done:
             return  # an earlier delivery computed this ticket's chunk
+        if _passes_turn(task, store, job, claims):
+            send_next_ticket(task, task.pichord, job_id, dispatch, more=True)
+            ticket.finish()
+            return
         with claims.claim() as claim:
             more = claim is not None and claim.more
             send_next_ticket(task, task.pichord, job_id, dispatch, more=more)
@@ -131,6 +136,15 @@ def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = 
             waited = None if sent_at is None else max(0.0, time.time() - sent_at)
             _compute(task, store, job, claim.index, waited)
             ticket.finish()
+
+
+def _passes_turn(task: JobTask, store: JobStore, job: JobRecord, claims: Claims) -> bool:
+    """Whether the ticket lets other clients' jobs go first: its client has several jobs
+    while other clients have some too, and chunks remain to come back for."""
+    if job.owner is None or not claims.unclaimed_left():
+        return False
+    own = len(store.pending_ids(job.owner))
+    return own > 1 and passes_turn(task.request.id or "", own, len(store.pending_ids()))
 
 
 def compute_chunk(task: JobTask, job_id: str, index: int, *_: Any, **__: Any) -> None:

@@ -87,6 +87,12 @@ class Claims:
         except FileNotFoundError:
             return None
 
+    def unclaimed_left(self) -> bool:
+        """Whether chunks remain that nobody has claimed yet (read without the book's lock:
+        a passing look, for a ticket deciding whether to wait its turn)."""
+        book = self.read()
+        return book is not None and book.cursor < len(book.indices)
+
     @contextlib.contextmanager
     def ticket(self, ticket_id: str) -> Iterator[TicketRun | None]:
         """Held while one delivery of a lane ticket runs; None when another delivery of the

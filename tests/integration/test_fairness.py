@@ -1,18 +1,21 @@
 """Jobs share the workers: a small job is not stuck behind a big one, two big jobs progress
-together, and a cancelled job frees the workers at once; on RabbitMQ and the embedded broker.
+together, clients share them before their jobs do, and a cancelled job frees the workers at
+once; on RabbitMQ and the embedded broker.
 
 The timeouts are generous (the speed goals are in bench/fairness.py); each would be missed by
 minutes if every chunk of the big job were queued ahead of the later jobs.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 
 from pipeline.verify import reference_digits
+from storage.clients import ClientBook, Scope
+from storage.layout import StateLayout
 from tests.integration.conftest import (
     Processes,
     poll_until_finished,
@@ -30,13 +33,18 @@ PROCESSES = 2
 
 
 @pytest.fixture(params=["rabbitmq", "embedded"])
+def broker(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
 def client(
-    request: pytest.FixtureRequest, processes: Processes, tmp_path: Path
+    request: pytest.FixtureRequest, broker: str, processes: Processes, tmp_path: Path
 ) -> Iterator[httpx2.Client]:
-    broker = request.getfixturevalue("rabbitmq_url") if request.param == "rabbitmq" else None
+    url = request.getfixturevalue("rabbitmq_url") if broker == "rabbitmq" else None
     processes.env = service_env(
         tmp_path / "state",
-        broker,
+        url,
         queue=f"q-{tmp_path.name}",
         worker_concurrency=str(PROCESSES),
         submit_rate_limit="",
@@ -47,8 +55,11 @@ def client(
         yield http
 
 
-def submit(client: httpx2.Client, digits: int, method: str = "leibniz") -> str:
-    response = client.post("/tasks", json={"method": method, "digits": digits})
+def submit(
+    client: httpx2.Client, digits: int, method: str = "leibniz", token: str | None = None
+) -> str:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = client.post("/tasks", json={"method": method, "digits": digits}, headers=headers)
     assert response.status_code == 202, response.text
     return str(response.json()["id"])
 
@@ -98,6 +109,31 @@ def test_two_big_jobs_progress_together(client: httpx2.Client) -> None:
     share = gained[1] / sum(gained)
     assert 0.25 < share < 0.75, f"second job got {share:.0%} of {sum(gained)} terms"
     assert queued(client) <= 2 * PROCESSES
+
+
+def test_clients_share_the_workers_before_their_jobs_do(
+    client: httpx2.Client, broker: str, tmp_path: Path, figure: Callable[[str], None]
+) -> None:
+    book = ClientBook(StateLayout(tmp_path / "state").clients)
+    many, one = book.add("many", Scope.SUBMIT), book.add("one", Scope.SUBMIT)
+    four = [submit(client, BIG, token=many) for _ in range(4)]
+    for job_id in four:
+        wait_for(lambda job_id=job_id: terms_done(client, job_id) > 0, 60, f"{job_id} to start")
+    alone = submit(client, BIG, token=one)
+    wait_for(lambda: terms_done(client, alone) > 0, 30, "the other client's job to start")
+    # Processes on each job, read from /running every 0.25 s for 20 s.
+    seen = {"one": 0, "many": 0}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for job in client.get("/running").json()["jobs"]:
+            seen["one" if job["id"] == alone else "many"] += len(job["processes"])
+        time.sleep(0.25)
+    share = seen["one"] / sum(seen.values())
+    figure(
+        f"[fairness] {broker}: client with 1 job beside one with 4: {share:.0%} of the "
+        f"processes over 20 s ({sum(seen.values())} process samples of /running)"
+    )
+    assert share >= 0.40, seen
 
 
 def started_chunks(client: httpx2.Client, job_id: str) -> dict[int, str]:
