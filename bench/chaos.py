@@ -75,6 +75,8 @@ def main() -> None:
         print(f"  unfinished {job_id}: {status}")
     for job_id, why in outcome.wrong.items():
         print(f"  wrong {job_id}: {why}")
+    for job_id in outcome.unknown:
+        print(f"  stored, but its client never got its id: {job_id}")
     print(f"  state dir {service.state}")
 
 

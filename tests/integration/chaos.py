@@ -9,6 +9,7 @@ import itertools
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -50,12 +51,24 @@ class Plan:
     min_faults: int = 0
 
 
+# How long a client keeps sending one submission again (with its key) while the API
+# restarts; supervisord brings it back within seconds.
+RETRY_SECONDS = 60.0
+RETRY_PAUSE = 0.25
+
+
 @dataclass
 class Outcome:
     accepted: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Connections refused (an API restarting), then sent again with the same key.
     refused_connections: int = 0
-    # The request reached an API that died before answering: a 202 may have been lost.
+    # The request reached an API that died before answering: a 202 may have been lost, so
+    # it was sent again with the same key.
     lost_answers: int = 0
+    # Answers to a submission sent again that its first sending had created (200, replayed).
+    replayed: int = 0
+    # Stored jobs whose id no client was ever given: must stay empty.
+    unknown: list[str] = field(default_factory=list)
     busy: int = 0
     server_errors: list[str] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
@@ -65,36 +78,44 @@ class Outcome:
 
     @property
     def requests(self) -> int:
-        return (
-            len(self.accepted)
-            + self.refused_connections
-            + self.lost_answers
-            + self.busy
-            + len(self.server_errors)
-        )
+        # Submissions, each counted once however often it was sent.
+        return len(self.accepted) + self.busy + len(self.server_errors)
 
     def line(self, broker: str) -> str:
         kinds = " ".join(f"{kind}={count}" for kind, count in sorted(self.faults.items()))
         return (
             f"chaos [{broker}]: {len(self.accepted)} jobs accepted of {self.requests} requests, "
-            f"faults {sum(self.faults.values())} ({kinds}), refused connections "
-            f"{self.refused_connections}, lost answers {self.lost_answers}, 429 {self.busy}, "
-            f"5xx {len(self.server_errors)}, unfinished {len(self.unfinished)}, wrong "
-            f"{len(self.wrong)}, drain {self.drain_seconds:.1f} s"
+            f"faults {sum(self.faults.values())} ({kinds}), sent again after a refused "
+            f"connection {self.refused_connections} or a lost answer {self.lost_answers}, "
+            f"replayed {self.replayed}, jobs no client knows {len(self.unknown)}, "
+            f"429 {self.busy}, 5xx {len(self.server_errors)}, unfinished "
+            f"{len(self.unfinished)}, wrong {len(self.wrong)}, drain {self.drain_seconds:.1f} s"
         )
 
 
 def submit(client: httpx2.Client, outcome: Outcome, method: str, digits: int) -> None:
-    try:
-        response = client.post("/tasks", json={"method": method, "digits": digits})
-    except httpx2.ConnectError:
-        outcome.refused_connections += 1
-        return
-    except httpx2.TransportError:
-        outcome.lost_answers += 1
-        return
-    if response.status_code == 202:
+    """Submit as a careful client does: with an Idempotency-Key, sent again with the same
+    key after a refused connection, a lost answer or a 503 (the broker dropped)."""
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        try:
+            response = client.post(
+                "/tasks", json={"method": method, "digits": digits}, headers=headers
+            )
+        except httpx2.ConnectError:
+            outcome.refused_connections += 1
+        except httpx2.TransportError:
+            outcome.lost_answers += 1
+        else:
+            if response.status_code != 503:
+                break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no answer to a submission within {RETRY_SECONDS} s")
+        time.sleep(RETRY_PAUSE)
+    if response.status_code in (200, 202):
         outcome.accepted[response.json()["id"]] = (method, digits)
+        outcome.replayed += response.headers.get("Idempotent-Replayed") == "true"
     elif response.status_code == 429:
         outcome.busy += 1
     elif response.status_code >= 500:
@@ -134,7 +155,17 @@ def run(plan: Plan, api: str, tree: ServiceTree) -> Outcome:
         # Resumed workers must be running again before the drain is timed.
         time.sleep(plan.pause_seconds)
         drain(client, outcome, plan.drain_seconds)
+        outcome.unknown = sorted(stored_ids(client) - outcome.accepted.keys())
     return outcome
+
+
+def stored_ids(client: httpx2.Client) -> set[str]:
+    ids: set[str] = set()
+    while True:
+        page = client.get("/tasks", params={"limit": 500, "offset": len(ids)}).json()
+        ids.update(task["id"] for task in page["tasks"])
+        if len(ids) >= page["total"] or not page["tasks"]:
+            return ids
 
 
 def drain(client: httpx2.Client, outcome: Outcome, seconds: float) -> None:
