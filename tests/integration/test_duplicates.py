@@ -22,7 +22,10 @@ from tests.integration.conftest import Processes, poll_until_finished, service_e
 def executed(app: PichordCelery) -> dict[str, int]:
     """Tasks each worker has run, by name, as the workers themselves count them."""
     totals: dict[str, int] = {}
-    for stats in (app.control.inspect(timeout=2).stats() or {}).values():
+    # A fresh connection: a pooled one may have outlived the broker's heartbeat timeout.
+    with app.connection_for_write() as connection:
+        replies = app.control.inspect(timeout=2, connection=connection).stats() or {}
+    for stats in replies.values():
         for name, count in stats.get("total", {}).items():
             totals[name] = totals.get(name, 0) + count
     return totals

@@ -27,7 +27,13 @@ def test_a_worker_that_no_longer_consumes_exits_and_its_jobs_finish_on_the_next(
         # The worker stays up, answering, but takes nothing more from the queue: what a
         # consumer whose connection was cut at the wrong moment looks like.
         name = f"w1@{socket.gethostname()}"
-        replies = app.control.cancel_consumer(queue, destination=[name], reply=True, timeout=5)
+        # A connection of its own: one from kombu's process-wide pool may have sat idle in
+        # this test process for minutes, past the broker's heartbeat timeout, or been closed
+        # by an earlier test's broker drop, and a control call does not reconnect.
+        with app.connection_for_write() as connection:
+            replies = app.control.cancel_consumer(
+                queue, destination=[name], reply=True, timeout=5, connection=connection
+            )
         assert replies and name in replies[0], replies
     finally:
         app.close()
