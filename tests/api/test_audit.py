@@ -127,3 +127,28 @@ def test_adding_and_removing_a_client_is_noted_without_its_token(cli_state_dir: 
     assert token.encode() not in audit_bytes(cli_state_dir)
     # Nor any part of it long enough to matter.
     assert token.removeprefix("pc_")[:12].encode() not in audit_bytes(cli_state_dir)
+
+
+def test_submissions_replays_refusals_and_cancels_are_noted(state_dir: Path) -> None:
+    token = book(state_dir).add("ci", Scope.SUBMIT)
+    other = book(state_dir).add("dash", Scope.SUBMIT)
+    settings = Settings(state_dir=state_dir, max_pending_jobs_per_client=1)
+    headers = {**bearer(token), "Idempotency-Key": "k-1"}
+    with TestClient(create_app(settings)) as api:
+        job_id = api.post("/tasks", json={"digits": 3}, headers=headers).json()["id"]
+        assert api.post("/tasks", json={"digits": 3}, headers=headers).status_code == 200
+        assert api.get("/leibnic/4", headers=bearer(token)).status_code == 429
+        assert api.delete(f"/tasks/{job_id}", headers=bearer(other)).status_code == 403
+        assert api.delete(f"/tasks/{job_id}", headers=bearer(token)).status_code == 200
+    submits = [
+        (e.client, e.scope, e.job_id, e.result) for e in audit(state_dir, AuditAction.SUBMIT)
+    ]
+    assert submits == [
+        ("ci", "submit", job_id, "accepted"),
+        ("ci", "submit", job_id, "replayed"),
+        ("ci", "submit", None, "429"),
+    ]
+    cancels = [(e.client, e.job_id, e.result) for e in audit(state_dir, AuditAction.CANCEL)]
+    assert cancels == [("dash", job_id, "403"), ("ci", job_id, "cancelled")]
+    assert all(e.remote == TEST_CLIENT_HOST for e in audit(state_dir, AuditAction.SUBMIT))
+    assert token.encode() not in audit_bytes(state_dir)
