@@ -4,10 +4,13 @@ An audit line is a record of a request, not part of it: a full or read-only disk
 line (with a WARNING), never the request's answer.
 """
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 from config import Settings
 from storage.audit import AuditAction, AuditEntry, AuditLog
@@ -52,6 +55,37 @@ def record(
             result=result,
         ),
     )
+
+
+@dataclass
+class Outcome:
+    """What an audited request came to, filled in as it goes."""
+
+    job_id: str | None = None
+    result: str = "error"
+
+
+@contextlib.contextmanager
+def audited(
+    settings: Settings,
+    request: Request,
+    action: AuditAction,
+    *,
+    caller: Identity | None,
+    job_id: str | None = None,
+) -> Iterator[Outcome]:
+    """One line for the request run in the block: the outcome the block sets, or the status
+    of the HTTPException it raises ("error" for anything else)."""
+    outcome = Outcome(job_id=job_id)
+    try:
+        yield outcome
+    except HTTPException as exc:
+        outcome.result = str(exc.status_code)
+        raise
+    finally:
+        record(
+            settings, request, action, caller=caller, job_id=outcome.job_id, result=outcome.result
+        )
 
 
 def record_local(

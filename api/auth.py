@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.audit import record
 from api.deps import SettingsDep
 from config import Settings
+from storage import JobRecord
 from storage.audit import AuditAction
 from storage.clients import ClientBook, Scope
 from storage.layout import StateLayout
@@ -125,3 +126,17 @@ HostReaderDep = Depends(require_host_reader)
 # The caller, for routes that act on who it is (ownership).
 WriterCaller = Annotated[Caller | None, WriterDep]
 ReaderCaller = Annotated[Caller | None, ReaderDep]
+
+
+def require_owner(caller: Caller | None, job: JobRecord) -> None:
+    """403 unless the caller owns the job or is an admin (anyone may, without clients)."""
+    if caller is None or caller.scope is Scope.ADMIN or caller.name == job.owner:
+        return
+    owner = "nobody (it was submitted before the service had clients)"
+    if job.owner is not None:
+        owner = f"client {job.owner!r}"
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        f"task {job.id} belongs to {owner}; client {caller.name!r} may cancel only its own "
+        "tasks (the 'admin' scope cancels anyone's)",
+    )

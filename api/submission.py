@@ -77,7 +77,7 @@ def submit_job(
     """Create the job (202), or answer with the one this key created before (200)."""
     settings = submitter.app.settings
     owner = None if caller is None else caller.name
-    with _audited(settings, request, caller) as outcome:
+    with audit.audited(settings, request, AuditAction.SUBMIT, caller=caller) as outcome:
         with _refusals():
             # A bad request is refused before its key is looked at: it never takes a key.
             check_digits(settings, method, digits)
@@ -85,7 +85,7 @@ def submit_job(
             if not replayed:
                 with _refusals():
                     submitter.submit(store, method, digits, owner=owner, job_id=job_id)
-        outcome.update(job_id=job_id, result="replayed" if replayed else "accepted")
+        outcome.job_id, outcome.result = job_id, "replayed" if replayed else "accepted"
     response.headers["Location"] = f"/tasks/{job_id}"
     if replayed:
         response.status_code = status.HTTP_200_OK
@@ -138,26 +138,3 @@ def _refusals() -> Iterator[None]:
             str(exc),
             headers={"Retry-After": str(exc.retry_after)},
         ) from exc
-
-
-@contextlib.contextmanager
-def _audited(
-    settings: Settings, request: Request, caller: Caller | None
-) -> Iterator[dict[str, str | None]]:
-    """One audit line for the submission: its job and result once known, or the status of
-    its refusal."""
-    outcome: dict[str, str | None] = {"job_id": None, "result": "error"}
-    try:
-        yield outcome
-    except HTTPException as exc:
-        outcome["result"] = str(exc.status_code)
-        raise
-    finally:
-        audit.record(
-            settings,
-            request,
-            AuditAction.SUBMIT,
-            caller=caller,
-            job_id=outcome["job_id"],
-            result=outcome["result"] or "error",
-        )

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from api import audit, errors
 from api.admission import admit_submission
-from api.auth import Caller, ReaderDep, WriterCaller
+from api.auth import ReaderDep, WriterCaller, require_owner
 from api.chunk_cache import ChunkCache
 from api.deps import ChunkCacheDep, SettingsDep, StoreDep, SubmitterDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
@@ -22,7 +22,7 @@ from pipeline.jobs import JobFinishedError, cancel
 from pipeline.methods import UnknownMethodError, method_named
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStatus, JobStore
 from storage.audit import AuditAction
-from storage.clients import CLIENT_NAME, Scope
+from storage.clients import CLIENT_NAME
 
 # The submitter lives with this router: GET /leibnic/{digits} submits through it as well.
 router = APIRouter(prefix="/tasks", tags=["tasks"], lifespan=submitter_lifespan)
@@ -214,9 +214,8 @@ def cancel_task(
     """Cancel a task: queued chunks never compute, running ones stop at their next checkpoint.
     A client cancels its own tasks; an admin anyone's."""
     job_id = str(task_id)
-    result = "error"
-    try:
-        check_owner(caller, stored_job(store, job_id))
+    with audit.audited(settings, request, AuditAction.CANCEL, caller=caller, job_id=job_id) as done:
+        require_owner(caller, stored_job(store, job_id))
         try:
             with stored_task_errors(job_id):
                 cancel(store, job_id)
@@ -224,26 +223,5 @@ def cancel_task(
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
             ) from exc
-        result = "cancelled"
-    except HTTPException as exc:
-        result = str(exc.status_code)
-        raise
-    finally:
-        audit.record(
-            settings, request, AuditAction.CANCEL, caller=caller, job_id=job_id, result=result
-        )
+        done.result = "cancelled"
     return read_task(store, cache, task_id)
-
-
-def check_owner(caller: Caller | None, job: JobRecord) -> None:
-    """403 unless the caller owns the job or is an admin (anyone may, without clients)."""
-    if caller is None or caller.scope is Scope.ADMIN or caller.name == job.owner:
-        return
-    owner = "nobody (it was submitted before the service had clients)"
-    if job.owner is not None:
-        owner = f"client {job.owner!r}"
-    raise HTTPException(
-        status.HTTP_403_FORBIDDEN,
-        f"task {job.id} belongs to {owner}; client {caller.name!r} may cancel only its own "
-        "tasks (the 'admin' scope cancels anyone's)",
-    )
