@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.verify import reference_digits
 from storage import JobRecord, JobStatus, JobStore
+from tests.integration.answer_dropper import AnswerDropper
 from tests.integration.conftest import Processes, rabbitmq_service_env
 
 PICHORD = Path(sys.executable).parent / "pichord"
@@ -55,6 +56,20 @@ def test_submit_and_watch_to_the_digits(cli: Cli) -> None:
     assert "mpmath agrees" in cf.stdout
     listing = cli("list", "--status", "SUCCESS")
     assert job_id in listing.stdout and "3 jobs" in listing.stdout
+
+
+def test_a_submission_whose_answer_was_lost_is_sent_again_and_made_once(cli: Cli) -> None:
+    dropper = AnswerDropper(cli.url, drops=2)
+    try:
+        done = Cli(dropper.url, cli.state)("submit", "5")
+    finally:
+        dropper.close()
+    assert done.returncode == 0, done.stderr
+    job_id = done.stdout.strip()
+    # Three sendings of one submission, all with the same key, and one job.
+    assert len(dropper.seen) == 3 and len({key for *_, key in dropper.seen}) == 1
+    assert dropper.seen[0][2] is not None
+    assert JobStore(cli.state).newest_first() == [job_id]
 
 
 def test_cancel_and_failure_exit_non_zero(cli: Cli) -> None:

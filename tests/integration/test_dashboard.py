@@ -18,6 +18,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from pipeline.verify import reference_digits
 from storage import ChunkSpec, JobRecord, JobStatus, JobStore
+from storage.clients import ClientBook, Scope
+from storage.layout import StateLayout
 from storage.records import Certificate, EulerParams
 from tests.integration.conftest import REPO, Processes, rabbitmq_service_env
 from tests.integration.pool_pause import paused_mid_chunk
@@ -363,6 +365,41 @@ def test_states_and_the_token_field(
     page.goto(f"{api}/ui#/")
     page.wait_for_function("document.getElementById('job-empty').offsetParent !== null")
     page.close()
+
+
+def test_a_clients_token_submits_and_the_list_filters_by_owner(
+    browser: Browser, service: Service
+) -> None:
+    book = ClientBook(StateLayout(service.state).clients)
+    token = book.add("dash-ci", Scope.SUBMIT)
+    try:
+        with service.client() as http:
+            theirs = http.post(
+                "/tasks", json={"digits": 2}, headers={"Authorization": f"Bearer {token}"}
+            ).json()["id"]
+        page = browser.new_page(viewport=WIDE)
+        page.goto(f"{service.api}/ui#/")
+        page.locator("#auth summary").click()
+        page.get_by_label("Bearer token").fill(token)
+        page.get_by_label("Bearer token").press("Enter")
+        mine = submit(page, "leibniz", 3)
+        page.goto(f"{service.api}/ui#/")
+        page.get_by_label("Owner").fill("dash-ci")
+        page.get_by_label("Owner").press("Enter")
+        shown = [theirs[:8], mine[:8]]
+        page.wait_for_function(
+            """(expected) => {
+                const rows = [...document.querySelectorAll('#jobs tr')];
+                const ids = rows.map((r) => r.cells[0].textContent).sort();
+                return JSON.stringify(ids) === JSON.stringify(expected)
+                    && rows.every((r) => r.cells[3].textContent === 'dash-ci');
+            }""",
+            arg=sorted(shown),
+        )
+        page.screenshot(path=ARTIFACTS / "owner-filter.png")
+        page.close()
+    finally:
+        book.remove("dash-ci")
 
 
 def test_fits_a_phone_and_works_from_the_keyboard(browser: Browser, service: Service) -> None:
