@@ -42,11 +42,11 @@ def wait_until(check: object, timeout: float) -> None:
 
 @contextlib.contextmanager
 def running_service(
-    processes: int = 2, cpus: str | None = None, **settings: str
+    processes: int = 2, cpus: str | None = None, api_processes: int = 1, **settings: str
 ) -> Iterator[tuple[httpx2.Client, Path]]:
-    """One worker with ``processes`` pool processes (on ``cpus``, if given) and one API, on a
-    fresh state dir; the broker is PICHORD_BROKER_URL from the environment (embedded when
-    unset)."""
+    """One worker with ``processes`` pool processes (on ``cpus``, if given) and an API of
+    ``api_processes`` processes on one socket, on a fresh state dir; the broker is
+    PICHORD_BROKER_URL from the environment (embedded when unset)."""
     state = Path(tempfile.mkdtemp(prefix="pichord-bench-"))
     port = free_port()
     env = bench_env(state, processes, **settings)
@@ -56,6 +56,7 @@ def running_service(
         [
             *(sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app"),
             *("--port", str(port), "--log-level", "warning"),
+            *("--workers", str(api_processes)),
         ],
         cwd=REPO,
         env=env,

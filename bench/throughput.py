@@ -1,0 +1,175 @@
+"""Many tiny jobs from concurrent clients: jobs per second and submit latency, beside the
+same shape of job on plain Celery measured in the same run.
+
+    PICHORD_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// .venv/bin/python bench/throughput.py
+    .venv/bin/python bench/throughput.py --jobs 400 --clients 16 --api-processes 2   # embedded
+
+pichord: one worker x 2 processes and an API of --api-processes processes; --jobs n=1 jobs
+(POST /tasks) sent by --clients threads, each with its own connection, as fast as answers
+come. Jobs/s is the jobs over the time from the first submission to the last SUCCESS (read
+from the jobs' own stoptimes). Submit latency is each POST's time to its 202.
+
+plain Celery (the anchor): a worker of 2 processes and a chord of one task and a reducer per
+job, sent from as many threads, results in Redis; with the Redis broker, and with RabbitMQ's
+when PICHORD_BROKER_URL is set.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import httpx2
+from celery import chord
+from plain_celery import REDIS, make_app
+from service import REPO, broker_name, running_service
+
+BENCH = Path(__file__).resolve().parent
+
+
+def spread(jobs: int, clients: int, send: Callable[[int], float]) -> list[float]:
+    """Run ``send`` for job numbers 0..jobs-1 over ``clients`` threads; their latencies."""
+    latencies: list[float] = []
+    numbers = iter(range(jobs))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                number = next(numbers, None)
+            if number is None:
+                return
+            latency = send(number)
+            with lock:
+                latencies.append(latency)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def pichord(jobs: int, clients: int, api_processes: int) -> None:
+    settings = {
+        "submit_rate_limit": "",
+        "max_pending_jobs": str(jobs + 10),
+        "max_pending_jobs_per_client": str(jobs + 10),
+    }
+    with running_service(2, api_processes=api_processes, **settings) as (client, _):
+        url = str(client.base_url)
+        for _ in range(5):  # the workers load the kernel, the API its modules
+            client.post("/tasks", json={"digits": 1})
+        time.sleep(2)
+        local = threading.local()
+        ids: list[str] = []
+
+        def send(_: int) -> float:
+            if not hasattr(local, "http"):
+                local.http = httpx2.Client(base_url=url, timeout=60)
+            start = time.perf_counter()
+            response = local.http.post("/tasks", json={"digits": 1})
+            latency = time.perf_counter() - start
+            assert response.status_code == 202, response.text
+            ids.append(response.json()["id"])
+            return latency
+
+        first = datetime.now().astimezone()
+        latencies = spread(jobs, clients, send)
+        stops = []
+        for job_id in ids:
+            while True:
+                body = client.get(f"/tasks/{job_id}").json()
+                if body["status"] == "SUCCESS":
+                    stops.append(datetime.fromisoformat(body["stoptime"]))
+                    break
+                assert body["status"] in ("WAITING", "PROGRESS"), body
+                time.sleep(0.05)
+        elapsed = (max(stops) - first).total_seconds()
+        print(
+            f"pichord, {broker_name()}, {api_processes} API processes: {jobs} n=1 jobs from "
+            f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit p50 "
+            f"{statistics.median(latencies) * 1000:.0f} ms, p99 "
+            f"{percentile(latencies, 0.99) * 1000:.0f} ms"
+        )
+
+
+def plain_celery(jobs: int, clients: int, broker: str, label: str) -> None:
+    queue = f"plain-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "PLAIN_BROKER": broker, "PLAIN_BACKEND": REDIS, "PLAIN_QUEUE": queue}
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "plain_worker",
+            "worker",
+            "-c",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=BENCH,
+        env={**env, "PYTHONPATH": f"{BENCH}:{REPO}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    app = make_app(broker, REDIS, queue)
+    part, total = app.signature("plain.part"), app.signature("plain.total")
+    try:
+        chord([part.clone(args=(0,))])(total.clone()).get(timeout=60)
+        results = []
+
+        def send(n: int) -> float:
+            start = time.perf_counter()
+            results.append(chord([part.clone(args=(n,))])(total.clone()))
+            return time.perf_counter() - start
+
+        start = time.perf_counter()
+        latencies = spread(jobs, clients, send)
+        for result in results:
+            result.get(timeout=120)
+        elapsed = time.perf_counter() - start
+        print(
+            f"plain Celery, {label} broker, Redis results: {jobs} chords from {clients} "
+            f"threads in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; send p50 "
+            f"{statistics.median(latencies) * 1000:.1f} ms, p99 "
+            f"{percentile(latencies, 0.99) * 1000:.1f} ms"
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--api-processes", type=int, default=2)
+    args = parser.parse_args()
+    pichord(args.jobs, args.clients, args.api_processes)
+    plain_celery(args.jobs, args.clients, REDIS, "Redis")
+    rabbitmq = os.environ.get("PICHORD_BROKER_URL")
+    if rabbitmq:
+        plain_celery(args.jobs, args.clients, rabbitmq, "RabbitMQ")
+
+
+if __name__ == "__main__":
+    main()
