@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     worker_concurrency: Annotated[int, Field(ge=1)] = Field(
         default_factory=lambda: os.cpu_count() or 1
     )
+    # Celery task events from the workers (for `celery events`; Flower turns them on itself).
+    task_events: bool = False
     # Wall time one chunk should take: a job waiting behind another waits about this long
     # for a turn, and each chunk costs a few ms of messages (bench/fairness.py, scaling.py).
     # Far below RabbitMQ's consumer_timeout.

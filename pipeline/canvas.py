@@ -41,9 +41,8 @@ def job_chord(app: PichordCelery, job: JobRecord, dispatch: int, tickets: int) -
 
 
 def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[ChunkSpec]) -> int:
-    """Open a claim book over ``specs`` and send a chord of lane tickets for it; returns the
-    dispatch number. With no chunks (a reducer that was lost) the header is empty and the
-    reducer is sent straight away."""
+    """Count one more dispatch of the stored job and send it over ``specs`` (see
+    ``send_dispatch``); returns the dispatch number."""
     number = 0
 
     def count(current: JobRecord) -> JobRecord:
@@ -52,12 +51,26 @@ def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[Chunk
         return current.model_copy(update={"dispatches": number, "dispatched_at": utcnow()})
 
     job = store.update(job_id, count)
-    store.claims(job_id, number).open([spec.index for spec in specs])
+    send_dispatch(app, store, job, number, specs)
+    return number
+
+
+def counted_first_dispatch(job: JobRecord) -> JobRecord:
+    """A new job's record as its first dispatch leaves it, so that it is written once."""
+    return job.model_copy(update={"dispatches": 1, "dispatched_at": utcnow()})
+
+
+def send_dispatch(
+    app: PichordCelery, store: JobStore, job: JobRecord, number: int, specs: list[ChunkSpec]
+) -> None:
+    """Open dispatch ``number``'s claim book over ``specs`` and send a chord of lane tickets
+    for it. With no chunks (a reducer that was lost) the header is empty and the reducer is
+    sent straight away."""
+    store.claims(job.id, number).open([spec.index for spec in specs])
     tickets = tickets_per_dispatch(app.settings, len(specs)) if specs else 0
     canvas = job_chord(app, job, number, tickets)
     # Only the publish: a fault in building the canvas is a bug to surface, not an outage.
     try:
         canvas.apply_async()
     except Exception as exc:
-        raise DispatchError(f"could not send job {job_id} to the broker: {exc}") from exc
-    return number
+        raise DispatchError(f"could not send job {job.id} to the broker: {exc}") from exc

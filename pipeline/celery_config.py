@@ -57,10 +57,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # Chunks checkpoint and resume, so a chunk cut off by a lost connection is safe to
         # redeliver; this is also the behaviour Celery 6 makes the default.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
-        # Task events on, so Flower and `celery events` see every task the workers receive,
-        # start and finish. No task-sent events: lanes publish a message per chunk from the
-        # workers, and a sent event makes each of those publishes two (+0.5 ms apiece).
-        "worker_send_task_events": True,
+        # Task events cost each task three more publishes (received, started, succeeded),
+        # each awaiting the broker's confirm: 10 % of the jobs per second on tiny jobs. Off by
+        # default, as in Celery; Flower turns them on at runtime (enable_events), and
+        # PICHORD_TASK_EVENTS=true keeps them on for `celery events`. Never task-sent events:
+        # lanes publish a message per chunk, and a sent event would double each publish.
+        "worker_send_task_events": settings.task_events,
         "task_send_sent_event": False,
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 4.0,

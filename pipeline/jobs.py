@@ -3,7 +3,7 @@
 import uuid
 
 from config import Settings
-from pipeline.canvas import DispatchError, dispatch
+from pipeline.canvas import DispatchError, counted_first_dispatch, send_dispatch
 from pipeline.celery_config import PichordCelery, broker_shown
 from pipeline.fleet import processes_online
 from pipeline.methods import method_named
@@ -112,6 +112,10 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
     JobNotSentError (the job marked FAILURE and cancelled) if the broker does not take the
     job's messages."""
     reach_broker(app)
+    # Recorded as dispatched before it is stored, so the record is written once; a crash
+    # before the publish leaves what a crash between a dispatch's count and its publish
+    # always left, a dispatched job without messages, which the stall sweep sends again.
+    job = counted_first_dispatch(job)
     limit = app.settings.max_pending_jobs
     with store.admission_lock():
         if job.owner is not None:
@@ -123,13 +127,13 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
             raise TooManyPendingJobsError(pending, limit)
         store.create(job)
     try:
-        dispatch(app, store, job.id, job.chunks)
+        send_dispatch(app, store, job, job.dispatches, job.chunks)
     except DispatchError as exc:
         # Cancelled as well: a message the broker took without confirming it in time is
         # dropped by the worker that receives it, instead of computing a failed job.
         fail(store, job.id, str(exc))
         raise JobNotSentError(broker_shown(app.settings), job.id, exc.__cause__ or exc) from exc
-    return store.get(job.id)
+    return job
 
 
 def reach_broker(app: PichordCelery) -> None:

@@ -39,6 +39,12 @@ class JobTask(Task[Any, Any]):
         return cast(PichordCelery, self.app)
 
     def store(self) -> JobStore:
+        return self._store
+
+    @functools.cached_property
+    def _store(self) -> JobStore:
+        # One per task in a process: opening a store makes sure its folders exist (a few
+        # mkdir calls), which every task would otherwise pay again.
         return JobStore(self.pichord.settings.state_dir)
 
     @functools.cached_property
