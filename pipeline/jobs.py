@@ -119,10 +119,10 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
     limit = app.settings.max_pending_jobs
     with store.admission_lock():
         if job.owner is not None:
-            owned = len(store.pending_ids(job.owner))
+            owned = store.pending_count(job.owner)
             if owned >= app.settings.max_pending_jobs_per_client:
                 raise ClientQuotaError(job.owner, owned, app.settings.max_pending_jobs_per_client)
-        pending = len(store.pending_ids())
+        pending = store.pending_count()
         if pending >= limit:
             raise TooManyPendingJobsError(pending, limit)
         store.create(job)

@@ -149,8 +149,8 @@ def _passes_turn(task: JobTask, store: JobStore, job: JobRecord, claims: Claims)
     while other clients have some too, and chunks remain to come back for."""
     if job.owner is None or not claims.unclaimed_left():
         return False
-    own = len(store.pending_ids(job.owner))
-    return own > 1 and passes_turn(task.request.id or "", own, len(store.pending_ids()))
+    own = store.pending_count(job.owner)
+    return own > 1 and passes_turn(task.request.id or "", own, store.pending_count())
 
 
 def compute_chunk(task: JobTask, job_id: str, index: int, *_: Any, **__: Any) -> None:

@@ -11,6 +11,7 @@ Each marker is an empty file written after the job record (see JobStore for the 
 and all of them can be rebuilt from the records.
 """
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -79,8 +80,20 @@ class JobIndex:
 
     def pending_ids(self, owner: str | None = None) -> list[str]:
         """Unfinished jobs: all of them, or those of the client ``owner``."""
+        return [name for name in self._pending_names(owner) if self._valid_id.match(name)]
+
+    def pending_count(self, owner: str | None = None) -> int:
+        """How many jobs are unfinished (or the client ``owner``'s): counted on every
+        submission and lane ticket, so names are counted, not parsed."""
+        return len(self._pending_names(owner))
+
+    def _pending_names(self, owner: str | None) -> list[str]:
+        # Only this index writes these folders, and only job ids: no temp files to skip.
         folder = self._pending if owner is None else self._owned_pending(owner)
-        return [p.name for p in _listing(folder) if self._valid_id.match(p.name)]
+        try:
+            return os.listdir(folder)
+        except FileNotFoundError:
+            return []
 
     def newest_first(self, status: JobStatus | None = None, owner: str | None = None) -> list[str]:
         """Ids by creation time, newest first (sorting names, no file is opened): every

@@ -132,6 +132,10 @@ class JobStore:
         may outlive a crash)."""
         return self.index.pending_ids(owner)
 
+    def pending_count(self, owner: str | None = None) -> int:
+        """How many jobs are marked unfinished, all or the client ``owner``'s."""
+        return self.index.pending_count(owner)
+
     def newest_first(self, status: JobStatus | None = None, owner: str | None = None) -> list[str]:
         """Ids of stored jobs (or of those that finished with ``status``, or that ``owner``
         owns), newest first, without reading them."""

@@ -203,7 +203,8 @@ def test_a_clients_jobs_are_listed_and_counted_by_owner_and_rebuilt(
         time.sleep(0.001)  # distinct creation times, so the order below is known
     assert store.newest_first(owner="ci") == [second.id, first.id]
     assert sorted(store.pending_ids("ci")) == sorted([first.id, second.id])
-    assert len(store.pending_ids()) == 4
+    assert len(store.pending_ids()) == 4 == store.pending_count()
+    assert store.pending_count("ci") == 2 and store.pending_count("nobody") == 0
     assert store.newest_first(owner="nobody") == [] and store.pending_ids("nobody") == []
 
     store.update(first.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
