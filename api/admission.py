@@ -13,8 +13,11 @@ from fastapi import HTTPException, Request, status
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from api.audit import record
 from api.auth import WriterCaller
+from api.deps import SettingsDep
 from config import Settings
+from storage.audit import AuditAction
 
 
 class SubmissionLimiter:
@@ -37,10 +40,15 @@ class SubmissionLimiter:
         )
 
 
-def admit_submission(request: Request, caller: WriterCaller) -> None:
+def admit_submission(request: Request, caller: WriterCaller, settings: SettingsDep) -> None:
     limiter = cast(SubmissionLimiter, request.app.state.submission_limiter)
-    if caller is not None:
-        limiter.admit(f"client:{caller.name}", f"client {caller.name!r}")
-    else:
-        address = request.client.host if request.client else "unknown"
-        limiter.admit(f"address:{address}", f"client {address}")
+    try:
+        if caller is not None:
+            limiter.admit(f"client:{caller.name}", f"client {caller.name!r}")
+        else:
+            address = request.client.host if request.client else "unknown"
+            limiter.admit(f"address:{address}", f"client {address}")
+    except HTTPException as exc:
+        # A submission refused here is a submission too, for the audit log.
+        record(settings, request, AuditAction.SUBMIT, caller=caller, result=str(exc.status_code))
+        raise

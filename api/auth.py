@@ -22,7 +22,7 @@ from storage.audit import AuditAction
 from storage.clients import ClientBook, Scope
 from storage.layout import StateLayout
 
-# The client PICHORD_API_TOKEN stands for.
+# The client PICHORD_API_TOKEN stands for (a name no added client may take).
 API_TOKEN_CLIENT = "admin"
 
 _bearer = HTTPBearer(
@@ -45,7 +45,7 @@ def client_book(settings: Settings) -> ClientBook:
 
 
 def auth_enabled(settings: Settings) -> bool:
-    return settings.api_token is not None or client_book(settings).any()
+    return settings.api_token is not None or client_book(settings).in_use()
 
 
 def identify(settings: Settings, token: str) -> Caller | None:

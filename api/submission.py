@@ -19,7 +19,7 @@ from pipeline.jobs import DigitsOutOfRangeError, TooManyPendingJobsError, check_
 from pipeline.methods import UnknownMethodError
 from storage import JobStore
 from storage.audit import AuditAction
-from storage.idempotency import IdempotencyKeys, KeyReusedError
+from storage.idempotency import IdempotencyKeys, KeyReusedError, KeyUse
 from storage.layout import StateLayout
 from storage.records import utcnow
 
@@ -39,6 +39,11 @@ def idempotency_key(
         ),
     ] = None,
 ) -> str | None:
+    # Checked by submit_job, so that a malformed key is refused with an audit line.
+    return key
+
+
+def check_key(key: str | None) -> None:
     if key is not None and not (
         0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()
     ):
@@ -47,7 +52,6 @@ def idempotency_key(
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters (got "
             f"{len(key)} characters{'' if key.isascii() else ', not all ASCII'}); a UUID will do",
         )
-    return key
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
@@ -78,14 +82,24 @@ def submit_job(
     settings = submitter.app.settings
     owner = None if caller is None else caller.name
     with audit.audited(settings, request, AuditAction.SUBMIT, caller=caller) as outcome:
+        check_key(key)
         with _refusals():
             # A bad request is refused before its key is looked at: it never takes a key.
             check_digits(settings, method, digits)
-        with _key_use(settings, store, owner, key, method, digits) as (job_id, replayed):
-            if not replayed:
-                with _refusals():
-                    submitter.submit(store, method, digits, owner=owner, job_id=job_id)
-        outcome.job_id, outcome.result = job_id, "replayed" if replayed else "accepted"
+        with _key_use(settings, store, owner, key, method, digits) as use:
+            outcome.job_id = use.job_id
+            if not use.replayed:
+                try:
+                    with _refusals():
+                        submitter.submit(store, method, digits, owner=owner, job_id=use.job_id)
+                except HTTPException:
+                    # Refused, or never taken by the broker (a stored job is then FAILURE):
+                    # not accepted, so the same key must be able to make the job that runs.
+                    use.release()
+                    outcome.job_id = use.job_id if store.exists(use.job_id) else None
+                    raise
+        job_id, replayed = use.job_id, use.replayed
+        outcome.result = "replayed" if replayed else "accepted"
     response.headers["Location"] = f"/tasks/{job_id}"
     if replayed:
         response.status_code = status.HTTP_200_OK
@@ -101,11 +115,11 @@ def _key_use(
     key: str | None,
     method: str,
     digits: int,
-) -> Iterator[tuple[str, bool]]:
+) -> Iterator[KeyUse]:
     """The job id to create or to answer with, and whether it is a replay; without a key, a
     new id."""
     if key is None:
-        yield str(uuid.uuid4()), False
+        yield KeyUse(str(uuid.uuid4()), replayed=False)
         return
     keys = IdempotencyKeys(
         StateLayout(settings.state_dir).idempotency, timedelta(hours=settings.idempotency_hours)
@@ -114,7 +128,7 @@ def _key_use(
         with keys.use(
             owner, key, f"{method}, {digits} digits", str(uuid.uuid4()), store.exists, utcnow()
         ) as use:
-            yield use.job_id, use.replayed
+            yield use
     except KeyReusedError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 

@@ -186,6 +186,18 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _keys_outlive_no_job(self) -> "Settings":
+        # A key must not outlive its job: once retention removed the job, sending the key
+        # again would quietly make a second one.
+        if self.retention_days > 0 and self.idempotency_hours > self.retention_days * 24:
+            raise ConfigError(
+                f"PICHORD_IDEMPOTENCY_HOURS={self.idempotency_hours:g} is longer than "
+                f"PICHORD_RETENTION_DAYS={self.retention_days:g} keeps jobs; lower the first "
+                "or raise the second"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _embedded_broker_is_local(self) -> "Settings":
         if self.broker_url is not None and self.broker_url.startswith("filesystem"):
             raise ConfigError(

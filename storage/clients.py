@@ -21,6 +21,8 @@ from storage.atomic import create_exclusive, locked, write_bytes_atomic
 # Names become folder names (a client's jobs are indexed under it), so nothing path-like.
 CLIENT_NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 NAME_PATTERN = re.compile(CLIENT_NAME)
+# The client PICHORD_API_TOKEN acts as: a client of that name would share its jobs.
+RESERVED_NAMES = frozenset({"admin"})
 # Last use is written at most this often per client: a request must not mean a write.
 LAST_USED_EVERY = timedelta(seconds=60)
 TOKEN_PREFIX = "pc_"
@@ -59,7 +61,8 @@ class BadClientNameError(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(
             f"client name {name!r} is not allowed: use 1 to 63 lowercase letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit"
+            "'.', '_' or '-', starting with a letter or digit, and not 'admin' (the name "
+            "PICHORD_API_TOKEN acts as)"
         )
 
 
@@ -75,17 +78,16 @@ class ClientBook:
         self._tokens = folder / "by-token"
         self._names = folder / "names"
         self._lock = folder / "clients.lock"
+        self._in_use = folder / "in-use"
 
-    def any(self) -> bool:
-        """Whether at least one client exists (then writes need a token)."""
-        try:
-            return any(True for _ in self._names.iterdir())
-        except FileNotFoundError:
-            return False
+    def in_use(self) -> bool:
+        """Whether a client was ever added: then writes need a token, also once every
+        client is removed (revoking the last one must not open the service to everyone)."""
+        return self._in_use.exists()
 
     def add(self, name: str, scope: Scope) -> str:
         """Add a client and return its token, which is not stored and cannot be shown again."""
-        if not NAME_PATTERN.fullmatch(name):
+        if not NAME_PATTERN.fullmatch(name) or name in RESERVED_NAMES:
             raise BadClientNameError(name)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         digest = token_digest(token)
@@ -97,6 +99,7 @@ class ClientBook:
             client = Client(name=name, scope=scope, created=datetime.now(UTC))
             write_bytes_atomic(self._token_path(digest), client.model_dump_json().encode())
             write_bytes_atomic(self._names / name, digest.encode())
+            self._in_use.touch()
         return token
 
     def remove(self, name: str) -> None:

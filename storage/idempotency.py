@@ -41,13 +41,20 @@ class KeyReusedError(ValueError):
         self.key = key
 
 
-@dataclass(frozen=True)
+@dataclass
 class KeyUse:
     """What a key says about a submission: send ``job_id`` as a new job, or (``replayed``)
     answer with the job an earlier sending created."""
 
     job_id: str
     replayed: bool
+    # Set by ``release``: the submission failed in a way the client must be able to retry.
+    released: bool = False
+
+    def release(self) -> None:
+        """Free the key when the block ends, though its job was stored (a job the broker
+        never took, marked FAILURE): sending again must make a job that runs."""
+        self.released = True
 
 
 class IdempotencyKeys:
@@ -67,9 +74,11 @@ class IdempotencyKeys:
         now: datetime,
     ) -> Iterator[KeyUse]:
         """Held while the caller submits: yields the job to create (the key is reserved
-        for it) or the earlier job to answer with. If the block raises, a reservation made
-        here is dropped so that the client can try again with the same key. KeyReusedError
-        when the key was used for another request within the time a key is kept."""
+        for it) or the earlier job to answer with. If the block raises before the job was
+        stored (or after ``KeyUse.release``), the reservation is dropped so that the client
+        can try again with the same key; a job that was stored keeps its key, and is what a
+        retry gets. KeyReusedError when the key was used for another request within the time
+        a key is kept."""
         path = self._keys / f"{_digest(client, key)}.json"
         self._keys.mkdir(parents=True, exist_ok=True)
         self._locks.mkdir(parents=True, exist_ok=True)
@@ -84,10 +93,12 @@ class IdempotencyKeys:
                     return
             record = KeyRecord(request=request, job_id=new_job_id, created=now)
             write_bytes_atomic(path, record.model_dump_json().encode())
+            use = KeyUse(new_job_id, replayed=False)
             try:
-                yield KeyUse(new_job_id, replayed=False)
+                yield use
             except BaseException:
-                path.unlink(missing_ok=True)
+                if use.released or not job_stored(new_job_id):
+                    path.unlink(missing_ok=True)
                 raise
 
     def remove_expired(self, now: datetime) -> int:

@@ -152,3 +152,17 @@ def test_submissions_replays_refusals_and_cancels_are_noted(state_dir: Path) -> 
     assert cancels == [("dash", job_id, "403"), ("ci", job_id, "cancelled")]
     assert all(e.remote == TEST_CLIENT_HOST for e in audit(state_dir, AuditAction.SUBMIT))
     assert token.encode() not in audit_bytes(state_dir)
+
+
+def test_refusals_before_the_submission_is_read_are_noted_too(state_dir: Path) -> None:
+    settings = Settings(state_dir=state_dir, submit_rate_limit="1/minute")
+    with TestClient(create_app(settings)) as api:
+        assert (
+            api.post(
+                "/tasks", json={"digits": 3}, headers={"Idempotency-Key": "x" * 129}
+            ).status_code
+            == 422
+        )
+        assert api.post("/tasks", json={"digits": 3}).status_code == 429
+    results = [e.result for e in audit(state_dir, AuditAction.SUBMIT)]
+    assert results == ["422", "429"]

@@ -60,7 +60,6 @@ def test_the_api_token_is_a_client_named_admin(state_dir: Path) -> None:
 
 def test_a_removed_client_is_refused_by_every_api_on_the_state_dir(state_dir: Path) -> None:
     token = book(state_dir).add("ci", Scope.SUBMIT)
-    book(state_dir).add("keeper", Scope.READ)  # auth stays on after the removal
     first, second = (TestClient(create_app(Settings(state_dir=state_dir))) for _ in range(2))
     with first, second:
         for api in (first, second):
@@ -68,6 +67,8 @@ def test_a_removed_client_is_refused_by_every_api_on_the_state_dir(state_dir: Pa
         book(state_dir).remove("ci")
         for api in (first, second):
             assert api.post("/tasks", json={"digits": 2}, headers=bearer(token)).status_code == 403
+            # The last client gone, the service stays closed.
+            assert api.post("/tasks", json={"digits": 2}).status_code == 401
 
 
 def test_the_command_adds_lists_and_removes_clients(
@@ -89,3 +90,8 @@ def test_the_command_adds_lists_and_removes_clients(
     assert book(state_dir).find(token) is None
     missing = runner.invoke(cli, ["clients", "remove", "ci"])
     assert missing.exit_code == 1 and "no client named 'ci'" in missing.output
+
+
+def test_the_name_the_api_token_acts_as_is_reserved(state_dir: Path) -> None:
+    with pytest.raises(ValueError, match="'admin'"):
+        book(state_dir).add("admin", Scope.SUBMIT)

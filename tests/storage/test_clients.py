@@ -16,9 +16,9 @@ from storage.clients import (
 
 def test_a_token_finds_its_client_and_only_a_hash_is_stored(tmp_path: Path) -> None:
     book = ClientBook(tmp_path / "clients")
-    assert not book.any()
+    assert not book.in_use()
     token = book.add("ci-bot", Scope.SUBMIT)
-    assert book.any()
+    assert book.in_use()
     found = book.find(token)
     assert found is not None and (found.name, found.scope) == ("ci-bot", Scope.SUBMIT)
     assert book.find(token + "x") is None
@@ -32,7 +32,9 @@ def test_removal_revokes_the_token_for_every_reader_of_the_folder(tmp_path: Path
     assert other_process.find(token) is not None
     ClientBook(tmp_path).remove("alice")
     assert other_process.find(token) is None
-    assert not other_process.any() and other_process.clients() == []
+    assert other_process.clients() == []
+    # Removing the last client does not open the service again.
+    assert other_process.in_use()
     with pytest.raises(NoSuchClientError, match="'alice'"):
         other_process.remove("alice")
 

@@ -113,3 +113,31 @@ def test_processes_racing_on_one_key_create_one_job(tmp_path: Path) -> None:
         racer.join(timeout=10)
     assert len(answers) == 1
     assert [p.name for p in (tmp_path / "stored").iterdir()] == list(answers)
+
+
+def test_a_job_stored_before_the_failure_keeps_its_key_unless_released(tmp_path: Path) -> None:
+    stored: set[str] = set()
+    with (
+        pytest.raises(OSError),
+        keys(tmp_path).use("ci", "k-6", "leibniz, 5 digits", "job-a", stored.__contains__, NOW),
+    ):
+        stored.add("job-a")  # stored, then its dispatch failed on a full disk
+        raise OSError("no space left")
+    with keys(tmp_path).use(
+        "ci", "k-6", "leibniz, 5 digits", "job-b", stored.__contains__, NOW
+    ) as use:
+        # Sent again, it gets the stored job (which the stall sweep sends on), not a second.
+        assert (use.job_id, use.replayed) == ("job-a", True)
+    with (
+        pytest.raises(RuntimeError),
+        keys(tmp_path).use(
+            "ci", "k-7", "leibniz, 5 digits", "job-c", stored.__contains__, NOW
+        ) as use,
+    ):
+        stored.add("job-c")  # stored, then the broker did not take it: FAILURE, not accepted
+        use.release()
+        raise RuntimeError("broker gone")
+    with keys(tmp_path).use(
+        "ci", "k-7", "leibniz, 5 digits", "job-d", stored.__contains__, NOW
+    ) as use:
+        assert (use.job_id, use.replayed) == ("job-d", False)
