@@ -3,6 +3,7 @@
 import threading
 import time
 from pathlib import Path
+from queue import Empty
 
 from kombu import Connection, Message, Queue
 
@@ -51,3 +52,41 @@ def test_an_ack_from_another_thread_delivers_the_waiting_message_at_once(tmp_pat
             acker.join()
     assert sorted(m.payload for m in received) == ["first", "second"]
     assert waited < POLLING_INTERVAL / 4
+
+
+def test_a_consumer_never_takes_a_message_before_it_is_whole(tmp_path: Path) -> None:
+    """A consumer taking files as fast as they appear while big messages are published:
+    kombu's own transport let it take a file between its creation and its write (an empty
+    read, a JSONDecodeError, a lost message and a consumer that stopped)."""
+    queue = Queue("tiny")
+    body = "x" * 4_000_000  # long enough to write that a consumer can come in between
+    count = 40
+    received: list[int] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+    with _connection(tmp_path) as connection:
+        connection.Producer().publish("warm-up", routing_key="tiny", declare=[queue])
+        channel = connection.default_channel
+
+        def consume() -> None:
+            while not done.is_set() or len(received) < count + 1:
+                try:
+                    message = channel._get("tiny")
+                except Empty:
+                    if done.is_set() and len(received) >= count + 1:
+                        return
+                    continue
+                except BaseException as exc:
+                    errors.append(exc)
+                    return
+                received.append(len(message["body"]))
+
+        consumer = threading.Thread(target=consume)
+        consumer.start()
+        producer = connection.Producer()
+        for _ in range(count):
+            producer.publish(body, routing_key="tiny")
+        done.set()
+        consumer.join(timeout=60)
+    assert errors == []
+    assert len(received) == count + 1
