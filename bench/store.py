@@ -1,0 +1,170 @@
+"""A big store: N finished jobs retained, created straight through the job store (not the
+API), then what the API costs on it.
+
+    .venv/bin/python bench/store.py [--jobs 100000] [--state DIR]
+
+Jobs are n=3 `leibniz` records with their digits and one finished chunk, submitted one a
+second back from now (a day holds 86,400), so retention has old ones to remove. With --state
+an existing bench store is reused (creating 100,000 jobs takes minutes: two fsyncs each).
+Prints: disk per job; the API's start (`uvicorn` until /health answers); `GET /tasks` first
+page, `?status=SUCCESS`, `?status=PROGRESS` and one job, medians of 20; then a retention
+sweep that removes the older half while `GET /tasks/{id}` is polled, its time and the
+polls' p50/p99.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx2
+from service import REPO, free_port
+
+from config import Settings
+from pipeline.celery_app import create_celery_app
+from pipeline.retention import remove_expired
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
+
+
+def create_jobs(state: Path, count: int) -> None:
+    store = JobStore(state)
+    now = datetime.now(UTC)
+    for n in range(count):
+        created = now - timedelta(seconds=count - n)
+        job = JobRecord(
+            id=str(uuid.uuid4()),
+            method="leibniz",
+            digits=3,
+            pushqtime=created,
+            terms_total=2522,
+            chunks=[ChunkSpec(index=0, start=0, stop=2522)],
+            dispatches=1,
+        )
+        store.create(job)
+        store.save_chunk(
+            job.id,
+            ChunkRecord(index=0, start=0, stop=2522, status=JobStatus.SUCCESS, terms_done=2522),
+        )
+        store.save_result(job.id, "3.141")
+        store.update(
+            job.id,
+            lambda j, created=created: j.model_copy(
+                update={
+                    "status": JobStatus.SUCCESS,
+                    "stoptime": created + timedelta(seconds=1),
+                    "result_length": 5,
+                }
+            ),
+        )
+        if n % 10_000 == 9_999:
+            print(f"  {n + 1} jobs created", flush=True)
+
+
+def disk_bytes(state: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(state):
+        for name in files:
+            total += os.lstat(os.path.join(root, name)).st_blocks * 512
+        total += os.lstat(root).st_blocks * 512
+    return total
+
+
+def median_ms(client: httpx2.Client, path: str, runs: int = 20) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        assert client.get(path).status_code == 200
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--state", type=Path)
+    args = parser.parse_args()
+    state = args.state or Path(tempfile.mkdtemp(prefix="pichord-store-"))
+    if not (state / "jobs").is_dir() or len(os.listdir(state / "jobs")) < args.jobs:
+        print(f"creating {args.jobs} finished jobs in {state}", flush=True)
+        create_jobs(state, args.jobs)
+    jobs = len(os.listdir(state / "jobs"))
+    print(f"{jobs} jobs; disk {disk_bytes(state) / jobs / 1024:.1f} KiB per job (blocks used)")
+
+    port = free_port()
+    env = {**os.environ, "PICHORD_STATE_DIR": str(state), "PICHORD_RETENTION_DAYS": "7"}
+    start = time.perf_counter()
+    api = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        client = httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
+        while True:
+            try:
+                if client.get("/health").status_code == 200:
+                    break
+            except httpx2.TransportError:
+                time.sleep(0.05)
+        print(f"API start: {time.perf_counter() - start:.2f} s")
+        one = client.get("/tasks", params={"limit": 1}).json()["tasks"][0]["id"]
+        for label, path in (
+            ("GET /tasks", "/tasks"),
+            ("GET /tasks?status=SUCCESS", "/tasks?status=SUCCESS"),
+            ("GET /tasks?status=PROGRESS", "/tasks?status=PROGRESS"),
+            ("GET /tasks/{id}", f"/tasks/{one}"),
+        ):
+            print(f"{label}: median {median_ms(client, path):.1f} ms")
+        sweep(state, client, one)
+    finally:
+        api.terminate()
+        api.wait(timeout=60)
+    if args.state is None:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def sweep(state: Path, client: httpx2.Client, job_id: str) -> None:
+    """Remove the older half (retention set to half the span) while one job is polled."""
+    store = JobStore(state)
+    newest = store.get(store.newest_first()[0]).pushqtime
+    oldest = store.get(store.newest_first()[-1]).pushqtime
+    days = (newest - oldest).total_seconds() / 2 / 86_400
+    settings = Settings(state_dir=state, retention_days=days, idempotency_hours=days * 24)
+    app = create_celery_app(settings)
+    polls: list[float] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            client.get(f"/tasks/{job_id}")
+            polls.append(time.perf_counter() - started)
+            time.sleep(0.01)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    started = time.perf_counter()
+    removed = remove_expired(app, store)
+    seconds = time.perf_counter() - started
+    stop.set()
+    poller.join()
+    ordered = sorted(polls)
+    print(
+        f"retention sweep: {len(removed)} jobs removed in {seconds:.1f} s; GET /tasks/{{id}} "
+        f"meanwhile p50 {statistics.median(ordered) * 1000:.1f} ms, p99 "
+        f"{ordered[int(0.99 * (len(ordered) - 1))] * 1000:.1f} ms ({len(ordered)} polls)"
+    )
+
+
+if __name__ == "__main__":
+    main()
