@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.warning(warning)
         celery = create_celery_app(settings)
         store = JobStore(settings.state_dir)
-        store.rebuild_index()
+        store.refresh_index()
         app.state.celery = celery
         app.state.store = store
         app.state.worker_cache = WorkerCache(settings.workers_cache_seconds)

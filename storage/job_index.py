@@ -116,6 +116,30 @@ class JobIndex:
                 ids.append(found.group(2))
         return ids
 
+    def adds_up(self, stored: set[str]) -> bool:
+        """Whether every stored job (``stored``: the job folders) has its index entry and is
+        either pending or finished once, and no marker names a job that is not stored:
+        names are compared, no record is read. A crash between a record and its markers
+        breaks this, or leaves a pending marker beside a finished record, which
+        ``JobStore.settle_markers`` fixes from the pending records alone."""
+        indexed = self._entry_ids(self._index)
+        if indexed != stored or len(indexed) != len(_listing(self._index)):
+            return False
+        pending = set(self.pending_ids())
+        finished: set[str] = set()
+        count = 0
+        for folder in self._finished.values():
+            ids = self._entry_ids(folder)
+            finished |= ids
+            count += len(ids)
+        # Each job finished once, and none both pending and finished unless a crash came
+        # between those two writes (settled from the pending records).
+        return count == len(finished) and (finished | pending) == stored
+
+    def _entry_ids(self, folder: Path) -> set[str]:
+        # "<20-digit created ns>-<id>": the id is what follows the 21st character.
+        return {name[21:] for name in os.listdir(folder) if _ENTRY.match(name)}
+
     def rebuild(
         self,
         jobs: Iterable[tuple[str, datetime, JobStatus, str | None]],

@@ -156,6 +156,25 @@ class JobStore:
 
         self.index.rebuild(facts(), self.exists)
 
+    def refresh_index(self) -> None:
+        """At API start: restore the markers after a crash without reading every record.
+        When the marker names add up with the job folders, only the pending jobs' records
+        are read (a crash between a record and its markers leaves one of them pending);
+        otherwise, or when asked, ``rebuild_index`` reads every record."""
+        if not self.index.adds_up(set(self.ids())):
+            self.rebuild_index()
+            return
+        for job_id in self.pending_ids():
+            try:
+                job: JobRecord | None = self.get(job_id)
+            except JobNotFoundError:
+                job = None
+            except CorruptRecordError:
+                # Listed as a failed job from now on: the full rebuild knows how.
+                self.rebuild_index()
+                return
+            self.settle_markers(job_id, job)
+
     def settle_markers(self, job_id: str, job: JobRecord | None) -> None:
         """Fix the markers of a job whose record (as just read; None: vanished or unreadable)
         finished while its pending marker stayed, after a crash between the two writes."""

@@ -228,3 +228,26 @@ def test_a_clients_jobs_are_listed_and_counted_by_owner_and_rebuilt(
 def test_an_owner_that_is_not_a_client_name_is_refused(new_job: JobFactory) -> None:
     with pytest.raises(ValueError, match="owner"):
         new_job(store=False, owner="../../etc")
+
+
+def test_at_start_markers_that_add_up_are_kept_and_only_pending_records_read(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    store = JobStore(state_dir)
+    done, crashed, running = (new_job(store=False) for _ in range(3))
+    for job in (done, crashed, running):
+        store.create(job)
+    for job in (done, crashed):
+        store.update(job.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
+    # A crash between a record saying SUCCESS and its markers: still marked pending.
+    (state_dir / "pending" / crashed.id).touch()
+    # A finished record that would read as FAILURE: untouched, as no finished record is read.
+    (state_dir / "jobs" / done.id / "job.json").write_text("{garbage")
+    store.refresh_index()
+    assert store.pending_ids() == [running.id]
+    assert sorted(store.newest_first(JobStatus.SUCCESS)) == sorted([done.id, crashed.id])
+    # Markers that do not add up with the job folders: every record is read again.
+    (state_dir / "pending" / running.id).unlink()
+    store.refresh_index()
+    assert store.pending_ids() == [running.id]
+    assert store.newest_first(JobStatus.FAILURE) == [done.id]
