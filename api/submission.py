@@ -4,7 +4,6 @@ refused one. POST /tasks and GET /leibnic/{n} both submit through here."""
 import contextlib
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, Response, status
@@ -122,7 +121,7 @@ def _key_use(
         yield KeyUse(str(uuid.uuid4()), replayed=False)
         return
     keys = IdempotencyKeys(
-        StateLayout(settings.state_dir).idempotency, timedelta(hours=settings.idempotency_hours)
+        StateLayout(settings.state_dir).idempotency, settings.idempotency_lifetime
     )
     try:
         with keys.use(

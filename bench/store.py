@@ -139,8 +139,7 @@ def sweep(state: Path, client: httpx2.Client, job_id: str) -> None:
     newest = store.get(store.newest_first()[0]).pushqtime
     oldest = store.get(store.newest_first()[-1]).pushqtime
     days = (newest - oldest).total_seconds() / 2 / 86_400
-    settings = Settings(state_dir=state, retention_days=days, idempotency_hours=days * 24)
-    app = create_celery_app(settings)
+    app = create_celery_app(Settings(state_dir=state, retention_days=days))
     polls: list[float] = []
     stop = threading.Event()
 

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -186,18 +187,6 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _keys_outlive_no_job(self) -> "Settings":
-        # A key must not outlive its job: once retention removed the job, sending the key
-        # again would quietly make a second one.
-        if self.retention_days > 0 and self.idempotency_hours > self.retention_days * 24:
-            raise ConfigError(
-                f"PICHORD_IDEMPOTENCY_HOURS={self.idempotency_hours:g} is longer than "
-                f"PICHORD_RETENTION_DAYS={self.retention_days:g} keeps jobs; lower the first "
-                "or raise the second"
-            )
-        return self
-
-    @model_validator(mode="after")
     def _embedded_broker_is_local(self) -> "Settings":
         if self.broker_url is not None and self.broker_url.startswith("filesystem"):
             raise ConfigError(
@@ -233,6 +222,15 @@ class Settings(BaseSettings):
     @property
     def _reachable_setting(self) -> str:
         return "PICHORD_PUBLISH_ADDRESS" if self.publish_address else "PICHORD_API_HOST"
+
+    @property
+    def idempotency_lifetime(self) -> timedelta:
+        """How long a key answers with its job: PICHORD_IDEMPOTENCY_HOURS, but never longer
+        than retention keeps the job (a key that outlived its job would make a second)."""
+        hours = self.idempotency_hours
+        if self.retention_days > 0:
+            hours = min(hours, self.retention_days * 24)
+        return timedelta(hours=hours)
 
     @property
     def exposed(self) -> bool:

@@ -67,8 +67,7 @@ def remove_expired(app: PichordCelery, store: JobStore, now: datetime | None = N
 
 def forget_expired_keys(app: PichordCelery, now: datetime) -> int:
     keys = IdempotencyKeys(
-        StateLayout(app.settings.state_dir).idempotency,
-        timedelta(hours=app.settings.idempotency_hours),
+        StateLayout(app.settings.state_dir).idempotency, app.settings.idempotency_lifetime
     )
     removed = keys.remove_expired(now)
     if removed:

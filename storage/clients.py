@@ -80,6 +80,13 @@ class ClientBook:
         self._lock = folder / "clients.lock"
         self._in_use = folder / "in-use"
 
+    def reopen(self) -> None:
+        """Stop requiring tokens, once no client is left (what deleting ``in-use`` does)."""
+        with locked(self._lock):
+            if self.clients():
+                raise ClientExistsError(self.clients()[0].name)
+            self._in_use.unlink(missing_ok=True)
+
     def in_use(self) -> bool:
         """Whether a client was ever added: then writes need a token, also once every
         client is removed (revoking the last one must not open the service to everyone)."""
