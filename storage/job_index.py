@@ -1,14 +1,15 @@
 """Markers beside the job folders, so nothing has to read every stored job to answer
 "which jobs are unfinished?", "which are newest?" or "which ended with this status?".
 
-  pending/<id>                         from creation until the job record is finished
-  index/<created ns>-<id>              one per stored job; names sort by creation time
-  finished/<STATUS>/<created ns>-<id>  one per finished job, under its final status
-  owners/<client>/all/<created ns>-<id>  one per job a client owns
-  owners/<client>/pending/<id>         its unfinished jobs
+  pending/<id>                                 from creation until the record is finished
+  index/<hour>/<created ns>-<id>               one per stored job
+  finished/<STATUS>/<hour>/<created ns>-<id>   one per finished job, under its final status
+  owners/<client>/all/<hour>/<created ns>-<id>  one per job a client owns
+  owners/<client>/pending/<id>                 its unfinished jobs
 
-Each marker is an empty file written after the job record (see JobStore for the order),
-and all of them can be rebuilt from the records.
+Entries are split by the hour the job was created (``storage.hour_buckets``), so that the
+newest page of a big store lists a bucket or two. Each marker is an empty file written after
+the job record (see JobStore for the order), and all of them can be rebuilt from the records.
 """
 
 import os
@@ -17,39 +18,42 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
+from storage.hour_buckets import ENTRY, HourBuckets
 from storage.layout import StateLayout
 from storage.status import JobStatus
 
-_ENTRY = re.compile(r"^(\d{20})-(.+)$")
 FINAL = tuple(status for status in JobStatus if status.finished)
 
 
 class JobIndex:
     def __init__(self, layout: StateLayout, valid_id: re.Pattern[str]) -> None:
         self._pending = layout.pending
-        self._index = layout.index
-        self._finished = {status: layout.finished / status.value for status in FINAL}
+        self._index = HourBuckets(layout.index)
+        self._finished = {s: HourBuckets(layout.finished / s.value) for s in FINAL}
         self._owners = layout.owners
+        self._owned_buckets: dict[str, HourBuckets] = {}
         self._valid_id = valid_id
         self._make_folders()
 
     def _make_folders(self) -> None:
-        for folder in (self._pending, self._index, *self._finished.values(), self._owners):
+        folders = (self._index.folder, *(b.folder for b in self._finished.values()))
+        for folder in (self._pending, self._owners, *folders):
             folder.mkdir(parents=True, exist_ok=True)
 
-    def _owned(self, owner: str) -> Path:
-        return self._owners / owner / "all"
+    def _owned(self, owner: str) -> HourBuckets:
+        if owner not in self._owned_buckets:
+            self._owned_buckets[owner] = HourBuckets(self._owners / owner / "all")
+        return self._owned_buckets[owner]
 
     def _owned_pending(self, owner: str) -> Path:
         return self._owners / owner / "pending"
 
     def add(self, job_id: str, created: datetime, status: JobStatus, owner: str | None) -> None:
         if owner is not None:
-            self._owned(owner).mkdir(parents=True, exist_ok=True)
-            (self._owned(owner) / _entry(job_id, created)).touch()
-        (self._index / _entry(job_id, created)).touch()
+            self._owned(owner).add(job_id, created)
+        self._index.add(job_id, created)
         if status.finished:
-            (self._finished[status] / _entry(job_id, created)).touch()
+            self._finished[status].add(job_id, created)
             return
         if owner is not None:
             self._owned_pending(owner).mkdir(parents=True, exist_ok=True)
@@ -57,7 +61,7 @@ class JobIndex:
         (self._pending / job_id).touch()
 
     def finished(self, job_id: str, created: datetime, status: JobStatus) -> None:
-        (self._finished[status] / _entry(job_id, created)).touch()
+        self._finished[status].add(job_id, created)
         self.drop_pending(job_id)
 
     def drop_pending(self, job_id: str) -> None:
@@ -70,13 +74,9 @@ class JobIndex:
     def remove(self, job_id: str, created: datetime | None) -> None:
         """Drop every marker; without the creation time, the entries are looked up."""
         self.drop_pending(job_id)
-        owned = list(self._owners.glob("*/all"))
-        for folder in (self._index, *self._finished.values(), *owned):
-            if created is not None:
-                (folder / _entry(job_id, created)).unlink(missing_ok=True)
-            else:
-                for entry in folder.glob(f"*-{job_id}"):
-                    entry.unlink(missing_ok=True)
+        owned = [HourBuckets(folder) for folder in self._owners.glob("*/all")]
+        for buckets in (self._index, *self._finished.values(), *owned):
+            buckets.remove(job_id, created)
 
     def pending_ids(self, owner: str | None = None) -> list[str]:
         """Unfinished jobs: all of them, or those of the client ``owner``."""
@@ -99,22 +99,27 @@ class JobIndex:
         """Ids by creation time, newest first (sorting names, no file is opened): every
         stored job, or those that finished with ``status``, or those ``owner`` owns (both
         filters together: the jobs in both)."""
-        ids = self._newest_in(self._index if status is None else self._finished[status])
-        if owner is None:
+        ids = self._listed(status, owner).ids()
+        if owner is None or status is None:
             return ids
-        owned = self._newest_in(self._owned(owner))
-        if status is None:
-            return owned
-        wanted = set(ids)
-        return [job_id for job_id in owned if job_id in wanted]
+        wanted = set(self._finished[status].ids())
+        return [job_id for job_id in ids if job_id in wanted]
 
-    def _newest_in(self, folder: Path) -> list[str]:
-        ids = []
-        for name in sorted((p.name for p in _listing(folder)), reverse=True):
-            found = _ENTRY.match(name)
-            if found and self._valid_id.match(found.group(2)):
-                ids.append(found.group(2))
-        return ids
+    def page(
+        self, status: JobStatus | None, owner: str | None, offset: int, limit: int
+    ) -> tuple[list[str], int]:
+        """One page of ``newest_first`` and the number of ids in all, listing only the
+        buckets the page covers (both filters together list the owner's every job)."""
+        if owner is not None and status is not None:
+            ids = self.newest_first(status, owner)
+            return ids[offset : offset + limit], len(ids)
+        buckets = self._listed(status, owner)
+        return buckets.page(offset, limit), buckets.total()
+
+    def _listed(self, status: JobStatus | None, owner: str | None) -> HourBuckets:
+        if owner is not None:
+            return self._owned(owner)
+        return self._index if status is None else self._finished[status]
 
     def adds_up(self, stored: set[str]) -> bool:
         """Whether every stored job (``stored``: the job folders) has its index entry and is
@@ -122,23 +127,18 @@ class JobIndex:
         names are compared, no record is read. A crash between a record and its markers
         breaks this, or leaves a pending marker beside a finished record, which
         ``JobStore.settle_markers`` fixes from the pending records alone."""
-        indexed = self._entry_ids(self._index)
-        if indexed != stored or len(indexed) != len(_listing(self._index)):
+        entries = list(self._index.entries())
+        done = [entry for b in self._finished.values() for entry in b.entries()]
+        if any("/" not in entry for entry in (*entries, *done)):
+            return False  # the flat layout of an earlier version: moved by a rebuild
+        indexed = _ids(entries)
+        if len(indexed) != len(set(indexed)) or set(indexed) != stored:
             return False
         pending = set(self.pending_ids())
-        finished: set[str] = set()
-        count = 0
-        for folder in self._finished.values():
-            ids = self._entry_ids(folder)
-            finished |= ids
-            count += len(ids)
+        finished = _ids(done)
         # Each job finished once, and none both pending and finished unless a crash came
         # between those two writes (settled from the pending records).
-        return count == len(finished) and (finished | pending) == stored
-
-    def _entry_ids(self, folder: Path) -> set[str]:
-        # "<20-digit created ns>-<id>": the id is what follows the 21st character.
-        return {name[21:] for name in os.listdir(folder) if _ENTRY.match(name)}
+        return len(finished) == len(set(finished)) and set(finished) | pending == stored
 
     def rebuild(
         self,
@@ -149,36 +149,51 @@ class JobIndex:
         Another process may create jobs meanwhile: a marker of a job the scan did not see is
         removed only when ``stored`` says that job is gone."""
         self._make_folders()
-        index: set[str] = set()
-        pending: set[str] = set()
-        finished: dict[JobStatus, set[str]] = {status: set() for status in FINAL}
-        owned: dict[Path, set[str]] = {folder: set() for folder in self._owner_folders()}
+        owner_folders = [f for owner in _listing(self._owners) for f in _listing(owner)]
+        wanted: dict[Path, set[str]] = {folder: set() for folder in owner_folders}
+        for buckets in (self._index, *self._finished.values()):
+            wanted[buckets.folder] = set()
+        wanted[self._pending] = set()
         seen: set[str] = set()
         for job_id, created, status, owner in jobs:
             seen.add(job_id)
-            index.add(_entry(job_id, created))
+            wanted[self._index.folder].add(self._index.relative(job_id, created))
             if owner is not None:
-                owned.setdefault(self._owned(owner), set()).add(_entry(job_id, created))
+                owned = self._owned(owner)
+                wanted.setdefault(owned.folder, set()).add(owned.relative(job_id, created))
             if status.finished:
-                finished[status].add(_entry(job_id, created))
+                done = self._finished[status]
+                wanted[done.folder].add(done.relative(job_id, created))
             else:
-                pending.add(job_id)
+                wanted[self._pending].add(job_id)
                 if owner is not None:
-                    owned.setdefault(self._owned_pending(owner), set()).add(job_id)
+                    wanted.setdefault(self._owned_pending(owner), set()).add(job_id)
 
         def stale(job_id: str) -> bool:
             return job_id in seen or not stored(job_id)
 
-        _sync(self._index, index, stale)
-        _sync(self._pending, pending, stale)
-        for status, wanted in finished.items():
-            _sync(self._finished[status], wanted, stale)
-        for folder, wanted in owned.items():
+        for folder, names in wanted.items():
             folder.mkdir(parents=True, exist_ok=True)
-            _sync(folder, wanted, stale)
+            present = set(_present(folder))
+            for name in present - names:
+                found = ENTRY.match(Path(name).name)
+                if stale(found.group(2) if found else Path(name).name):
+                    (folder / name).unlink(missing_ok=True)
+            for name in names - present:
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                (folder / name).touch()
 
-    def _owner_folders(self) -> list[Path]:
-        return [folder for owner in _listing(self._owners) for folder in owner.iterdir()]
+
+def _ids(entries: Iterable[str]) -> list[str]:
+    # "<hour>/<20-digit created ns>-<id>": the id is what follows the name's 21st character.
+    return [Path(entry).name[21:] for entry in entries]
+
+
+def _present(folder: Path) -> Iterable[str]:
+    """Markers in a folder: bucketed entries, flat entries of earlier versions, or ids."""
+    if folder.name == "pending":
+        return os.listdir(folder)
+    return HourBuckets(folder).entries()
 
 
 def _listing(folder: Path) -> list[Path]:
@@ -187,17 +202,3 @@ def _listing(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except FileNotFoundError:
         return []
-
-
-def _entry(job_id: str, created: datetime) -> str:
-    return f"{int(created.timestamp() * 1e9):020d}-{job_id}"
-
-
-def _sync(folder: Path, wanted: set[str], stale: Callable[[str], bool]) -> None:
-    present = {p.name for p in folder.iterdir()}
-    for name in present - wanted:
-        entry = _ENTRY.match(name)
-        if stale(entry.group(2) if entry else name):
-            (folder / name).unlink(missing_ok=True)
-    for name in wanted - present:
-        (folder / name).touch()

@@ -141,6 +141,13 @@ class JobStore:
         owns), newest first, without reading them."""
         return self.index.newest_first(status, owner)
 
+    def page(
+        self, status: JobStatus | None, owner: str | None, offset: int, limit: int
+    ) -> tuple[list[str], int]:
+        """One page of ``newest_first`` and the number of ids in all, without listing every
+        job of a big store."""
+        return self.index.page(status, owner, offset, limit)
+
     def rebuild_index(self) -> None:
         """Restore the markers from the records (at API start: a crash between a job's
         record and its markers must not leave it unlisted, uncounted or never swept)."""

@@ -92,24 +92,31 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TaskList:
     """Stored tasks, newest first, without their results (GET /tasks/{id} has them)."""
-    if status_filter is None:
-        ids = store.newest_first(owner=owner)
-    elif status_filter.finished:
-        ids = store.newest_first(status_filter, owner)
+    if status_filter is None or status_filter.finished:
+        page, total = store.page(status_filter, owner, offset, limit)
     else:
         # WAITING or PROGRESS: only pending jobs can be either, and their chunks tell which.
-        pending = set(store.pending_ids(owner))
         ids = [
             job_id
-            for job_id in store.newest_first(owner=owner)
-            if job_id in pending and listed_status(store, cache, job_id) is status_filter
+            for job_id in newest_pending(store, owner)
+            if listed_status(store, cache, job_id) is status_filter
         ]
+        page, total = ids[offset : offset + limit], len(ids)
     tasks = []
     # Only the page is read in full; an entry whose job was just removed is skipped.
-    for job_id in ids[offset : offset + limit]:
+    for job_id in page:
         with contextlib.suppress(HTTPException):
             tasks.append(read_task(store, cache, UUID(job_id), brief=True))
-    return TaskList(tasks=tasks, total=len(ids), limit=limit, offset=offset)
+    return TaskList(tasks=tasks, total=total, limit=limit, offset=offset)
+
+
+def newest_pending(store: JobStore, owner: str | None) -> list[str]:
+    """The unfinished jobs (at most PICHORD_MAX_PENDING_JOBS), newest first."""
+    created = {}
+    for job_id in store.pending_ids(owner):
+        with contextlib.suppress(JobNotFoundError, CorruptRecordError):
+            created[job_id] = store.get(job_id).pushqtime
+    return sorted(created, key=created.__getitem__, reverse=True)
 
 
 def listed_status(store: JobStore, cache: ChunkCache, job_id: str) -> JobStatus | None:
