@@ -92,9 +92,10 @@ def main() -> None:
     parser.add_argument("--state", type=Path)
     args = parser.parse_args()
     state = args.state or Path(tempfile.mkdtemp(prefix="pichord-store-"))
-    if not (state / "jobs").is_dir() or len(os.listdir(state / "jobs")) < args.jobs:
-        print(f"creating {args.jobs} finished jobs in {state}", flush=True)
-        create_jobs(state, args.jobs)
+    existing = len(os.listdir(state / "jobs")) if (state / "jobs").is_dir() else 0
+    if existing < args.jobs:
+        print(f"creating {args.jobs - existing} finished jobs in {state}", flush=True)
+        create_jobs(state, args.jobs - existing)
     jobs = len(os.listdir(state / "jobs"))
     print(f"{jobs} jobs; disk {disk_bytes(state) / jobs / 1024:.1f} KiB per job (blocks used)")
 

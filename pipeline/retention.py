@@ -7,13 +7,14 @@ Removing is idempotent, so two beats (two API containers) do no harm.
 """
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.canvas import reduce_task_id
 from pipeline.celery_config import PichordCelery
 from pipeline.lanes import head_ticket_id
-from storage import CorruptRecordError, JobRecord, JobStore
+from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStore
 from storage.audit import AuditLog
 from storage.idempotency import IdempotencyKeys
 from storage.layout import StateLayout
@@ -22,17 +23,34 @@ from storage.records import utcnow
 logger = logging.getLogger(__name__)
 
 
+# Jobs whose results are forgotten with one listing of the results folder.
+REMOVAL_BATCH = 2_000
+
+
+def _batches(ids: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def finished_before(job: JobRecord, cutoff: datetime) -> bool:
     return job.status.finished and (job.stoptime or job.pushqtime) < cutoff
 
 
-def forget_results(app: PichordCelery, job: JobRecord) -> None:
-    """The job's task and chord results in whichever result backend is configured. Every
+def forget_results(app: PichordCelery, jobs: list[JobRecord]) -> None:
+    """The jobs' task and chord results in whichever result backend is configured. Every
     task id of a job starts with the job's id; a backend that cannot remove by that prefix
     forgets the ids known in advance and lets its own expiry take the lane tickets'."""
+    forget_jobs = getattr(app.backend, "forget_jobs", None)
     forget_prefix = getattr(app.backend, "forget_prefix", None)
-    if forget_prefix is not None:
-        forget_prefix(f"{job.id}.")
+    if forget_jobs is not None:
+        forget_jobs({job.id for job in jobs})
+    for job in jobs:
+        if forget_jobs is None and forget_prefix is not None:
+            forget_prefix(f"{job.id}.")
+        _forget_known_ids(app, job)
+
+
+def _forget_known_ids(app: PichordCelery, job: JobRecord) -> None:
     for dispatch in range(1, job.dispatches + 1):
         for lane in range(app.settings.job_lanes):
             app.backend.forget(head_ticket_id(job.id, dispatch, lane))
@@ -48,16 +66,27 @@ def remove_expired(app: PichordCelery, store: JobStore, now: datetime | None = N
     (nothing will ever finish them)."""
     cutoff = (now or utcnow()) - timedelta(days=app.settings.retention_days)
     removed = []
-    for job_id, job in store.records():
-        if isinstance(job, CorruptRecordError):
-            if datetime.fromtimestamp(store.created_at(job_id), UTC) >= cutoff:
+    # Only jobs created before the cutoff can have finished before it: the index names
+    # them, and no younger record is read.
+    for batch in _batches(store.created_before(cutoff), REMOVAL_BATCH):
+        expired = []
+        for job_id in batch:
+            try:
+                job = store.get(job_id)
+            except JobNotFoundError:
                 continue
-        elif finished_before(job, cutoff):
-            forget_results(app, job)
-        else:
-            continue
-        store.delete(job_id)
-        removed.append(job_id)
+            except CorruptRecordError:
+                if datetime.fromtimestamp(store.created_at(job_id), UTC) < cutoff:
+                    store.delete(job_id)
+                    removed.append(job_id)
+                continue
+            if finished_before(job, cutoff):
+                expired.append(job)
+        forget_results(app, expired)
+        for job in expired:
+            store.delete(job.id)
+            removed.append(job.id)
+    store.prune_index()
     if removed:
         logger.info("removed %d jobs finished before %s", len(removed), cutoff.isoformat())
     remove_old_audit(app, cutoff)

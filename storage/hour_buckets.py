@@ -57,10 +57,25 @@ class HourBuckets:
             paths = [*self.folder.glob(f"*/*-{job_id}"), *self.folder.glob(f"*-{job_id}")]
         for path in paths:
             path.unlink(missing_ok=True)
-            if path.parent != self.folder:
-                # An hour emptied by retention goes; a bucket being added to refuses.
-                with contextlib.suppress(OSError):
-                    path.parent.rmdir()
+
+    def prune(self) -> None:
+        """Remove the hours retention emptied (a bucket being added to refuses, and
+        ``add`` makes it again if it went meanwhile)."""
+        for bucket in self.buckets():
+            with contextlib.suppress(OSError):
+                (self.folder / bucket).rmdir()
+
+    def created_before(self, moment: datetime) -> list[str]:
+        """Ids of the entries created before ``moment``, oldest hours first."""
+        last = bucket_name(moment)
+        cut = entry_name("", moment)[:20]
+        ids: list[str] = []
+        for bucket in reversed(self.buckets()):
+            if bucket > last:
+                break
+            names = reversed(self._names(bucket))
+            ids.extend(name[21:] for name in names if bucket < last or name[:20] < cut)
+        return ids
 
     def buckets(self) -> list[str]:
         """Bucket names, newest first."""

@@ -78,6 +78,16 @@ class JobIndex:
         for buckets in (self._index, *self._finished.values(), *owned):
             buckets.remove(job_id, created)
 
+    def created_before(self, moment: datetime) -> list[str]:
+        """Ids of the stored jobs created before ``moment`` (listing only older hours)."""
+        return self._index.created_before(moment)
+
+    def prune(self) -> None:
+        """Remove the hour folders that removals emptied."""
+        owned = [HourBuckets(folder) for folder in self._owners.glob("*/all")]
+        for buckets in (self._index, *self._finished.values(), *owned):
+            buckets.prune()
+
     def pending_ids(self, owner: str | None = None) -> list[str]:
         """Unfinished jobs: all of them, or those of the client ``owner``."""
         return [name for name in self._pending_names(owner) if self._valid_id.match(name)]

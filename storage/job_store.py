@@ -141,6 +141,14 @@ class JobStore:
         owns), newest first, without reading them."""
         return self.index.newest_first(status, owner)
 
+    def created_before(self, moment: datetime) -> list[str]:
+        """Ids of the jobs created before ``moment``, from the index (no record is read)."""
+        return self.index.created_before(moment)
+
+    def prune_index(self) -> None:
+        """Drop the index's empty hour folders (after removing jobs)."""
+        self.index.prune()
+
     def page(
         self, status: JobStatus | None, owner: str | None, offset: int, limit: int
     ) -> tuple[list[str], int]:

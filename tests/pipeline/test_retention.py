@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config import Settings
 from pipeline.celery_app import create_celery_app
-from pipeline.jobs import submit
+from pipeline.jobs import plan_job, submit, submit_planned
 from pipeline.retention import remove_expired
 from storage import JobStatus, JobStore
 from storage.audit import AuditAction, AuditEntry, AuditLog
@@ -18,10 +18,15 @@ from storage.records import utcnow
 def test_only_finished_jobs_past_retention_are_removed(state_dir: Path) -> None:
     app = create_celery_app(Settings(state_dir=state_dir, retention_days=1))
     store = JobStore(state_dir)
-    old, recent, running, broken = (submit(app, store, "leibniz", 2) for _ in range(4))
     long_ago = utcnow() - timedelta(days=2)
+    planned = plan_job(app.settings, "leibniz", 2).model_copy(update={"pushqtime": long_ago})
+    old = submit_planned(app, store, planned)
+    recent, running, broken = (submit(app, store, "leibniz", 2) for _ in range(3))
     store.update(
-        old.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS, "stoptime": long_ago})
+        old.id,
+        lambda j: j.model_copy(
+            update={"status": JobStatus.SUCCESS, "stoptime": long_ago + timedelta(seconds=5)}
+        ),
     )
     store.update(
         recent.id,

@@ -60,3 +60,15 @@ def test_a_store_of_the_flat_layout_is_moved_into_buckets_at_start(
     assert store.newest_first() == [job.id for job in reversed(jobs)]
     assert store.page(JobStatus.SUCCESS, None, 0, 10) == ([jobs[0].id], 1)
     assert not any(p.is_file() for p in (state_dir / "index").iterdir())
+
+
+def test_jobs_created_before_a_moment_come_from_older_hours_only(tmp_path: Path) -> None:
+    oldest_first = filled(tmp_path, 200, timedelta(minutes=1))[::-1]
+    buckets = HourBuckets(tmp_path)
+    moment = START + timedelta(minutes=95, seconds=30)  # mid-hour: part of a bucket
+    assert buckets.created_before(moment) == oldest_first[:96]
+    assert buckets.created_before(START) == []
+    for n, job_id in enumerate(oldest_first[:96]):
+        buckets.remove(job_id, START + n * timedelta(minutes=1))
+    buckets.prune()
+    assert buckets.buckets()[-1] == "2026120611" and buckets.total() == 104
