@@ -198,11 +198,12 @@ class JobStore:
         elif job.status.finished:
             self.index.finished(job_id, job.pushqtime, job.status)
 
-    def delete(self, job_id: str) -> None:
-        """Remove a job and everything stored for it (retention)."""
+    def delete(self, job_id: str, record: JobRecord | None = None) -> None:
+        """Remove a job and everything stored for it (retention); ``record``: its record as
+        the caller just read it, so that it is not read again."""
         job_dir = self._job_dir(job_id)
         try:
-            created: datetime | None = self.get(job_id).pushqtime
+            created: datetime | None = (record or self.get(job_id)).pushqtime
         except CorruptRecordError:
             created = None
         self.index.remove(job_id, created)
