@@ -4,13 +4,15 @@ refused one. POST /tasks and GET /leibnic/{n} both submit through here."""
 import contextlib
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, Response, status
 
 from api import audit
-from api.auth import Caller
+from api.auth import Caller, WriterCaller
 from api.broker_health import BrokerDownError
+from api.deps import StoreDep, SubmitterDep
 from api.schemas import TaskCreated
 from api.submitter import Submitter
 from config import Settings
@@ -67,42 +69,63 @@ REPLAYED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def submit_job(
+@dataclass(frozen=True)
+class Submission:
+    """What a submission route needs besides the method and digits it asks for."""
+
+    request: Request
+    response: Response
+    submitter: Submitter
+    store: JobStore
+    caller: Caller | None
+    key: str | None
+
+
+def _submission(
     request: Request,
     response: Response,
-    submitter: Submitter,
-    store: JobStore,
-    caller: Caller | None,
-    key: str | None,
-    method: str,
-    digits: int,
-) -> TaskCreated:
+    submitter: SubmitterDep,
+    store: StoreDep,
+    caller: WriterCaller,
+    key: IdempotencyKeyDep,
+) -> Submission:
+    return Submission(request, response, submitter, store, caller, key)
+
+
+SubmissionDep = Annotated[Submission, Depends(_submission)]
+
+
+def submit_job(submission: Submission, method: str, digits: int) -> TaskCreated:
     """Create the job (202), or answer with the one this key created before (200)."""
-    settings = submitter.app.settings
-    owner = None if caller is None else caller.name
-    with audit.audited(settings, request, AuditAction.SUBMIT, caller=caller) as outcome:
-        check_key(key)
+    settings = submission.submitter.app.settings
+    owner = None if submission.caller is None else submission.caller.name
+    with audit.audited(
+        settings, submission.request, AuditAction.SUBMIT, caller=submission.caller
+    ) as outcome:
+        check_key(submission.key)
         with _refusals():
             # A bad request is refused before its key is looked at: it never takes a key.
             check_digits(settings, method, digits)
-        with _key_use(settings, store, owner, key, method, digits) as use:
+        with _key_use(settings, submission.store, owner, submission.key, method, digits) as use:
             outcome.job_id = use.job_id
             if not use.replayed:
                 try:
                     with _refusals():
-                        submitter.submit(store, method, digits, owner=owner, job_id=use.job_id)
+                        submission.submitter.submit(
+                            submission.store, method, digits, owner=owner, job_id=use.job_id
+                        )
                 except HTTPException:
                     # Refused, or never taken by the broker (a stored job is then FAILURE):
                     # not accepted, so the same key must be able to make the job that runs.
                     use.release()
-                    outcome.job_id = use.job_id if store.exists(use.job_id) else None
+                    outcome.job_id = use.job_id if submission.store.exists(use.job_id) else None
                     raise
         job_id, replayed = use.job_id, use.replayed
         outcome.result = "replayed" if replayed else "accepted"
-    response.headers["Location"] = f"/tasks/{job_id}"
+    submission.response.headers["Location"] = f"/tasks/{job_id}"
     if replayed:
-        response.status_code = status.HTTP_200_OK
-        response.headers[REPLAYED_HEADER] = "true"
+        submission.response.status_code = status.HTTP_200_OK
+        submission.response.headers[REPLAYED_HEADER] = "true"
     return TaskCreated(id=job_id)
 
 

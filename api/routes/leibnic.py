@@ -2,14 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, status
 
 from api import errors
 from api.admission import admit_submission
-from api.auth import WriterCaller
-from api.deps import StoreDep, SubmitterDep
 from api.schemas import TaskCreated
-from api.submission import REPLAYED, IdempotencyKeyDep, submit_job
+from api.submission import REPLAYED, SubmissionDep, submit_job
 from pipeline.methods.leibniz.method import LEIBNIZ
 
 router = APIRouter(tags=["tasks"])
@@ -24,12 +22,7 @@ router = APIRouter(tags=["tasks"])
 )
 def leibnic(
     digits: Annotated[int, Path(ge=0, description="Decimals of pi wanted")],
-    caller: WriterCaller,
-    key: IdempotencyKeyDep,
-    submitter: SubmitterDep,
-    store: StoreDep,
-    request: Request,
-    response: Response,
+    submission: SubmissionDep,
 ) -> TaskCreated:
     """Start a `leibniz` task (the seed's API); poll `/tasks/{id}` for it."""
-    return submit_job(request, response, submitter, store, caller, key, LEIBNIZ.name, digits)
+    return submit_job(submission, LEIBNIZ.name, digits)

@@ -5,17 +5,17 @@ from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from api import audit, errors
 from api.admission import admit_submission
 from api.auth import ReaderDep, WriterCaller, require_owner
 from api.chunk_cache import ChunkCache
-from api.deps import ChunkCacheDep, SettingsDep, StoreDep, SubmitterDep
+from api.deps import ChunkCacheDep, SettingsDep, StoreDep
 from api.progress import chunk_public, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
-from api.submission import REPLAYED, IdempotencyKeyDep, submit_job
+from api.submission import REPLAYED, SubmissionDep, submit_job
 from api.submitter import submitter_lifespan
 from pipeline.job_view import BracketPoint
 from pipeline.jobs import JobFinishedError, cancel
@@ -68,16 +68,11 @@ def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = F
 )
 def create_task(
     body: TaskCreate,
-    caller: WriterCaller,
-    key: IdempotencyKeyDep,
-    submitter: SubmitterDep,
-    store: StoreDep,
-    request: Request,
-    response: Response,
+    submission: SubmissionDep,
 ) -> TaskCreated:
     """Start computing pi to `digits` decimals (200 and the first job for a repeated
     Idempotency-Key)."""
-    return submit_job(request, response, submitter, store, caller, key, body.method, body.digits)
+    return submit_job(submission, body.method, body.digits)
 
 
 @router.get("", response_model=TaskList, dependencies=[ReaderDep], responses=errors.READ)
@@ -97,9 +92,9 @@ def list_tasks(
     else:
         # WAITING or PROGRESS: only pending jobs can be either, and their chunks tell which.
         ids = [
-            job_id
-            for job_id in newest_pending(store, owner)
-            if listed_status(store, cache, job_id) is status_filter
+            job.id
+            for job in newest_pending(store, owner)
+            if job_status(job, cache.chunks(store, job.id)) is status_filter
         ]
         page, total = ids[offset : offset + limit], len(ids)
     tasks = []
@@ -110,25 +105,14 @@ def list_tasks(
     return TaskList(tasks=tasks, total=total, limit=limit, offset=offset)
 
 
-def newest_pending(store: JobStore, owner: str | None) -> list[str]:
-    """The unfinished jobs (at most PICHORD_MAX_PENDING_JOBS), newest first."""
-    created = {}
+def newest_pending(store: JobStore, owner: str | None) -> list[JobRecord]:
+    """The records of the unfinished jobs (at most PICHORD_MAX_PENDING_JOBS), newest first;
+    an unreadable one is listed as FAILURE, so it is left out here."""
+    records = []
     for job_id in store.pending_ids(owner):
         with contextlib.suppress(JobNotFoundError, CorruptRecordError):
-            created[job_id] = store.get(job_id).pushqtime
-    return sorted(created, key=created.__getitem__, reverse=True)
-
-
-def listed_status(store: JobStore, cache: ChunkCache, job_id: str) -> JobStatus | None:
-    """A job's status from its record alone, unless it is unfinished (then its chunks say
-    WAITING or PROGRESS)."""
-    try:
-        job = store.get(job_id)
-    except JobNotFoundError:
-        return None
-    except CorruptRecordError:
-        return JobStatus.FAILURE
-    return job.status if job.status.finished else job_status(job, cache.chunks(store, job_id))
+            records.append(store.get(job_id))
+    return sorted(records, key=lambda job: job.pushqtime, reverse=True)
 
 
 @router.get(

@@ -7,8 +7,9 @@ from pipeline.lanes import next_ticket_id, passes_turn
 
 
 def ticket_chain(length: int) -> list[str]:
-    # Ticket ids as a lane sends them: each derived from the one before.
-    ids = [f"{uuid.uuid4()}.d1.l0"]
+    # Ticket ids as a lane sends them: each derived from the one before, from a fixed head,
+    # so the shares below are the same on every run.
+    ids = [f"{uuid.UUID(int=length)}.d1.l0"]
     while len(ids) < length:
         ids.append(next_ticket_id("job", 1, ids[-1]))
     return ids
