@@ -113,6 +113,8 @@ def watch(
 def _watch(client: ApiClient, job_id: str, interval: float) -> None:
     try:
         task = follow(client, job_id, interval)
+        if task["status"] == "SUCCESS" and "result" not in task:
+            task["result"] = client.digits(job_id)
     except ApiError as exc:
         _fail(exc)
     report(task)

@@ -27,6 +27,9 @@ class ApiClient:
         self._http = httpx2.Client(base_url=self._url, headers=headers, timeout=timeout)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._request(method, path, **kwargs).json()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx2.TransportError as exc:
@@ -40,7 +43,7 @@ class ApiClient:
                 detail = response.text
             error = _RetryableError if response.status_code in RETRIED_STATUSES else ApiError
             raise error(f"{method} {path}: {response.status_code} {detail}")
-        return response.json()
+        return response
 
     def submit(self, method: str, digits: int, key: str | None = None) -> str:
         """Submit a job, sending it again after a connection error, a timeout or a 503 with
@@ -64,6 +67,10 @@ class ApiClient:
     def task(self, job_id: str) -> dict[str, Any]:
         task: dict[str, Any] = self._call("GET", f"/tasks/{job_id}")
         return task
+
+    def digits(self, job_id: str) -> str:
+        """A finished job's digits from the download (the task's JSON omits a long result)."""
+        return self._request("GET", f"/tasks/{job_id}/digits").text.strip()
 
     def chunks(self, job_id: str) -> list[dict[str, Any]]:
         listing: dict[str, Any] = self._call("GET", f"/tasks/{job_id}/chunks")

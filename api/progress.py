@@ -11,6 +11,7 @@ from api.schemas import (
 )
 from pipeline.methods import UnknownMethodError, method_named
 from storage import ChunkRecord, CorruptRecordError, JobRecord, JobStatus
+from storage.records import INLINE_DIGITS
 
 # A running job never shows 100%: that is reserved for a certified result.
 _RUNNING_CEILING = 99.9
@@ -23,7 +24,7 @@ def job_status(job: JobRecord, chunks: dict[int, ChunkRecord]) -> JobStatus:
 
 
 def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> Progress:
-    counts = method_named(job.method).progress(job, chunks)
+    counts = job.final if job.final is not None else method_named(job.method).progress(job, chunks)
     return Progress(
         percent=_shown_percent(job, counts.percent),
         terms_done=counts.terms_done,
@@ -54,13 +55,24 @@ def task_public(
             return _stored_task(job, status, None, None if brief else digits)
         return _stored_task(job, status, None, None, error=f"{exc}; this version cannot run it")
     prog = progress(job, chunks)
-    starts = [c.starttime for c in chunks.values() if c.starttime is not None]
     result: str | RunningResult | None = None
     if not brief and status is JobStatus.SUCCESS:
         result = digits
     elif not brief and status in (JobStatus.WAITING, JobStatus.PROGRESS):
         result = RunningResult(percent=prog.percent, intermediate=method.intermediate(job, chunks))
-    return _stored_task(job, status, prog, result, starttime=min(starts) if starts else None)
+    return _stored_task(job, status, prog, result, starttime=_starttime(job, chunks))
+
+
+def _starttime(job: JobRecord, chunks: dict[int, ChunkRecord]) -> datetime | None:
+    if job.final is not None:
+        return job.final.starttime
+    starts = [c.starttime for c in chunks.values() if c.starttime is not None]
+    return min(starts) if starts else None
+
+
+def inline_digits(job: JobRecord) -> bool:
+    """Whether a client reading the job gets its digits in the JSON (else from /digits)."""
+    return job.digits <= INLINE_DIGITS
 
 
 def _stored_task(
@@ -81,6 +93,7 @@ def _stored_task(
         starttime=starttime,
         stoptime=job.stoptime,
         result=result,
+        digits_url=f"/tasks/{job.id}/digits" if status is JobStatus.SUCCESS else None,
         progress=prog,
         certificate=(
             CertificatePublic.model_validate(job.certificate.model_dump())

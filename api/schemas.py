@@ -96,6 +96,12 @@ class CertificatePublic(BaseModel):
     depth: int | None = Field(
         default=None, description="`leibniz-cf`: n, the depth of the tail's continued fraction"
     )
+    bounds_cut: int | None = Field(
+        default=None,
+        description="Set when the bounds run past 100,000 digits: `lower` and `upper` are them "
+        "rounded outward to this many decimals, and `GET /tasks/{id}/digits?of=lower` (or "
+        "`upper`) serves them in full",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_other_methods(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -105,7 +111,7 @@ class CertificatePublic(BaseModel):
 
 
 # Keys left out of a task while they have no value, as in the seed's responses.
-_OMITTED_WHEN_NONE = ("result", "certificate", "verified", "error")
+_OMITTED_WHEN_NONE = ("result", "digits_url", "certificate", "verified", "error")
 
 
 class TaskPublic(BaseModel):
@@ -120,7 +126,12 @@ class TaskPublic(BaseModel):
     starttime: datetime | None
     stoptime: datetime | None
     result: str | RunningResult | None = Field(
-        default=None, description="The digits on SUCCESS; percent and intermediate while running"
+        default=None,
+        description="The digits on SUCCESS, up to 100,000 of them (more are served only by "
+        "`digits_url`); percent and intermediate while running",
+    )
+    digits_url: str | None = Field(
+        default=None, description="On SUCCESS: where to download the digits as text"
     )
     progress: Progress | None
     certificate: CertificatePublic | None = None

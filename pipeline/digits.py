@@ -31,3 +31,18 @@ def format_rounded(value: Fraction, digits: int, *, upward: bool) -> str:
     scaled = value * 10**digits
     units = -(-scaled.numerator // scaled.denominator) if upward else truncated_units(value, digits)
     return format_units(units, digits)
+
+
+def cut_outward(lower: str, upper: str, decimals: int) -> tuple[str, str]:
+    """The bracket (lower, upper) of non-negative decimals, each end cut to ``decimals``
+    places away from the other, so the shorter bracket still holds whatever the long one did."""
+    return _cut(lower, decimals, upward=False), _cut(upper, decimals, upward=True)
+
+
+def _cut(text: str, decimals: int, *, upward: bool) -> str:
+    whole, _, frac = text.partition(".")
+    kept, dropped = frac[:decimals], frac[decimals:]
+    units = int(whole + kept.ljust(decimals, "0"))
+    if upward and dropped.strip("0"):
+        units += 1
+    return format_units(units, decimals)

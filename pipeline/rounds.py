@@ -6,14 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.digits import cut_outward
+from pipeline.job_view import ProgressCounts
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
-from storage.records import Certificate, ChunkKind, utcnow
+from storage.records import INLINE_DIGITS, Certificate, ChunkKind, FinalProgress, utcnow
 
 logger = logging.getLogger(__name__)
 
 # Decimals shown beyond the certified ones at each end of a certificate's bracket.
 BRACKET_EXTRA_DECIMALS = 3
+
+# Decimals a certificate's bounds keep in the record when the full ones are stored beside it.
+CUT_BOUND_DECIMALS = 50
 
 # Cuts a term range into chunk ranges (a ChunkPlanner's split).
 SplitFn = Callable[[int, int], list[tuple[int, int]]]
@@ -65,20 +70,40 @@ def finished_series(
     return found
 
 
+def final_progress(counts: ProgressCounts, chunks: dict[int, ChunkRecord]) -> FinalProgress:
+    """What a finished job shows of its progress, from the method's counts and its chunks."""
+    starts = [record.starttime for record in chunks.values() if record.starttime is not None]
+    return FinalProgress(
+        starttime=min(starts) if starts else None,
+        percent=counts.percent,
+        terms_done=counts.terms_done,
+        terms_total=counts.terms_total,
+        chunks_done=counts.chunks_done,
+        chunks_total=counts.chunks_total,
+    )
+
+
 def record_success(
     store: JobStore,
     job: JobRecord,
     digits: str,
     certificate: Certificate,
+    final: FinalProgress,
     reference: str | None = None,
 ) -> None:
     """Store the certified digits with mpmath's verdict on them (once: a duplicate reducer
-    finds the job finished). The digits go first: a record saying SUCCESS always has them.
-    ``reference``: mpmath's digits if a chunk computed them already."""
+    finds the job finished). The digits and long bounds go first: a record saying SUCCESS
+    always has them. ``reference``: mpmath's digits if a chunk computed them already."""
     if reference is None:
         reference = reference_digits(job.digits)
     verified = digits == reference
     store.save_result(job.id, digits)
+    if job.digits > INLINE_DIGITS:
+        store.save_bounds(job.id, certificate.lower, certificate.upper)
+        lower, upper = cut_outward(certificate.lower, certificate.upper, CUT_BOUND_DECIMALS)
+        certificate = certificate.model_copy(
+            update={"lower": lower, "upper": upper, "bounds_cut": CUT_BOUND_DECIMALS}
+        )
 
     def finish(current: JobRecord) -> JobRecord | None:
         if current.status.finished:
@@ -89,6 +114,7 @@ def record_success(
                 "stoptime": utcnow(),
                 "result_length": len(digits),
                 "certificate": certificate,
+                "final": final,
                 "verified": verified,
             }
         )

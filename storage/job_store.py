@@ -248,14 +248,33 @@ class JobStore:
     # Digits and exact numbers can run to megabytes: they get files of their own, so that
     # reading a job record (listings, sweeps, every poll) never parses them.
     def save_result(self, job_id: str, digits: str) -> None:
-        write_bytes_atomic(self._job_dir(job_id) / "result.txt", digits.encode("ascii"))
+        # One line, so the file is served as it is (GET /tasks/{id}/digits, with ranges).
+        write_bytes_atomic(self.result_path(job_id), f"{digits}\n".encode("ascii"))
 
     def result(self, job_id: str) -> str | None:
         """The certified digits saved for the job, if any."""
         try:
-            return (self._job_dir(job_id) / "result.txt").read_text(encoding="ascii")
+            return self.result_path(job_id).read_text(encoding="ascii").rstrip("\n")
         except FileNotFoundError:
             return None
+
+    def result_path(self, job_id: str) -> Path:
+        """Where the digits are (to send the file as it is; only the store writes it)."""
+        return self._job_dir(job_id) / "result.txt"
+
+    def save_bounds(self, job_id: str, lower: str, upper: str) -> None:
+        """A certificate's full bounds, when too long for the record (Certificate.bounds_cut)."""
+        text = f"{lower}\n{upper}\n"
+        write_bytes_atomic(self._job_dir(job_id) / "bounds.txt", text.encode("ascii"))
+
+    def bounds(self, job_id: str) -> tuple[str, str] | None:
+        """The full (lower, upper) saved by ``save_bounds``, if any."""
+        try:
+            text = (self._job_dir(job_id) / "bounds.txt").read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+        lower, _, upper = text.rstrip("\n").partition("\n")
+        return lower, upper
 
     def save_chunk_value(self, job_id: str, index: int, data: bytes) -> None:
         """A chunk's exact result, too big for its progress record (recomputable, so not

@@ -8,6 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from storage.clients import CLIENT_NAME
 from storage.status import JobStatus
 
+# The most digits a job record or a task's JSON carries inline: a job of more has its digits
+# and certificate bounds only in files beside the record, served by /tasks/{id}/digits, so
+# reading a finished job costs the same whatever its size.
+INLINE_DIGITS = 100_000
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -58,6 +63,22 @@ class Certificate(_Record):
     remainder_bound: str | None = None
     # leibniz-cf: the continued fraction's depth n (with precision P above).
     depth: int | None = None
+    # Set when the bounds were longer than INLINE_DIGITS: lower and upper above are them
+    # rounded outward to this many decimals (still a true bracket), and the full bounds are
+    # stored beside the record (JobStore.bounds).
+    bounds_cut: int | None = None
+
+
+class FinalProgress(_Record):
+    """A finished job's progress and start as they stood when it ended, kept in its record
+    so that reading the job needs none of its chunk files."""
+
+    starttime: datetime | None
+    percent: float
+    terms_done: int
+    terms_total: int
+    chunks_done: int
+    chunks_total: int
 
 
 class EulerParams(_Record):
@@ -95,6 +116,9 @@ class JobRecord(_Record):
     result_length: int | None = None
     result: str | None = None
     certificate: Certificate | None = None
+    # Written with SUCCESS; records of other ends, or written before it, leave it None and
+    # readers count the chunk files.
+    final: FinalProgress | None = None
     verified: bool | None = None
     error: str | None = None
 

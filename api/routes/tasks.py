@@ -2,18 +2,20 @@
 
 import contextlib
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.responses import StreamingResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from api import audit, errors
 from api.admission import admit_submission
 from api.auth import ReaderDep, WriterCaller, require_owner
 from api.chunk_cache import ChunkCache
 from api.deps import ChunkCacheDep, SettingsDep, StoreDep
-from api.progress import chunk_public, job_status, task_public, unreadable_task
+from api.progress import chunk_public, inline_digits, job_status, task_public, unreadable_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from api.submission import REPLAYED, SubmissionDep, submit_job
 from api.submitter import submitter_lifespan
@@ -54,9 +56,11 @@ def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = F
         raise no_such_task(job_id) from exc
     except CorruptRecordError as exc:
         return unreadable_task(exc, store.created_at(job_id))
-    wants_digits = job.status is JobStatus.SUCCESS and not brief
+    wants_digits = job.status is JobStatus.SUCCESS and not brief and inline_digits(job)
     digits = store.result(job_id) if wants_digits else None
-    return task_public(job, cache.job_chunks(store, job), digits, brief=brief)
+    # A record finished with its final progress needs none of its chunk files.
+    chunks = {} if job.final is not None else cache.job_chunks(store, job)
+    return task_public(job, chunks, digits, brief=brief)
 
 
 @router.post(
@@ -118,9 +122,11 @@ def newest_pending(store: JobStore, owner: str | None) -> list[JobRecord]:
 @router.get(
     "/{task_id}", response_model=TaskPublic, dependencies=[ReaderDep], responses=errors.READ_TASK
 )
-def get_task(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> TaskPublic:
+async def get_task(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> TaskPublic:
     """Status, progress and, when done, the certified digits of one task."""
-    return read_task(store, cache, task_id)
+    # The read waits on files, so it runs on a thread; a sync route would take a second
+    # thread to check the answer against TaskPublic, the most polled route's largest cost.
+    return await run_in_threadpool(read_task, store, cache, task_id)
 
 
 def stored_job(store: JobStore, job_id: str) -> JobRecord:
@@ -160,6 +166,14 @@ def get_convergence(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> lis
 DIGITS_PIECE = 64 * 1024
 
 
+class DigitsPart(StrEnum):
+    """What GET /tasks/{id}/digits serves: the certified digits, or an end of their bracket."""
+
+    RESULT = "result"
+    LOWER = "lower"
+    UPPER = "upper"
+
+
 def _pieces(text: str) -> Iterator[str]:
     for start in range(0, len(text), DIGITS_PIECE):
         yield text[start : start + DIGITS_PIECE]
@@ -171,26 +185,60 @@ def _pieces(text: str) -> Iterator[str]:
     dependencies=[ReaderDep],
     responses={
         200: {"content": {"text/plain": {}}, "description": "The digits, one line"},
+        206: {"content": {"text/plain": {}}, "description": "A byte range of the digits"},
         **errors.READ_TASK,
     },
 )
-def get_digits(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> StreamingResponse:
-    """The certified digits of a finished task as a text file to download."""
+def get_digits(
+    task_id: UUID,
+    store: StoreDep,
+    cache: ChunkCacheDep,
+    of: Annotated[
+        DigitsPart, Query(description="The digits, or the lower or upper end of the certificate")
+    ] = DigitsPart.RESULT,
+) -> Response:
+    """The certified digits of a finished task (or its certificate's bounds, in full) as a
+    text file to download."""
     job_id = str(task_id)
     job = stored_job(store, job_id)
-    digits = store.result(job_id) if job.result_length is not None else job.result
-    if job.status is not JobStatus.SUCCESS or digits is None:
+    if job.status is JobStatus.SUCCESS and of is DigitsPart.RESULT and job.result_length:
+        # The file as it is: sent without reading it into memory, and with Range requests
+        # answered (the dashboard shows a long result's ends from two small ones).
+        path = store.result_path(job_id)
+        if path.is_file():
+            return FileResponse(
+                path,
+                media_type="text/plain; charset=utf-8",
+                filename=f"pi-{job.digits}-{job_id}.txt",
+            )
+    text = _stored_text(store, job, of)
+    if job.status is not JobStatus.SUCCESS or text is None:
         current = job_status(job, cache.job_chunks(store, job))
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"task {job_id} is {current}; its digits are served once it is SUCCESS "
             f"(poll /tasks/{job_id})",
         )
+    name = f"pi-{job.digits}-{job_id}.txt" if of is DigitsPart.RESULT else f"pi-{of}-{job_id}.txt"
     return StreamingResponse(
-        _pieces(digits + "\n"),
+        _pieces(text + "\n"),
         media_type="text/plain; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="pi-{job.digits}-{job_id}.txt"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _stored_text(store: JobStore, job: JobRecord, part: DigitsPart) -> str | None:
+    if part is DigitsPart.RESULT:
+        return store.result(job.id) if job.result_length is not None else job.result
+    certificate = job.certificate
+    if certificate is None:
+        return None
+    if certificate.bounds_cut is None:
+        return certificate.lower if part is DigitsPart.LOWER else certificate.upper
+    bounds = store.bounds(job.id)
+    if bounds is None:
+        return None
+    return bounds[0] if part is DigitsPart.LOWER else bounds[1]
 
 
 @router.delete("/{task_id}", response_model=TaskPublic, responses=errors.CANCEL)

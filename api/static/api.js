@@ -45,3 +45,7 @@ export async function api(path, options = {}) {
 export async function fetchBlob(path) {
   return (await request(path, {})).blob();
 }
+
+export async function fetchText(path, headers = {}) {
+  return (await request(path, { headers })).text();
+}

@@ -2,7 +2,7 @@
 // the page shows both ends and the count, and copy and download ask the API for the file.
 
 import { $, count, el } from "./format.js";
-import { authHeaders, fetchBlob } from "./api.js";
+import { authHeaders, fetchBlob, fetchText } from "./api.js";
 
 // Digits shown at each end of a long result; shorter results are shown whole.
 const END = 60;
@@ -21,12 +21,29 @@ export function clearResult() {
   $("copy-message").textContent = "";
 }
 
+async function showEnds(id) {
+  const path = `/tasks/${id}/digits`;
+  try {
+    const [head, tail] = await Promise.all([
+      fetchText(path, { Range: `bytes=0-${END + 1}` }),
+      fetchText(path, { Range: `bytes=-${END + 1}` }),
+    ]);
+    if (job === id) $("digits-out").textContent = `${head} … ${tail.trim()}`;
+  } catch (error) {
+    $("digits-out").textContent = `Could not fetch the digits: ${error.message}`;
+  }
+}
+
 export function renderResult(task) {
   if (job === task.id) return;
   job = task.id;
-  const digits = String(task.result ?? "");
   $("result").hidden = false;
-  $("digits-out").textContent = ends(digits);
+  if (task.result === undefined) {
+    // Past 100,000 digits the task leaves them out: both ends come from the file.
+    showEnds(task.id);
+  } else {
+    $("digits-out").textContent = ends(String(task.result));
+  }
   $("digits-count").textContent = `${count(task.digits)} decimal${task.digits === 1 ? "" : "s"} of π`;
   $("download").href = `/tasks/${task.id}/digits`;
   $("download").download = `pi-${task.digits}-${task.id}.txt`;

@@ -1,20 +1,26 @@
-"""Big results stay cheap: the digits live beside the job record, GET /tasks/{id} and the
-download serve them, listings never carry them."""
+"""Big results stay cheap: the digits and long bounds live beside the job record, GET
+/tasks/{id} carries them up to INLINE_DIGITS and reads no chunk file once the job ended, the
+download serves them in full, listings never carry them."""
 
 from collections.abc import Iterator
 
+import gmpy2
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from config import Settings
-from pipeline.rounds import record_success
+from pipeline.digits import format_units
+from pipeline.rounds import CUT_BOUND_DECIMALS, record_success
 from pipeline.verify import reference_digits
 from storage import JobStatus, JobStore
-from storage.records import Certificate
+from storage.records import INLINE_DIGITS, Certificate, FinalProgress
 from tests.conftest import JobFactory
 
 DIGITS = 20_000
+FINAL = FinalProgress(
+    starttime=None, percent=99.0, terms_done=10, terms_total=10, chunks_done=3, chunks_total=3
+)
 
 
 @pytest.fixture
@@ -23,10 +29,12 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def finished(store: JobStore, new_job: JobFactory, digits: int) -> str:
+def finished(
+    store: JobStore, new_job: JobFactory, digits: int, lower: str = "3.14", upper: str = "3.15"
+) -> str:
     job = new_job(method="leibniz-euler", digits=digits)
-    certificate = Certificate(terms=job.terms_total, lower="3.14", upper="3.15", rounds=1)
-    record_success(store, job, reference_digits(digits), certificate)
+    certificate = Certificate(terms=job.terms_total, lower=lower, upper=upper, rounds=1)
+    record_success(store, job, reference_digits(digits), certificate, FINAL)
     return job.id
 
 
@@ -52,6 +60,69 @@ def test_the_task_and_the_download_serve_them_and_listings_do_not(
     listed = client.get("/tasks").json()["tasks"]
     assert [t["id"] for t in listed] == [job_id]
     assert "result" not in listed[0] and listed[0]["progress"]["percent"] == 100.0
+
+
+def test_a_finished_job_is_read_from_its_record_alone(
+    client: TestClient, settings: Settings, new_job: JobFactory
+) -> None:
+    # The job's two chunk files were never written: what is shown comes from the record.
+    job_id = finished(JobStore(settings.state_dir), new_job, 3)
+    progress = client.get(f"/tasks/{job_id}").json()["progress"]
+    assert progress == {
+        "percent": 100.0,
+        "terms_done": 10,
+        "terms_total": 10,
+        "chunks_done": 3,
+        "chunks_total": 3,
+    }
+
+
+def test_digits_past_the_inline_limit_are_only_downloaded(
+    client: TestClient, settings: Settings, new_job: JobFactory
+) -> None:
+    inline = finished(JobStore(settings.state_dir), new_job, INLINE_DIGITS)
+    assert client.get(f"/tasks/{inline}").json()["result"] == reference_digits(INLINE_DIGITS)
+    digits = INLINE_DIGITS + 1
+    job_id = finished(JobStore(settings.state_dir), new_job, digits)
+    body = client.get(f"/tasks/{job_id}").json()
+    assert body["status"] == "SUCCESS" and "result" not in body
+    assert body["digits_url"] == f"/tasks/{job_id}/digits"
+    download = client.get(body["digits_url"])
+    assert download.text == reference_digits(digits) + "\n"
+    head = client.get(body["digits_url"], headers={"Range": "bytes=0-5"})
+    assert head.status_code == 206 and head.text == "3.1415"
+    tail = client.get(body["digits_url"], headers={"Range": "bytes=-4"})
+    assert tail.status_code == 206 and tail.text == reference_digits(digits)[-3:] + "\n"
+
+
+def test_long_bounds_are_cut_outward_in_the_record_and_served_in_full(
+    client: TestClient, settings: Settings, new_job: JobFactory
+) -> None:
+    digits = INLINE_DIGITS + 1
+    # pi's bracket to digits + 3 decimals, as a certificate has it.
+    lower = reference_digits(digits + 3)
+    upper = format_units(int(gmpy2.mpz(lower.replace(".", ""))) + 1, digits + 3)
+    store = JobStore(settings.state_dir)
+    job_id = finished(store, new_job, digits, lower=lower, upper=upper)
+    assert store.record_path(job_id).stat().st_size < 4_000
+    certificate = client.get(f"/tasks/{job_id}").json()["certificate"]
+    assert certificate["bounds_cut"] == CUT_BOUND_DECIMALS
+    decimals = 2 + CUT_BOUND_DECIMALS
+    assert certificate["lower"] == lower[:decimals]
+    assert certificate["upper"] > upper[:decimals] and len(certificate["upper"]) == decimals
+    assert client.get(f"/tasks/{job_id}/digits?of=lower").text == lower + "\n"
+    assert client.get(f"/tasks/{job_id}/digits?of=upper").text == upper + "\n"
+
+
+def test_short_bounds_are_kept_in_the_record_and_downloadable(
+    client: TestClient, settings: Settings, new_job: JobFactory
+) -> None:
+    job_id = finished(JobStore(settings.state_dir), new_job, 3)
+    certificate = client.get(f"/tasks/{job_id}").json()["certificate"]
+    assert (certificate["lower"], certificate["upper"]) == ("3.14", "3.15")
+    assert "bounds_cut" not in certificate
+    assert client.get(f"/tasks/{job_id}/digits?of=upper").text == "3.15\n"
+    assert client.get(f"/tasks/{job_id}/digits?of=middle").status_code == 422
 
 
 def test_records_that_hold_their_digits_are_still_served(

@@ -3,13 +3,16 @@
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pipeline.rounds import record_success
 from pipeline.verify import reference_digits
 from storage import JobRecord, JobStatus, JobStore
+from storage.records import INLINE_DIGITS, Certificate, FinalProgress
 from tests.integration.answer_dropper import AnswerDropper
 from tests.integration.conftest import Processes, rabbitmq_service_env
 
@@ -87,6 +90,24 @@ def test_cancel_and_failure_exit_non_zero(cli: Cli) -> None:
     )
     failed = cli("watch", job_id)
     assert failed.returncode == 1 and "chunk 3 raised" in failed.stderr
+
+
+def test_watch_prints_digits_the_task_leaves_out(cli: Cli) -> None:
+    # Written through the service's store: a job of more digits than a task's JSON carries.
+    digits = INLINE_DIGITS + 1
+    job = JobRecord(
+        id=str(uuid.uuid4()), method="leibniz-cf", digits=digits, terms_total=1, chunks=[]
+    )
+    store = JobStore(cli.state)
+    store.create(job)
+    certificate = Certificate(terms=1, lower="3.1", upper="3.2", rounds=1)
+    final = FinalProgress(
+        starttime=None, percent=100, terms_done=1, terms_total=1, chunks_done=1, chunks_total=1
+    )
+    record_success(store, job, reference_digits(digits), certificate, final)
+    watched = cli("watch", job.id)
+    assert watched.returncode == 0, watched.stderr
+    assert f"SUCCESS {reference_digits(digits)}" in watched.stdout
 
 
 def test_host_table_and_errors_a_person_can_act_on(cli: Cli) -> None:

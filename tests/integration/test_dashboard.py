@@ -16,11 +16,12 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from pipeline.rounds import record_success
 from pipeline.verify import reference_digits
-from storage import ChunkSpec, JobRecord, JobStatus, JobStore
+from storage import ChunkSpec, JobRecord, JobStore
 from storage.clients import ClientBook, Scope
 from storage.layout import StateLayout
-from storage.records import Certificate, EulerParams
+from storage.records import Certificate, EulerParams, FinalProgress
 from tests.integration.conftest import REPO, Processes, rabbitmq_service_env
 from tests.integration.pool_pause import paused_mid_chunk
 
@@ -290,8 +291,8 @@ def test_a_1234_chunk_grid_renders_in_under_a_second(
 
 
 def store_finished_job(state: Path, digits: int) -> tuple[str, str]:
-    """A SUCCESS job written through the store, its chunk files already gone (computing a
-    million digits here would take minutes; showing them is what is tested)."""
+    """A SUCCESS job written as a reducer writes it, its chunk files already gone (computing
+    a million digits here would take minutes; showing them is what is tested)."""
     store = JobStore(state)
     job = JobRecord(
         id="0f0e0d0c-0b0a-4908-8706-050403020100",
@@ -304,17 +305,10 @@ def store_finished_job(state: Path, digits: int) -> tuple[str, str]:
     store.create(job)
     text = reference_digits(digits)
     certificate = Certificate(terms=10**10, lower=text + "000", upper=text + "001", rounds=1)
-    store.update(
-        job.id,
-        lambda record: record.model_copy(
-            update={
-                "status": JobStatus.SUCCESS,
-                "result": text,
-                "certificate": certificate,
-                "verified": True,
-            }
-        ),
+    final = FinalProgress(
+        starttime=None, percent=100, terms_done=1, terms_total=1, chunks_done=1, chunks_total=1
     )
+    record_success(store, job, text, certificate, final, reference=text)
     return job.id, text
 
 

@@ -3,9 +3,17 @@
 import logging
 from fractions import Fraction
 
+from pipeline.methods.leibniz import view
 from pipeline.methods.leibniz.certify import Bracket, pi_bracket
 from pipeline.methods.leibniz.terms import extended_terms
-from pipeline.rounds import Extension, SplitFn, finished_series, record_success, start_round
+from pipeline.rounds import (
+    Extension,
+    SplitFn,
+    final_progress,
+    finished_series,
+    record_success,
+    start_round,
+)
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import Certificate
 
@@ -30,7 +38,8 @@ def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None
     job = store.get(job_id)
     if job.status.finished:
         return None
-    bracket = combine(job, store.chunks(job_id))
+    records = store.chunks(job_id)
+    bracket = combine(job, records)
     if bracket.certifies(job.digits):
         result = bracket.digits(job.digits)
         certificate = Certificate(
@@ -40,7 +49,8 @@ def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None
             float_error_bound=float(bracket.float_error_bound),
             rounds=job.rounds,
         )
-        record_success(store, job, result, certificate)
+        final = final_progress(view.progress(job, records), records)
+        record_success(store, job, result, certificate, final)
         return None
 
     new_total = extended_terms(job.terms_total)

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 
 from pipeline.methods.fixed_point import FixedSum
+from pipeline.methods.leibniz_cf import view
 from pipeline.methods.leibniz_cf.encoding import decode_integer, decode_matrices, decode_progress
 from pipeline.methods.leibniz_cf.fraction import Matrix
 from pipeline.methods.leibniz_cf.job_plan import (
@@ -18,6 +19,7 @@ from pipeline.rounds import (
     Extension,
     IncompleteJobError,
     current_round,
+    final_progress,
     finished_record,
     finished_series,
     record_success,
@@ -104,7 +106,8 @@ def reduce_cf_job(store: JobStore, job_id: str, processes: Callable[[], int]) ->
             depth=chosen.depth,
         )
         reference = reference_text(store, job, specs, records)
-        record_success(store, job, digits, certificate, reference)
+        final = final_progress(view.progress(job, records), records)
+        record_success(store, job, digits, certificate, final, reference)
         return None
     if not bracket.resolves_cut() or chosen.attempt >= MAX_ATTEMPTS:
         raise CertificationError(

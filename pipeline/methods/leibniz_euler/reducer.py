@@ -4,6 +4,7 @@ import logging
 
 from pipeline.digits import format_units
 from pipeline.methods.fixed_point import ZERO, FixedSum
+from pipeline.methods.leibniz_euler import view
 from pipeline.methods.leibniz_euler.plan import (
     new_plan,
     round_chunks,
@@ -22,6 +23,7 @@ from pipeline.rounds import (
     IncompleteJobError,
     SplitFn,
     current_round,
+    final_progress,
     finished_record,
     finished_series,
     record_success,
@@ -70,11 +72,16 @@ def reduce_euler_job(store: JobStore, job_id: str, split: SplitFn) -> Extension 
     if job.status.finished:
         return None
     chosen = stored_plan(job)
-    series, tail, tail_record = combine(job, current_round(job), store.chunks(job_id))
+    records = store.chunks(job_id)
+    series, tail, tail_record = combine(job, current_round(job), records)
     result = bracket(chosen, series, tail)
     if result.certifies():
         record_success(
-            store, job, result.digits(), certificate(chosen, result, tail_record, job.rounds)
+            store,
+            job,
+            result.digits(),
+            certificate(chosen, result, tail_record, job.rounds),
+            final_progress(view.progress(job, records), records),
         )
         return None
 
