@@ -12,23 +12,23 @@ from pipeline.celery_config import PichordCelery
 from storage import JobStore
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def _store(request: Request) -> JobStore:
+async def _store(request: Request) -> JobStore:
     return cast(JobStore, request.app.state.store)
 
 
-def _chunk_cache(request: Request) -> ChunkCache:
+async def _chunk_cache(request: Request) -> ChunkCache:
     return cast(ChunkCache, request.app.state.chunk_cache)
 
 
-def _celery(request: Request) -> PichordCelery:
+async def _celery(request: Request) -> PichordCelery:
     return cast(PichordCelery, request.app.state.celery)
 
 
-def _submitter(request: Request) -> Submitter:
+async def _submitter(request: Request) -> Submitter:
     # Set up by the tasks router's lifespan (api.submitter.submitter_lifespan).
     return cast(Submitter, request.app.state.submitter)
 

@@ -11,13 +11,13 @@ that finds it finished (see ``ChunkTimes``).
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
 import psutil
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -39,6 +39,7 @@ from api.chunk_cache import ChunkCache
 from api.host import readings
 from api.progress import job_status
 from api.queue_probe import Depth, QueueDepthProbe
+from api.request_metrics import RequestMetricsMiddleware
 from api.running import chunks_running, fleet_load
 from config import Settings
 from pipeline.celery_config import PichordCelery
@@ -408,17 +409,7 @@ def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
         registry=registry,
     )
 
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        # The route template, not the path: one series per endpoint, not per task id.
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        requests.labels(request.method, route, str(response.status_code)).inc()
-        latency.labels(request.method, route).observe(time.perf_counter() - start)
-        return response
+    app.add_middleware(RequestMetricsMiddleware, requests=requests, latency=latency)
 
     @app.get(
         "/metrics",
