@@ -110,8 +110,9 @@ class Settings(BaseSettings):
     euler_max_digits: Annotated[int, Field(ge=0, le=200_000)] = 20_000
     euler_terms_per_second: Annotated[float, Field(gt=0)] = 1.0e6
     euler_guard_digits: Annotated[int, Field(ge=0, le=1000)] = 12
-    # leibniz-cf: the largest request (a million digits take seconds of CPU and ~60 MB).
-    cf_max_digits: Annotated[int, Field(ge=0, le=10_000_000)] = 1_000_000
+    # leibniz-cf: the largest request. 10^7 digits took 23 s on two processes and at most
+    # 403 MiB in each worker process (bench/cf.py --digits 10000000).
+    cf_max_digits: Annotated[int, Field(ge=0, le=10_000_000)] = 10_000_000
 
     # Finished jobs older than this are removed (0 keeps them forever), checked by a
     # Celery beat schedule this often.
