@@ -40,14 +40,16 @@ def finished_before(job: JobRecord, cutoff: datetime) -> bool:
 
 def forget_results(app: PichordCelery, jobs: list[JobRecord]) -> None:
     """The jobs' task and chord results in whichever result backend is configured. Every
-    task id of a job starts with the job's id; a backend that cannot remove by that prefix
-    forgets the ids known in advance and lets its own expiry take the lane tickets'."""
+    task, group and chord id of a job starts with the job's id; a backend that cannot remove
+    by that prefix forgets the ids known in advance and lets its own expiry take the lane
+    tickets'."""
     forget_jobs = getattr(app.backend, "forget_jobs", None)
-    forget_prefix = getattr(app.backend, "forget_prefix", None)
     if forget_jobs is not None:
         forget_jobs({job.id for job in jobs})
+        return
+    forget_prefix = getattr(app.backend, "forget_prefix", None)
     for job in jobs:
-        if forget_jobs is None and forget_prefix is not None:
+        if forget_prefix is not None:
             forget_prefix(f"{job.id}.")
         _forget_known_ids(app, job)
 

@@ -71,6 +71,19 @@ class JobIndex:
             marker.unlink(missing_ok=True)
         (self._pending / job_id).unlink(missing_ok=True)
 
+    def remove_known(
+        self, job_id: str, created: datetime, status: JobStatus, owner: str | None
+    ) -> None:
+        """Drop the markers of a job whose record was read: only the entries those facts
+        name are removed, with no folder listed (retention removes thousands at a time)."""
+        if owner is not None:
+            (self._owned_pending(owner) / job_id).unlink(missing_ok=True)
+            self._owned(owner).remove(job_id, created)
+        (self._pending / job_id).unlink(missing_ok=True)
+        self._index.remove(job_id, created)
+        if status.finished:
+            self._finished[status].remove(job_id, created)
+
     def remove(self, job_id: str, created: datetime | None) -> None:
         """Drop every marker; without the creation time, the entries are looked up."""
         self.drop_pending(job_id)

@@ -203,10 +203,11 @@ class JobStore:
         the caller just read it, so that it is not read again."""
         job_dir = self._job_dir(job_id)
         try:
-            created: datetime | None = (record or self.get(job_id)).pushqtime
+            job = record or self.get(job_id)
         except CorruptRecordError:
-            created = None
-        self.index.remove(job_id, created)
+            self.index.remove(job_id, None)
+        else:
+            self.index.remove_known(job_id, job.pushqtime, job.status, job.owner)
         shutil.rmtree(job_dir, ignore_errors=True)
 
     @contextlib.contextmanager

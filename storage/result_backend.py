@@ -43,6 +43,11 @@ logger = logging.getLogger(__name__)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
+def _names_job(task_id: str, job_ids: set[str]) -> bool:
+    """Whether ``task_id`` is one of these jobs' (``<job id>.…``, job ids being UUIDs)."""
+    return task_id[36:37] == "." and task_id[:36] in job_ids
+
+
 def _file_name(key: str) -> str:
     """Keys are built from task ids a client may choose; never let one become a path."""
     if _SAFE_NAME.match(key) and key not in (".", ".."):
@@ -108,17 +113,19 @@ class FileResultBackend(KeyValueStoreBackend):
 
     # builtins.set: within this class "set" is the backend's own method.
     def forget_jobs(self, job_ids: "builtins.set[str]") -> None:
-        """Remove the results of every task of these jobs (task ids ``<job id>.…``), with
-        one listing of the results folder for all of them."""
-        head = bytes_to_str(self.task_keyprefix)
-        width = len(head) + 36
+        """Remove everything stored for these jobs' tasks, groups and chords (their ids all
+        start ``<job id>.``), with one listing of each folder for all of them."""
+        heads = [bytes_to_str(self.task_keyprefix), bytes_to_str(self.group_keyprefix)]
         with contextlib.suppress(FileNotFoundError), os.scandir(self._meta) as entries:
             for entry in entries:
                 name = entry.name
-                ours = name.startswith(head) and name[width : width + 1] == "."
-                if ours and name[len(head) : width] in job_ids:
+                if any(_names_job(name[len(head) :], job_ids) for head in heads):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(entry.path)
+        with contextlib.suppress(FileNotFoundError), os.scandir(self._chords) as entries:
+            for entry in entries:
+                if _names_job(entry.name, job_ids):
+                    shutil.rmtree(entry.path, ignore_errors=True)
 
     def incr(self, key: bytes | str) -> int:
         raise NotImplementedError(

@@ -251,3 +251,18 @@ def test_at_start_markers_that_add_up_are_kept_and_only_pending_records_read(
     store.refresh_index()
     assert store.pending_ids() == [running.id]
     assert store.newest_first(JobStatus.FAILURE) == [done.id]
+
+
+def test_deleting_a_read_record_removes_every_marker_it_has(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    store = JobStore(state_dir)
+    kept, gone = new_job(owner="ci"), new_job(owner="ci")
+    for job in (kept, gone):
+        store.update(job.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
+    # A pending marker a crash left beside the finished record goes too.
+    (state_dir / "owners" / "ci" / "pending" / gone.id).touch()
+    store.delete(gone.id, store.get(gone.id))
+    assert store.newest_first() == [kept.id] == store.newest_first(JobStatus.SUCCESS, "ci")
+    assert store.pending_ids() == [] and store.pending_ids("ci") == []
+    assert store.index.adds_up({kept.id})
