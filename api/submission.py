@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from api import audit
 from api.auth import Caller, WriterCaller
@@ -30,7 +31,7 @@ BACKPRESSURE_RETRY_SECONDS = 5
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -81,7 +82,7 @@ class Submission:
     key: str | None
 
 
-def _submission(
+async def _submission(
     request: Request,
     response: Response,
     submitter: SubmitterDep,
@@ -95,8 +96,14 @@ def _submission(
 SubmissionDep = Annotated[Submission, Depends(_submission)]
 
 
-def submit_job(submission: Submission, method: str, digits: int) -> TaskCreated:
-    """Create the job (202), or answer with the one this key created before (200)."""
+async def submit_job(submission: Submission, method: str, digits: int) -> TaskCreated:
+    """Create the job (202), or answer with the one this key created before (200). The
+    submission waits on files and the broker, so it runs on a thread; the routes are async
+    so that FastAPI checks the answer on the loop rather than on a second thread."""
+    return await run_in_threadpool(_submit_job, submission, method, digits)
+
+
+def _submit_job(submission: Submission, method: str, digits: int) -> TaskCreated:
     settings = submission.submitter.app.settings
     owner = None if submission.caller is None else submission.caller.name
     with audit.audited(

@@ -20,9 +20,9 @@ router = APIRouter(tags=["tasks"])
     dependencies=[Depends(admit_submission)],
     responses={**errors.SUBMIT, **REPLAYED},
 )
-def leibnic(
+async def leibnic(
     digits: Annotated[int, Path(ge=0, description="Decimals of pi wanted")],
     submission: SubmissionDep,
 ) -> TaskCreated:
     """Start a `leibniz` task (the seed's API); poll `/tasks/{id}` for it."""
-    return submit_job(submission, LEIBNIZ.name, digits)
+    return await submit_job(submission, LEIBNIZ.name, digits)

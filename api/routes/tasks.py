@@ -70,13 +70,13 @@ def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = F
     dependencies=[Depends(admit_submission)],
     responses={**errors.SUBMIT, **REPLAYED},
 )
-def create_task(
+async def create_task(
     body: TaskCreate,
     submission: SubmissionDep,
 ) -> TaskCreated:
     """Start computing pi to `digits` decimals (200 and the first job for a repeated
     Idempotency-Key)."""
-    return submit_job(submission, body.method, body.digits)
+    return await submit_job(submission, body.method, body.digits)
 
 
 @router.get("", response_model=TaskList, dependencies=[ReaderDep], responses=errors.READ)
