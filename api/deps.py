@@ -1,11 +1,12 @@
 """Dependencies shared by the routes: the settings, the job store, its chunk cache, the
-Celery app and the submitter."""
+Celery app, the submitter and the job watcher."""
 
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
 from api.chunk_cache import ChunkCache
+from api.job_watcher import JobWatcher
 from api.submitter import Submitter
 from config import Settings
 from pipeline.celery_config import PichordCelery
@@ -28,6 +29,10 @@ async def _celery(request: Request) -> PichordCelery:
     return cast(PichordCelery, request.app.state.celery)
 
 
+async def _watcher(request: Request) -> JobWatcher:
+    return cast(JobWatcher, request.app.state.watcher)
+
+
 async def _submitter(request: Request) -> Submitter:
     # Set up by the tasks router's lifespan (api.submitter.submitter_lifespan).
     return cast(Submitter, request.app.state.submitter)
@@ -38,3 +43,4 @@ StoreDep = Annotated[JobStore, Depends(_store)]
 ChunkCacheDep = Annotated[ChunkCache, Depends(_chunk_cache)]
 CeleryDep = Annotated[PichordCelery, Depends(_celery)]
 SubmitterDep = Annotated[Submitter, Depends(_submitter)]
+WatcherDep = Annotated[JobWatcher, Depends(_watcher)]

@@ -13,8 +13,9 @@ from api.body_limit import BodyLimitMiddleware
 from api.chunk_cache import ChunkCache
 from api.errors import install_error_handlers
 from api.host.sampler import CpuSampler
+from api.job_watcher import JobWatcher
 from api.metrics import install_metrics
-from api.routes import health, host, leibnic, methods, running, tasks, ui, workers
+from api.routes import digits, events, health, host, leibnic, methods, running, tasks, ui, workers
 from api.routes.workers import WorkerCache
 from api.sweeper import StallSweeper
 from config import Settings, get_settings
@@ -44,9 +45,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sampler = sampler
         sweeper = StallSweeper(celery, store, settings.watchdog_seconds)
         sweeper.start()
+        watcher = JobWatcher(store, app.state.chunk_cache)
+        watcher.start()
+        app.state.watcher = watcher
         try:
             yield
         finally:
+            await watcher.stop()
             sweeper.stop()
             sampler.stop()
             celery.close()
@@ -67,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(host.router)
     app.include_router(leibnic.router)
     app.include_router(tasks.router)
+    app.include_router(events.router)
+    app.include_router(digits.router)
     app.include_router(methods.router)
     app.include_router(running.router)
     app.include_router(workers.router)

@@ -1,0 +1,104 @@
+"""One job's server-sent events (``GET /tasks/{id}/events``), from the job watcher.
+
+``event: status`` on each change of status, ``event: progress`` at most every
+PROGRESS_SECONDS while the progress changes, ``event: end`` after a terminal status (then the
+stream closes), and a ``: keepalive`` comment after KEEPALIVE_SECONDS without an event. Each
+event's data is the brief task JSON.
+
+Event ids carry where the client is, so that ``Last-Event-ID`` resumes on any API process
+without repeating: the id is a time in milliseconds times ten plus the rank of the status
+the client has been sent (WAITING 1, PROGRESS 2, ended 3). A resumed stream sends a status
+event only for a status of higher rank, and every id is above the one it resumes from.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi.sse import format_sse_event
+
+from api.job_watcher import JobWatcher, Watch
+from api.schemas import Progress, TaskPublic
+from storage import JobStatus
+
+PROGRESS_SECONDS = 0.5
+KEEPALIVE_SECONDS = 15.0
+KEEPALIVE = format_sse_event(comment="keepalive")
+
+_RANK = {JobStatus.WAITING: 1, JobStatus.PROGRESS: 2}
+_ENDED = 3
+
+
+class BadEventIdError(ValueError):
+    def __init__(self, value: str) -> None:
+        super().__init__(
+            f"Last-Event-ID {value!r} is not an id this stream sent; reconnect without it"
+        )
+
+
+def status_rank(status: JobStatus) -> int:
+    return _ENDED if status.finished else _RANK[status]
+
+
+@dataclass
+class StreamPosition:
+    """The last event id a client was sent, and the status rank it had."""
+
+    last_id: int = 0
+    rank: int = 0
+
+    @classmethod
+    def resumed_from(cls, last_event_id: str | None) -> "StreamPosition":
+        if last_event_id is None:
+            return cls()
+        if not last_event_id.isdigit() or int(last_event_id) % 10 > _ENDED:
+            raise BadEventIdError(last_event_id)
+        value = int(last_event_id)
+        return cls(value, value % 10)
+
+    def next_id(self, rank: int) -> str:
+        millis = max(time.time_ns() // 1_000_000, self.last_id // 10 + 1)
+        self.last_id, self.rank = millis * 10 + rank, rank
+        return str(self.last_id)
+
+
+def _event(name: str, task: TaskPublic, event_id: str) -> bytes:
+    return format_sse_event(event=name, data_str=task.model_dump_json(), id=event_id)
+
+
+async def job_events(
+    watcher: JobWatcher, job_id: str, position: StreamPosition
+) -> AsyncIterator[bytes]:
+    async with watcher.watch(job_id, progress=True) as watch:
+        async for chunk in _events(watch, position):
+            yield chunk
+
+
+async def _events(watch: Watch, position: StreamPosition) -> AsyncIterator[bytes]:
+    shown: Progress | None = None
+    progress_due = 0.0
+    while True:
+        task, version = watch.task, watch.version
+        assert task is not None  # the watch was read before the stream began
+        rank = status_rank(task.status)
+        if rank > position.rank:
+            yield _event("status", task, position.next_id(rank))
+            if task.status.finished:
+                yield _event("end", task, position.next_id(rank))
+                return
+            shown, progress_due = task.progress, time.monotonic() + PROGRESS_SECONDS
+        elif task.status.finished:
+            return  # resumed after its end: the client has been sent everything
+        elif task.progress != shown and shown is not None:
+            wait = progress_due - time.monotonic()
+            if wait > 0:
+                # Too soon after the last one: the newest progress goes out when it is due.
+                await asyncio.sleep(wait)
+                continue
+            yield _event("progress", task, position.next_id(rank))
+            shown, progress_due = task.progress, time.monotonic() + PROGRESS_SECONDS
+        else:
+            shown = task.progress
+        if not await watch.changed_after(version, KEEPALIVE_SECONDS):
+            yield KEEPALIVE

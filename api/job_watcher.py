@@ -1,0 +1,162 @@
+"""One shared poll of the job store for every request in this API process that waits on a
+job: long polls (``GET /tasks/{id}?wait=``) and event streams (``GET /tasks/{id}/events``).
+
+Workers on other hosts write the state dir, where change notifications (inotify) would miss
+their writes on a network file system, so the watcher polls, for all waiters at once: every
+``poll_seconds`` it stats the record of each job someone waits on (an ending is seen within
+that time), and every ``progress_seconds`` also the chunk files of jobs whose progress is
+streamed. A job whose files changed is read again once, on one thread, for all its waiters;
+a waiter is a coroutine on an ``asyncio.Event``, never a thread.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from api.chunk_cache import ChunkCache
+from api.reading import read_task
+from api.schemas import TaskPublic
+from storage import JobStore
+
+logger = logging.getLogger(__name__)
+
+Stamp = tuple[int, int, int]
+
+
+@dataclass(eq=False)
+class Watch:
+    """What the watcher knows of one job: its brief task as last read, and a version that
+    grows with every change."""
+
+    job_id: str
+    waiters: int = 0
+    streams: int = 0
+    task: TaskPublic | None = None
+    version: int = 0
+    record_stamp: Stamp | None = None
+    chunk_stamps: dict[int, Stamp] = field(default_factory=dict)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def changed_after(self, version: int, timeout: float) -> bool:
+        """Wait until the version passes ``version``; False after ``timeout`` seconds."""
+        while self.version <= version:
+            event = self._changed
+            try:
+                await asyncio.wait_for(event.wait(), timeout)
+            except TimeoutError:
+                return False
+        return True
+
+    def _publish(self, task: TaskPublic) -> None:
+        self.task = task
+        self.version += 1
+        # A new event for the next change; everyone waiting on this one wakes now.
+        event, self._changed = self._changed, asyncio.Event()
+        event.set()
+
+
+class JobWatcher:
+    def __init__(
+        self,
+        store: JobStore,
+        cache: ChunkCache,
+        poll_seconds: float = 0.05,
+        progress_seconds: float = 0.5,
+    ) -> None:
+        self._store = store
+        self._cache = cache
+        self.poll_seconds = poll_seconds
+        self.progress_seconds = progress_seconds
+        self._watches: dict[str, Watch] = {}
+        self._runner: asyncio.Task[None] | None = None
+        self._progress_due = 0.0
+
+    def start(self) -> None:
+        self._runner = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+
+    @property
+    def watched(self) -> int:
+        return len(self._watches)
+
+    @contextlib.asynccontextmanager
+    async def watch(self, job_id: str, *, progress: bool = False) -> AsyncIterator[Watch]:
+        """The job's watch while the block runs, read once before it starts (raises what
+        reading the job raises: 404 for an unknown one); ``progress``: its chunks too."""
+        watch = self._watches.get(job_id)
+        if watch is None:
+            watch = self._watches[job_id] = Watch(job_id)
+        watch.waiters += 1
+        watch.streams += progress
+        try:
+            if watch.task is None:
+                found = await asyncio.to_thread(self._read, [watch], time.monotonic(), True)
+                for _, stamp, stamps, task in found:
+                    watch.record_stamp, watch.chunk_stamps = stamp, stamps
+                    watch._publish(task)
+            yield watch
+        finally:
+            watch.waiters -= 1
+            watch.streams -= progress
+            if watch.waiters == 0:
+                self._watches.pop(job_id, None)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            watches = [w for w in self._watches.values() if w.task is not None]
+            if not watches:
+                continue
+            now = time.monotonic()
+            with_chunks = now >= self._progress_due
+            if with_chunks:
+                self._progress_due = now + self.progress_seconds
+            try:
+                found = await asyncio.to_thread(self._read, watches, now, with_chunks)
+            except Exception:
+                # A bad moment of the file system must not end every stream for good.
+                logger.exception("job watcher: reading the watched jobs failed")
+                continue
+            for watch, stamp, stamps, task in found:
+                watch.record_stamp, watch.chunk_stamps = stamp, stamps
+                watch._publish(task)
+
+    def _read(
+        self, watches: list[Watch], now: float, with_chunks: bool
+    ) -> list[tuple[Watch, Stamp | None, dict[int, Stamp], TaskPublic]]:
+        """The watches whose job changed, each with its new stamps and brief task (on a
+        thread: this waits on the file system)."""
+        found = []
+        for watch in watches:
+            stamp = _stamp(self._store, watch.job_id)
+            stamps = watch.chunk_stamps
+            if with_chunks and watch.streams and not _finished(watch):
+                stamps = self._store.chunk_stamps(watch.job_id)
+            unchanged = stamp == watch.record_stamp and stamps == watch.chunk_stamps
+            # A job removed meanwhile (retention) leaves its waiters what they had.
+            if watch.task is not None and (unchanged or stamp is None):
+                continue
+            task = read_task(self._store, self._cache, UUID(watch.job_id), brief=True)
+            found.append((watch, stamp, stamps, task))
+        return found
+
+
+def _finished(watch: Watch) -> bool:
+    return watch.task is not None and watch.task.status.finished
+
+
+def _stamp(store: JobStore, job_id: str) -> Stamp | None:
+    try:
+        st = store.record_path(job_id).stat()
+    except (FileNotFoundError, LookupError):
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
