@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fastapi.sse import format_sse_event
 
 from api.job_watcher import JobWatcher, Watch
-from api.schemas import Progress, TaskPublic
+from api.schemas import Progress
 from storage import JobStatus
 
 PROGRESS_SECONDS = 0.5
@@ -63,8 +63,8 @@ class StreamPosition:
         return str(self.last_id)
 
 
-def _event(name: str, task: TaskPublic, event_id: str) -> bytes:
-    return format_sse_event(event=name, data_str=task.model_dump_json(), id=event_id)
+def _event(name: str, watch: Watch, event_id: str) -> bytes:
+    return format_sse_event(event=name, data_str=watch.task_json, id=event_id)
 
 
 async def job_events(
@@ -83,9 +83,9 @@ async def _events(watch: Watch, position: StreamPosition) -> AsyncIterator[bytes
         assert task is not None  # the watch was read before the stream began
         rank = status_rank(task.status)
         if rank > position.rank:
-            yield _event("status", task, position.next_id(rank))
+            yield _event("status", watch, position.next_id(rank))
             if task.status.finished:
-                yield _event("end", task, position.next_id(rank))
+                yield _event("end", watch, position.next_id(rank))
                 return
             shown, progress_due = task.progress, time.monotonic() + PROGRESS_SECONDS
         elif task.status.finished:
@@ -96,7 +96,7 @@ async def _events(watch: Watch, position: StreamPosition) -> AsyncIterator[bytes
                 # Too soon after the last one: the newest progress goes out when it is due.
                 await asyncio.sleep(wait)
                 continue
-            yield _event("progress", task, position.next_id(rank))
+            yield _event("progress", watch, position.next_id(rank))
             shown, progress_due = task.progress, time.monotonic() + PROGRESS_SECONDS
         else:
             shown = task.progress

@@ -36,6 +36,8 @@ class Watch:
     waiters: int = 0
     streams: int = 0
     task: TaskPublic | None = None
+    # The task as JSON, made once per change for every stream that sends it.
+    task_json: str = ""
     version: int = 0
     record_stamp: Stamp | None = None
     chunk_stamps: dict[int, Stamp] = field(default_factory=dict)
@@ -53,6 +55,7 @@ class Watch:
 
     def _publish(self, task: TaskPublic) -> None:
         self.task = task
+        self.task_json = task.model_dump_json()
         self.version += 1
         # A new event for the next change; everyone waiting on this one wakes now.
         event, self._changed = self._changed, asyncio.Event()
@@ -87,6 +90,9 @@ class JobWatcher:
     @property
     def watched(self) -> int:
         return len(self._watches)
+
+    def watching(self, job_id: str) -> bool:
+        return job_id in self._watches
 
     @contextlib.asynccontextmanager
     async def watch(self, job_id: str, *, progress: bool = False) -> AsyncIterator[Watch]:

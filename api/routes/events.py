@@ -4,14 +4,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api import errors
 from api.auth import ReaderDep
-from api.deps import ChunkCacheDep, StoreDep, WatcherDep
+from api.deps import StoreDep, WatcherDep
 from api.event_stream import BadEventIdError, StreamPosition, job_events
-from api.reading import read_task
+from api.reading import no_such_task
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -32,7 +31,6 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 async def get_task_events(
     task_id: UUID,
     store: StoreDep,
-    cache: ChunkCacheDep,
     watcher: WatcherDep,
     last_event_id: Annotated[str | None, Header(description="Resume after this event")] = None,
 ) -> StreamingResponse:
@@ -41,8 +39,10 @@ async def get_task_events(
         position = StreamPosition.resumed_from(last_event_id)
     except BadEventIdError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-    # Read before the answer starts, so that an unknown task is a 404, not a broken stream.
-    await run_in_threadpool(read_task, store, cache, task_id, brief=True)
+    # Known before the answer starts, so that an unknown task is a 404, not a broken stream;
+    # the stream's first read is the watcher's (none when the job is watched already).
+    if not watcher.watching(str(task_id)) and not store.exists(str(task_id)):
+        raise no_such_task(str(task_id))
     return StreamingResponse(
         job_events(watcher, str(task_id), position),
         media_type="text/event-stream",
