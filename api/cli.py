@@ -9,19 +9,17 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from api.cli_client import ApiClient, ApiError
 from api.cli_clients import clients_app
+from api.cli_watch import follow
 
 app = typer.Typer(help="Certified digits of pi from the Leibniz series.", no_args_is_help=True)
 app.add_typer(clients_app, name="clients")
 console = Console()
 errors = Console(stderr=True)
 
-# Chunk bars drawn at most; a job has up to thousands of chunks.
-MAX_CHUNK_BARS = 16
 EXIT_FAILED = 1
 EXIT_REVOKED = 2
 
@@ -112,49 +110,12 @@ def watch(
 
 def _watch(client: ApiClient, job_id: str, interval: float) -> None:
     try:
-        task = follow(client, job_id, interval)
+        task = follow(client, job_id, interval, console)
         if task["status"] == "SUCCESS" and "result" not in task:
             task["result"] = client.digits(job_id)
     except ApiError as exc:
         _fail(exc)
     report(task)
-
-
-def follow(client: ApiClient, job_id: str, interval: float) -> dict[str, Any]:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=30),
-        TextColumn("{task.percentage:>5.1f}%"),
-        TextColumn("{task.fields[note]}"),
-    )
-    with Progress(*columns, console=console, transient=False) as bars:
-        overall = bars.add_task(f"job {job_id[:8]}", total=100, note="")
-        chunk_bars: dict[int, TaskID] = {}
-        while True:
-            task = client.task(job_id)
-            progress = task.get("progress") or {}
-            result = task.get("result")
-            running: dict[str, Any] = result if isinstance(result, dict) else {}
-            bars.update(
-                overall,
-                completed=progress.get("percent", 0.0),
-                note=f"{task['status']} {running.get('intermediate') or ''}".strip(),
-            )
-            for chunk in client.chunks(job_id)[:MAX_CHUNK_BARS]:
-                index = chunk["index"]
-                if index not in chunk_bars:
-                    label = f"  {chunk.get('kind', 'series')} {index}"
-                    chunk_bars[index] = bars.add_task(
-                        label, total=max(1, chunk["stop"] - chunk["start"]), note=""
-                    )
-                bars.update(
-                    chunk_bars[index],
-                    completed=chunk["terms_done"],
-                    note=f"{chunk['status']} {chunk.get('worker') or ''}".strip(),
-                )
-            if task["status"] in ("SUCCESS", "FAILURE", "REVOKED"):
-                return task
-            client.sleep(interval)
 
 
 def report(task: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx2
@@ -10,6 +11,9 @@ import httpx2
 RETRIED_STATUSES = frozenset({502, 503, 504})
 # Waits before the retries of a submission: an API restart takes a few seconds.
 SUBMIT_BACKOFF = (0.5, 1.0, 2.0, 4.0, 4.0)
+# The longest silence of an event stream before it counts as broken: the API sends a
+# keepalive after 15 s without an event.
+STREAM_SILENCE_SECONDS = 45.0
 
 
 class ApiError(Exception):
@@ -18,6 +22,10 @@ class ApiError(Exception):
 
 class _RetryableError(ApiError):
     """Sending again may work: the request may or may not have arrived."""
+
+
+class StreamBrokenError(Exception):
+    """An event stream could not be opened or was cut; polling can take over."""
 
 
 class ApiClient:
@@ -67,6 +75,20 @@ class ApiClient:
     def task(self, job_id: str) -> dict[str, Any]:
         task: dict[str, Any] = self._call("GET", f"/tasks/{job_id}")
         return task
+
+    def events(self, job_id: str) -> Iterator[str]:
+        """The names of the job's server-sent events as they come (``status``, ``progress``,
+        ``end``); StreamBrokenError when the stream cannot be had or breaks off."""
+        timeout = httpx2.Timeout(self._http.timeout.connect, read=STREAM_SILENCE_SECONDS)
+        try:
+            with self._http.stream("GET", f"/tasks/{job_id}/events", timeout=timeout) as answer:
+                if answer.status_code != 200:
+                    raise StreamBrokenError(f"events of {job_id}: {answer.status_code}")
+                for line in answer.iter_lines():
+                    if line.startswith("event:"):
+                        yield line.partition(":")[2].strip()
+        except httpx2.TransportError as exc:
+            raise StreamBrokenError(f"events of {job_id}: {exc}") from exc
 
     def digits(self, job_id: str) -> str:
         """A finished job's digits from the download (the task's JSON omits a long result)."""

@@ -1,4 +1,5 @@
-"""One job's server-sent events (``GET /tasks/{id}/events``), from the job watcher.
+"""Server-sent events from the job watcher: one job's (``GET /tasks/{id}/events``), and every
+unfinished job's (``GET /events``, for the dashboard).
 
 ``event: status`` on each change of status, ``event: progress`` at most every
 PROGRESS_SECONDS while the progress changes, ``event: end`` after a terminal status (then the
@@ -15,11 +16,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi.sse import format_sse_event
 
 from api.job_watcher import JobWatcher, Watch
-from api.schemas import Progress
+from api.schemas import Progress, TaskPublic
 from storage import JobStatus
 
 PROGRESS_SECONDS = 0.5
@@ -102,3 +104,48 @@ async def _events(watch: Watch, position: StreamPosition) -> AsyncIterator[bytes
             shown = task.progress
         if not await watch.changed_after(version, KEEPALIVE_SECONDS):
             yield KEEPALIVE
+
+
+def _changed_at(task: TaskPublic) -> datetime | None:
+    """When the task took its present status."""
+    if task.status.finished:
+        return task.stoptime
+    return task.starttime if task.status is JobStatus.PROGRESS else task.pushqtime
+
+
+def changed_after(task: TaskPublic, last_id: int) -> bool:
+    """Whether the task's present status is newer than the event ``last_id``."""
+    moment = _changed_at(task)
+    return moment is None or moment.timestamp() * 1000 > last_id // 10
+
+
+async def all_events(
+    watcher: JobWatcher, position: StreamPosition, recent: list[TaskPublic]
+) -> AsyncIterator[bytes]:
+    """Every unfinished job's status changes and progress, and the endings of the jobs it
+    follows; ``recent``: jobs that ended since the event a resumed stream was sent last."""
+    resumed = position.last_id
+    for ended in recent:
+        data = ended.model_dump_json()
+        yield format_sse_event(event="status", data_str=data, id=position.next_id(0))
+    sent: dict[str, tuple[int, Progress | None]] = {ended.id: (_ENDED, None) for ended in recent}
+    async with watcher.follow_all() as everything:
+        while True:
+            version = everything.version
+            for job_id, watch in list(everything.watches.items()):
+                task = watch.task
+                if task is None:
+                    continue
+                rank, last = status_rank(task.status), sent.get(job_id)
+                if last is None and resumed and not changed_after(task, resumed):
+                    sent[job_id] = (rank, task.progress)  # the client had this status
+                elif last is None or rank > last[0]:
+                    yield _event("status", watch, position.next_id(0))
+                    sent[job_id] = (rank, task.progress)
+                elif task.progress != last[1] and not task.status.finished:
+                    yield _event("progress", watch, position.next_id(0))
+                    sent[job_id] = (rank, task.progress)
+            for job_id in set(sent) - set(everything.watches):
+                del sent[job_id]
+            if not await everything.changed_after(version, KEEPALIVE_SECONDS):
+                yield KEEPALIVE

@@ -1,22 +1,49 @@
-"""Server-sent events: one task's progress and status changes."""
+"""Server-sent events: one task's progress and status changes, and every job's."""
 
+import contextlib
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, HTTPException, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api import errors
 from api.auth import ReaderDep
-from api.deps import StoreDep, WatcherDep
-from api.event_stream import BadEventIdError, StreamPosition, job_events
-from api.reading import no_such_task
+from api.chunk_cache import ChunkCache
+from api.deps import ChunkCacheDep, StoreDep, WatcherDep
+from api.event_stream import (
+    BadEventIdError,
+    StreamPosition,
+    all_events,
+    changed_after,
+    job_events,
+)
+from api.reading import no_such_task, read_task
+from api.schemas import TaskPublic
+from storage import JobStore
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(tags=["tasks"])
+
+# How far back a resumed GET /events looks for jobs that ended while it was away.
+RECENT_JOBS = 200
+STREAM_HEADERS = {
+    "Cache-Control": "no-cache",
+    # Proxies must pass each event on as it comes (nginx buffers unless told not to).
+    "X-Accel-Buffering": "no",
+}
+EventIdHeader = Annotated[str | None, Header(description="Resume after this event")]
+
+
+def _position(last_event_id: str | None) -> StreamPosition:
+    try:
+        return StreamPosition.resumed_from(last_event_id)
+    except BadEventIdError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
 @router.get(
-    "/{task_id}/events",
+    "/tasks/{task_id}/events",
     response_class=StreamingResponse,
     dependencies=[ReaderDep],
     responses={
@@ -32,13 +59,10 @@ async def get_task_events(
     task_id: UUID,
     store: StoreDep,
     watcher: WatcherDep,
-    last_event_id: Annotated[str | None, Header(description="Resume after this event")] = None,
+    last_event_id: EventIdHeader = None,
 ) -> StreamingResponse:
     """The task's status changes and progress as server-sent events, until it ends."""
-    try:
-        position = StreamPosition.resumed_from(last_event_id)
-    except BadEventIdError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    position = _position(last_event_id)
     # Known before the answer starts, so that an unknown task is a 404, not a broken stream;
     # the stream's first read is the watcher's (none when the job is watched already).
     if not watcher.watching(str(task_id)) and not store.exists(str(task_id)):
@@ -46,6 +70,48 @@ async def get_task_events(
     return StreamingResponse(
         job_events(watcher, str(task_id), position),
         media_type="text/event-stream",
-        # Proxies must pass each event on as it comes (nginx buffers unless told not to).
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers=STREAM_HEADERS,
     )
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    dependencies=[ReaderDep],
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`status` and `progress` events of every unfinished job, each with "
+            "the brief task JSON; `Last-Event-ID` resumes",
+        },
+        **errors.READ,
+    },
+)
+async def get_events(
+    store: StoreDep,
+    cache: ChunkCacheDep,
+    watcher: WatcherDep,
+    last_event_id: EventIdHeader = None,
+) -> StreamingResponse:
+    """Every job's status changes, and the progress of those running, as server-sent events
+    (the dashboard's feed); the current status of every unfinished job comes first."""
+    position = _position(last_event_id)
+    recent = []
+    if position.last_id:
+        recent = await run_in_threadpool(_ended_since, store, cache, position.last_id)
+    return StreamingResponse(
+        all_events(watcher, position, recent),
+        media_type="text/event-stream",
+        headers=STREAM_HEADERS,
+    )
+
+
+def _ended_since(store: JobStore, cache: ChunkCache, last_id: int) -> list[TaskPublic]:
+    """The newest jobs that ended after the event ``last_id``, oldest first."""
+    ended = []
+    for job_id in store.page(None, None, 0, RECENT_JOBS)[0]:
+        with contextlib.suppress(HTTPException):
+            task = read_task(store, cache, UUID(job_id), brief=True)
+            if task.status.finished and changed_after(task, last_id):
+                ended.append(task)
+    return sorted(ended, key=lambda task: task.stoptime or task.pushqtime)

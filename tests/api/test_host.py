@@ -3,7 +3,6 @@
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -13,12 +12,6 @@ from fastapi.testclient import TestClient
 from api.host.sampler import CpuSampler
 from api.main import create_app
 from config import Settings
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def test_host_summary_agrees_with_psutil(client: TestClient) -> None:

@@ -2,34 +2,16 @@
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.job_watcher import JobWatcher
-from api.main import create_app
 from config import Settings
-from pipeline.rounds import record_success
 from pipeline.verify import reference_digits
 from storage import JobRecord, JobStore
-from storage.records import Certificate, FinalProgress
+from tests.api.finishing import finish
 from tests.conftest import JobFactory
-
-FINAL = FinalProgress(
-    starttime=None, percent=100, terms_done=1, terms_total=1, chunks_done=1, chunks_total=1
-)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def finish(store: JobStore, job: JobRecord) -> None:
-    certificate = Certificate(terms=1, lower="3.141", upper="3.142", rounds=1)
-    record_success(store, job, reference_digits(job.digits), certificate, FINAL)
 
 
 def finish_once_waited_on(client: TestClient, store: JobStore, job: JobRecord) -> threading.Thread:

@@ -4,7 +4,6 @@ are written here, as the workers would write them."""
 import re
 import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,12 +28,6 @@ SNAKE_CASE = re.compile(r"^[a-z_:][a-z0-9_:]*$")
 def settings(state_dir: Path) -> Settings:
     # A slow kernel on paper, so an n=7 job is planned as several chunks.
     return Settings(state_dir=state_dir, kernel_terms_per_second=1e6)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def scrape(client: TestClient) -> dict[str, list[Sample]]:

@@ -2,39 +2,26 @@
 /tasks/{id} carries them up to INLINE_DIGITS and reads no chunk file once the job ended, the
 download serves them in full, listings never carry them."""
 
-from collections.abc import Iterator
-
 import gmpy2
-import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from config import Settings
 from pipeline.digits import format_units
-from pipeline.rounds import CUT_BOUND_DECIMALS, record_success
+from pipeline.rounds import CUT_BOUND_DECIMALS
 from pipeline.verify import reference_digits
 from storage import JobStatus, JobStore
-from storage.records import INLINE_DIGITS, Certificate, FinalProgress
+from storage.records import INLINE_DIGITS
+from tests.api.finishing import FINAL, finish
 from tests.conftest import JobFactory
 
 DIGITS = 20_000
-FINAL = FinalProgress(
-    starttime=None, percent=99.0, terms_done=10, terms_total=10, chunks_done=3, chunks_total=3
-)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def finished(
     store: JobStore, new_job: JobFactory, digits: int, lower: str = "3.14", upper: str = "3.15"
 ) -> str:
     job = new_job(method="leibniz-euler", digits=digits)
-    certificate = Certificate(terms=job.terms_total, lower=lower, upper=upper, rounds=1)
-    record_success(store, job, reference_digits(digits), certificate, FINAL)
+    finish(store, job, lower, upper)
     return job.id
 
 
@@ -70,10 +57,10 @@ def test_a_finished_job_is_read_from_its_record_alone(
     progress = client.get(f"/tasks/{job_id}").json()["progress"]
     assert progress == {
         "percent": 100.0,
-        "terms_done": 10,
-        "terms_total": 10,
-        "chunks_done": 3,
-        "chunks_total": 3,
+        "terms_done": FINAL.terms_done,
+        "terms_total": FINAL.terms_total,
+        "chunks_done": FINAL.chunks_done,
+        "chunks_total": FINAL.chunks_total,
     }
 
 

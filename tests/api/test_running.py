@@ -1,7 +1,6 @@
 """GET /running and the aggregation behind it: unfinished jobs, their processes, rates and
 time left, in process on the embedded broker with no worker (chunk files written here)."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,12 +22,6 @@ TOKEN = "reader-token-for-tests"
 def settings(state_dir: Path) -> Settings:
     # A slow kernel on paper, so an n=7 job is planned as several chunks.
     return Settings(state_dir=state_dir, kernel_terms_per_second=1e6)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def submit(client: TestClient, digits: int) -> str:

@@ -1,54 +1,25 @@
 """GET /tasks/{id}/events: status, progress and end events, keepalives, and resuming."""
 
 import itertools
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api import event_stream
 from api.job_watcher import JobWatcher
-from api.main import create_app
 from config import Settings
-from pipeline.rounds import record_success
-from pipeline.verify import reference_digits
-from storage import ChunkRecord, JobRecord, JobStatus, JobStore
-from storage.records import Certificate, FinalProgress
+from storage import ChunkRecord, JobStatus, JobStore
+from tests.api.event_streams import Event
+from tests.api.event_streams import events as stream_of
+from tests.api.finishing import finish
 from tests.conftest import JobFactory
-
-FINAL = FinalProgress(
-    starttime=None, percent=100, terms_done=100, terms_total=100, chunks_done=2, chunks_total=2
-)
-
-Event = dict[str, Any]
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def events(client: TestClient, job_id: str, **headers: str) -> Iterator[Event]:
-    """The stream's events as they come ({"event", "id", "data"} or {"comment"})."""
-    with client.stream("GET", f"/tasks/{job_id}/events", headers=headers) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        event: Event = {}
-        for line in response.iter_lines():
-            if not line:
-                if event:
-                    yield event
-                event = {}
-            elif line.startswith(":"):
-                yield {"comment": line[1:].strip()}
-            else:
-                key, _, value = line.partition(": ")
-                event[key] = json.loads(value) if key == "data" else value
+    return stream_of(client, f"/tasks/{job_id}/events", **headers)
 
 
 def when_streamed(client: TestClient, action: Callable[[], None]) -> threading.Thread:
@@ -63,11 +34,6 @@ def when_streamed(client: TestClient, action: Callable[[], None]) -> threading.T
     thread = threading.Thread(target=run)
     thread.start()
     return thread
-
-
-def finish(store: JobStore, job: JobRecord) -> None:
-    certificate = Certificate(terms=100, lower="3.141", upper="3.142", rounds=1)
-    record_success(store, job, reference_digits(job.digits), certificate, FINAL)
 
 
 def chunk(index: int, done: int) -> ChunkRecord:

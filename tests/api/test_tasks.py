@@ -2,7 +2,6 @@
 
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,6 @@ from api.main import create_app
 from config import Settings
 from storage import ChunkRecord, JobStatus, JobStore
 from storage.layout import StateLayout
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def submit(client: TestClient, digits: int = 3) -> str:

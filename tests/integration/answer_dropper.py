@@ -7,6 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx2
 
+from tests.integration.http_front import relay
+
 
 class AnswerDropper:
     def __init__(self, upstream: str, drops: int) -> None:
@@ -26,13 +28,7 @@ class AnswerDropper:
                     dropper.drops -= 1
                     self.close_connection = True
                     return  # the job exists; its answer never arrives
-                self.send_response(answer.status_code)
-                for name, value in answer.headers.items():
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
+                relay(self, answer)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -15,6 +15,7 @@ from storage import JobRecord, JobStatus, JobStore
 from storage.records import INLINE_DIGITS, Certificate, FinalProgress
 from tests.integration.answer_dropper import AnswerDropper
 from tests.integration.conftest import Processes, rabbitmq_service_env
+from tests.integration.stream_cutter import StreamCutter
 
 PICHORD = Path(sys.executable).parent / "pichord"
 TOKEN = "cli-test-token"
@@ -73,6 +74,22 @@ def test_a_submission_whose_answer_was_lost_is_sent_again_and_made_once(cli: Cli
     assert len(dropper.seen) == 3 and len({key for *_, key in dropper.seen}) == 1
     assert dropper.seen[0][2] is not None
     assert JobStore(cli.state).newest_first() == [job_id]
+
+
+def test_watch_falls_back_to_polling_when_the_stream_breaks(cli: Cli) -> None:
+    cutter = StreamCutter(cli.url)
+    try:
+        # Long enough to be running when the stream opens (~10^11 terms).
+        done = Cli(cutter.url, cli.state)("submit", "10", "--watch", "--interval", "0.1")
+    finally:
+        cutter.close()
+    assert done.returncode == 0 and f"SUCCESS {reference_digits(10)}" in done.stdout, done.stderr
+    paths = [path for _, path in cutter.seen]
+    streams = [n for n, path in enumerate(paths) if path.endswith("/events")]
+    # The stream was asked for first, once, and polls took over when it was cut.
+    assert len(streams) == 1
+    job_id = paths[streams[0]].split("/")[2]
+    assert paths[streams[0] + 1 :].count(f"/tasks/{job_id}") >= 1
 
 
 def test_cancel_and_failure_exit_non_zero(cli: Cli) -> None:
