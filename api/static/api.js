@@ -49,3 +49,27 @@ export async function fetchBlob(path) {
 export async function fetchText(path, headers = {}) {
   return (await request(path, { headers })).text();
 }
+
+// Server-sent events read through fetch, so that the bearer token goes along (EventSource
+// cannot send headers). Calls onEvent(name, data) for each event, in order, and resolves
+// when the server ends the stream; rejects when it cannot be opened or breaks off.
+export async function streamEvents(path, onEvent, signal) {
+  const response = await request(path, { headers: { Accept: "text/event-stream" }, signal });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replaceAll("\r\n", "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const fields = {};
+      for (const line of buffer.slice(0, end).split("\n")) {
+        const colon = line.indexOf(":");
+        if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
+      }
+      buffer = buffer.slice(end + 2);
+      if (fields.event) await onEvent(fields.event, JSON.parse(fields.data ?? "null"));
+    }
+  }
+}

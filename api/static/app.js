@@ -1,7 +1,7 @@
 // The dashboard: plain DOM and fetch over the JSON API, no build step. Each job has its own
 // URL (#/jobs/<id>), so it can be linked and reloaded, and back/forward move between jobs.
 
-import { onTokenChange } from "./api.js";
+import { onTokenChange, streamEvents } from "./api.js";
 import { $ } from "./format.js";
 import { refreshHost, refreshWorkers } from "./host.js";
 import { showJob, showNothing, whenFinished } from "./job.js";
@@ -38,6 +38,7 @@ whenFinished(() => {
 // still, every 30 s (a page of finished jobs carries their digits, up to megabytes).
 whenJobsChange(refreshList);
 onTokenChange(() => {
+  fleet?.abort();
   loadMethods();
   refreshRunning();
   refreshList();
@@ -55,9 +56,45 @@ function every(seconds, action) {
   }, seconds * 1000);
 }
 
+// The running panel follows GET /events: re-read at most once a second after an event, every
+// 10 s for what changes without one (busy share, queue), and every 2 s while the stream is
+// down, which is retried every 5 s.
+let fleet = null;
+let lastRunning = 0;
+let runningTimer = null;
+
+function runningSoon() {
+  if (runningTimer) return;
+  runningTimer = setTimeout(() => {
+    runningTimer = null;
+    lastRunning = Date.now();
+    refreshRunning();
+  }, Math.max(0, lastRunning + 1000 - Date.now()));
+}
+
+async function followFleet() {
+  for (;;) {
+    const controller = new AbortController();
+    fleet = controller;
+    try {
+      await streamEvents("/events", runningSoon, controller.signal);
+    } catch {
+      // Down, cut by a proxy, or aborted for a new token: polling covers the gap.
+    }
+    fleet = null;
+    // Aborted for a new token: open it again at once.
+    if (!controller.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+}
+
 loadMethods();
 route(false);
-every(2, refreshRunning);
+followFleet();
+let ticks = 0;
+every(2, () => {
+  ticks += 1;
+  if (!fleet || ticks % 5 === 0) refreshRunning();
+});
 let quiet = 0;
 every(5, () => {
   quiet = runningCount() ? 0 : quiet + 1;

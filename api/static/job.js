@@ -1,8 +1,9 @@
 // One job's view: status, progress, actions that apply, chunks, convergence and the result.
-// Polled while the job runs; the chunk list is asked for less often the more chunks it has.
+// Re-read on each of the job's server-sent events while it runs, or polled every second when
+// the stream breaks; the chunk list is asked for less often the more chunks it has.
 
 import { $, FINISHED, count } from "./format.js";
-import { ApiError, api } from "./api.js";
+import { ApiError, api, streamEvents } from "./api.js";
 import { clearGrid, renderGrid } from "./grid.js";
 import { clearPlot, renderPlot } from "./plot.js";
 import { clearResult, renderResult } from "./result.js";
@@ -10,6 +11,7 @@ import { methodInfo } from "./submit.js";
 
 let current = null;
 let timer = null;
+let stream = null;
 let onFinished = () => {};
 
 export function whenFinished(action) {
@@ -25,9 +27,15 @@ function state(name) {
   $("job").setAttribute("aria-busy", String(name === "loading"));
 }
 
+function stop() {
+  clearTimeout(timer);
+  stream?.abort();
+  stream = null;
+}
+
 export function showNothing() {
   current = null;
-  clearTimeout(timer);
+  stop();
   $("job-id").textContent = "";
   $("job-error").textContent = "";
   state("empty");
@@ -36,14 +44,14 @@ export function showNothing() {
 export function showJob(id) {
   if (current === id) return;
   current = id;
-  clearTimeout(timer);
+  stop();
   $("job-id").textContent = id;
   $("job-error").textContent = "";
   clearGrid();
   clearPlot("Waiting for the first finished chunk.");
   clearResult();
   state("loading");
-  poll(id, 0);
+  follow(id);
 }
 
 function chunkEvery(chunks) {
@@ -51,12 +59,39 @@ function chunkEvery(chunks) {
   return Math.min(5, Math.max(1, Math.ceil(chunks / 400)));
 }
 
+// Read the job once, then again on each of its events; polls take over if the stream breaks.
+async function follow(id) {
+  let round = 0;
+  let outcome = await refresh(id, round++);
+  if (outcome === "finished" || outcome === "gone") return;
+  const controller = new AbortController();
+  stream = controller;
+  try {
+    await streamEvents(`/tasks/${id}/events`, async () => {
+      if (id === current) outcome = await refresh(id, round++);
+    }, controller.signal);
+  } catch {
+    // Cut by a proxy, or an API without streams: polling still shows the job.
+  }
+  if (id !== current || controller.signal.aborted) return;
+  if (outcome === "running" || outcome === "error") poll(id, round);
+}
+
 async function poll(id, round) {
   if (id !== current) return;
+  const outcome = await refresh(id, round);
+  if (outcome === "running" || outcome === "error") {
+    timer = setTimeout(() => poll(id, round + 1), document.hidden ? 5000 : 1000);
+  }
+}
+
+// Draw the job, its chunks and convergence: "running", "finished", "gone" or "error".
+async function refresh(id, round) {
+  if (id !== current) return "gone";
   let finished = false;
   try {
     const task = await api(`/tasks/${id}`);
-    if (id !== current) return;
+    if (id !== current) return "gone";
     finished = FINISHED.includes(task.status);
     renderTask(task);
     state("shown");
@@ -74,19 +109,20 @@ async function poll(id, round) {
     $("job-error").textContent = "";
     if (finished) {
       onFinished();
-      return;
+      return "finished";
     }
+    return "running";
   } catch (error) {
-    if (id !== current) return;
+    if (id !== current) return "gone";
     $("job-error").textContent = error.message;
     if (error instanceof ApiError && error.status === 404) {
       $("job-error").textContent = `There is no job ${id} (it may have been removed by retention).`;
       state("error");
-      return;
+      return "gone";
     }
     if ($("job").dataset.state === "loading") state("error");
+    return "error";
   }
-  timer = setTimeout(() => poll(id, round + 1), document.hidden ? 5000 : 1000);
 }
 
 function renderTask(task) {

@@ -185,6 +185,31 @@ def test_a_job_to_its_digits_then_reloaded(browser: Browser, service: Service) -
     page.close()
 
 
+def test_the_page_follows_event_streams_and_polls_when_they_break(
+    browser: Browser, service: Service
+) -> None:
+    page = browser.new_page(viewport=WIDE)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(service.api + "/ui")
+    page.wait_for_function("document.getElementById('method').options.length === 3")
+    job_id = submit(page, "leibniz", 9)
+    wait_status(page, "SUCCESS", 60_000)
+    assert f"{service.api}/tasks/{job_id}/events" in asked and f"{service.api}/events" in asked
+    page.close()
+
+    # A proxy that refuses streams: the job view and the running panel poll instead.
+    page = browser.new_page(viewport=WIDE)
+    page.route("**/events", lambda route: route.abort())
+    page.goto(service.api + "/ui")
+    page.wait_for_function("document.getElementById('method').options.length === 3")
+    submit(page, "leibniz", 9)
+    wait_status(page, "SUCCESS", 60_000)
+    assert page.text_content("#digits-out") == reference_digits(9)
+    page.wait_for_function("document.getElementById('running-summary').textContent.length > 0")
+    page.close()
+
+
 def test_a_leibniz_cf_job_plots_its_depth(browser: Browser, service: Service) -> None:
     page = browser.new_page(viewport=WIDE)
     page.goto(service.api + "/ui")
