@@ -18,6 +18,7 @@ from api.metrics import install_metrics
 from api.routes import digits, events, health, host, leibnic, methods, running, tasks, ui, workers
 from api.routes.workers import WorkerCache
 from api.sweeper import StallSweeper
+from api.webhooks import WebhookDeliverer
 from config import Settings, get_settings
 from pipeline.celery_app import create_celery_app
 from storage import JobStore
@@ -48,9 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         watcher = JobWatcher(store, app.state.chunk_cache)
         watcher.start()
         app.state.watcher = watcher
+        deliverer = WebhookDeliverer(settings, store, app.state.chunk_cache)
+        deliverer.start()
         try:
             yield
         finally:
+            deliverer.stop()
             await watcher.stop()
             sweeper.stop()
             sampler.stop()

@@ -38,6 +38,12 @@ class TaskCreate(BaseModel):
 
     digits: Annotated[int, Field(strict=True, ge=0, description="Decimals of pi wanted")]
     method: MethodName = DEFAULT_METHOD
+    callback_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="POSTed the brief task JSON, signed, once the task has ended; its host "
+        "must be allowed by PICHORD_WEBHOOK_ALLOW",
+    )
 
 
 class MethodPublic(BaseModel):

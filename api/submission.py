@@ -16,6 +16,7 @@ from api.broker_health import BrokerDownError
 from api.deps import StoreDep, SubmitterDep
 from api.schemas import TaskCreated
 from api.submitter import Submitter
+from api.webhooks import CallbackRefusedError, check_callback
 from config import Settings
 from pipeline.jobs import DigitsOutOfRangeError, TooManyPendingJobsError, check_digits
 from pipeline.methods import UnknownMethodError
@@ -96,14 +97,18 @@ async def _submission(
 SubmissionDep = Annotated[Submission, Depends(_submission)]
 
 
-async def submit_job(submission: Submission, method: str, digits: int) -> TaskCreated:
+async def submit_job(
+    submission: Submission, method: str, digits: int, callback_url: str | None = None
+) -> TaskCreated:
     """Create the job (202), or answer with the one this key created before (200). The
     submission waits on files and the broker, so it runs on a thread; the routes are async
     so that FastAPI checks the answer on the loop rather than on a second thread."""
-    return await run_in_threadpool(_submit_job, submission, method, digits)
+    return await run_in_threadpool(_submit_job, submission, method, digits, callback_url)
 
 
-def _submit_job(submission: Submission, method: str, digits: int) -> TaskCreated:
+def _submit_job(
+    submission: Submission, method: str, digits: int, callback_url: str | None
+) -> TaskCreated:
     settings = submission.submitter.app.settings
     owner = None if submission.caller is None else submission.caller.name
     with audit.audited(
@@ -113,13 +118,20 @@ def _submit_job(submission: Submission, method: str, digits: int) -> TaskCreated
         with _refusals():
             # A bad request is refused before its key is looked at: it never takes a key.
             check_digits(settings, method, digits)
+            if callback_url is not None:
+                check_callback(settings, callback_url)
         with _key_use(settings, submission.store, owner, submission.key, method, digits) as use:
             outcome.job_id = use.job_id
             if not use.replayed:
                 try:
                     with _refusals():
                         submission.submitter.submit(
-                            submission.store, method, digits, owner=owner, job_id=use.job_id
+                            submission.store,
+                            method,
+                            digits,
+                            owner=owner,
+                            job_id=use.job_id,
+                            callback_url=callback_url,
                         )
                 except HTTPException:
                     # Refused, or never taken by the broker (a stored job is then FAILURE):
@@ -167,7 +179,7 @@ def _refusals() -> Iterator[None]:
     """The submitter's refusals as answers."""
     try:
         yield
-    except (DigitsOutOfRangeError, UnknownMethodError) as exc:
+    except (DigitsOutOfRangeError, UnknownMethodError, CallbackRefusedError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     except TooManyPendingJobsError as exc:
         raise HTTPException(

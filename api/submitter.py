@@ -50,12 +50,14 @@ class Submitter:
         *,
         owner: str | None = None,
         job_id: str | None = None,
+        callback_url: str | None = None,
     ) -> JobRecord:
         """Plan, record and send a job for client ``owner``. A bad request is refused first
         (UnknownMethodError, DigitsOutOfRangeError), also while the broker is down; then
         BrokerDownError when the broker fails it or failed one moments ago,
         TooManyPendingJobsError when the service (or the owner's share of it) is full."""
         job = plan_job(self.app.settings, method_name, digits, owner=owner, job_id=job_id)
+        job = job.model_copy(update={"callback_url": callback_url})
         with self.health.attempt():
             return submit_planned(self.app, store, job)
 

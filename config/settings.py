@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import limits
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Result backends that Celery can not use to join a chord (E_NO_CHORD_SUPPORT, or no backend).
 _BACKENDS_WITHOUT_CHORDS = ("rpc", "disabled")
@@ -135,17 +135,53 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     max_body_bytes: Annotated[int, Field(ge=64)] = 16_384
 
+    # Completion webhooks (a submission's callback_url): the hosts they may go to, as host or
+    # host:port patterns ("hooks.example.com", "*.example.com:443", "127.0.0.1:*"), comma
+    # separated; none allowed when empty. Each body is signed with the secret (HMAC-SHA256).
+    webhook_allow: Annotated[list[str], NoDecode] = []
+    webhook_secret: SecretStr | None = None
+    # The waits before each retry of a delivery that failed; after the last it is given up.
+    webhook_retry_seconds: Annotated[list[float], NoDecode] = [10, 30, 60, 120, 300, 600]
+    # Connect and read timeout of one delivery; redirects are never followed.
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+
     @field_validator("state_dir")
     @classmethod
     def _absolute_state_dir(cls, value: Path) -> Path:
         # Workers, API and supervisord may start in different directories.
         return value.expanduser().resolve()
 
-    @field_validator("api_token", "publish_address", mode="before")
+    @field_validator("api_token", "publish_address", "webhook_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # compose passes `${PICHORD_API_TOKEN:-}` through as "" when .env does not set it.
         return None if value == "" else value
+
+    @field_validator("webhook_allow", "webhook_retry_seconds", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("webhook_retry_seconds")
+    @classmethod
+    def _waits_are_positive(cls, value: list[float]) -> list[float]:
+        if any(wait <= 0 for wait in value):
+            raise ConfigError(
+                f"PICHORD_WEBHOOK_RETRY_SECONDS={value!r} must list positive waits in seconds"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> "Settings":
+        if self.webhook_allow and self.webhook_secret is None:
+            raise ConfigError(
+                "PICHORD_WEBHOOK_ALLOW lets jobs call back, but PICHORD_WEBHOOK_SECRET is not "
+                "set, so receivers could not tell our calls from anyone's; set it to a long "
+                "random secret (python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self
 
     @field_validator("submit_rate_limit")
     @classmethod

@@ -8,8 +8,9 @@ Layout of ``jobs/<id>/`` (the store alone builds these paths):
   claims/d<n>.json  which chunks of dispatch n lane tickets took (``storage.claims``)
 and the markers of ``storage.job_index`` (pending jobs, creation order).
 
-Write order: the job folder, then job.json, then the markers; when a job finishes, job.json
-first, then its pending marker is removed; a job is deleted markers first, then its folder.
+Write order: the job folder, then job.json, then the markers; when a job finishes, its
+completion webhook (``storage.webhooks``, if it has one), job.json, then its pending marker
+is removed; a job is deleted markers first, then its folder.
 A crash between two writes leaves a readable job whose marker is at worst missing
 (restored by ``rebuild_index`` when the API starts) or stale (dropped by the stall sweep,
 which reads every pending job, or ignored by readers when the job folder is gone).
@@ -33,6 +34,7 @@ from storage.job_index import JobIndex
 from storage.layout import StateLayout
 from storage.records import ChunkRecord, JobRecord
 from storage.status import JobStatus
+from storage.webhooks import WebhookQueue
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class JobStore:
         self.layout = StateLayout(state_dir)
         self.layout.jobs.mkdir(parents=True, exist_ok=True)
         self.index = JobIndex(self.layout, _JOB_ID)
+        self.webhooks = WebhookQueue(self.layout.webhooks)
 
     # -- paths -------------------------------------------------------------------------------
     def _job_dir(self, job_id: str) -> Path:
@@ -108,6 +111,10 @@ class JobStore:
             changed = change(current.model_copy(deep=True))
             if changed is None:
                 return current
+            if changed.callback_url and changed.status.finished and not current.status.finished:
+                # Before the ending: a crash between the two leaves a webhook waiting for
+                # its job to end, never an ended job without its webhook.
+                self.webhooks.add(job_id, changed.callback_url)
             write_bytes_atomic(job_dir / "job.json", changed.model_dump_json(indent=1).encode())
             if changed.status.finished:
                 self.index.finished(job_id, changed.pushqtime, changed.status)

@@ -82,6 +82,11 @@ class StateLayout:
         # One JSON-lines file per UTC day of who did what (storage.audit).
         return self.root / "audit"
 
+    @property
+    def webhooks(self) -> Path:
+        # Completion webhooks not yet delivered, and those given up (storage.webhooks).
+        return self.root / "webhooks"
+
     def ensure(self) -> "StateLayout":
         for folder in (
             self.jobs,

@@ -105,6 +105,8 @@ class JobRecord(_Record):
     # The current round's plan numbers of a method that needs more than terms_total
     # (leibniz-cf: depth, precision, attempt).
     params: dict[str, int] = Field(default_factory=dict)
+    # Where the job's completion webhook goes (storage.webhooks); None: no webhook.
+    callback_url: str | None = None
     # Rounds of chunks: a second round runs only if the first did not fix the digits.
     rounds: int = 1
     dispatches: int = 0

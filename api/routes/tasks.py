@@ -46,7 +46,7 @@ async def create_task(
 ) -> TaskCreated:
     """Start computing pi to `digits` decimals (200 and the first job for a repeated
     Idempotency-Key)."""
-    return await submit_job(submission, body.method, body.digits)
+    return await submit_job(submission, body.method, body.digits, body.callback_url)
 
 
 @router.get("", response_model=TaskList, dependencies=[ReaderDep], responses=errors.READ)
