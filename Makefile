@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-containers lint unit integration bench load clean
+.PHONY: install run test test-containers lint docs docs-serve unit integration bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## The documentation site from docs/ into var/site/; --strict fails on a broken link or
+## anchor, a page left out of the nav, or a warning of any kind.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
 unit: install
 	$(BIN)/pytest -m "not integration"
 
@@ -31,8 +39,8 @@ integration: install
 
 ## Two test processes (pytest-xdist), a test file each at a time: most tests wait on the
 ## processes they start. The slowest tests' times and the figures tests measure are printed
-## at the end (README, Development).
-test: lint
+## at the end (docs/development.md).
+test: lint docs
 	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 ## The compose stack on a Docker engine (tests/ops/test_containers.py; also part of `test`).

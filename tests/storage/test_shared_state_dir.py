@@ -1,9 +1,9 @@
 """What the job store needs from its state dir, exercised by several processes at once.
 
-Workers on other hosts share the state dir over a network file system; these are the
-guarantees it must give them (README "Beyond one host"): an atomic rename, an exclusive
-create, a lock that excludes other processes and dies with its holder, and close-to-open
-consistency.
+Workers on other hosts share the state dir over a network file system; these are the guarantees
+it must give them (docs/operations/docker.md, "Beyond one host"): an atomic rename, an
+exclusive create, a lock that excludes other processes and dies with its holder, and
+close-to-open consistency.
 """
 
 import multiprocessing

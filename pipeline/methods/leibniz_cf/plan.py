@@ -1,9 +1,10 @@
 """M, depth and precision for D digits, and how to split the work into chunks.
 
-Measured on one core (CPU seconds, bench/cf_math.py and the sweep in the README): the series
-costs about M log M bits of exact fractions and the continued fraction about n log(M + sqrt(M^2 +
-n^2)) bits of matrix entries; the fraction's depth n for D digits climbs steeply once n > M
-(n/M = 0.47 at M = D, 1.8 at M = D/2, 5 at M = D/3) while the series grows linearly with M.
+Measured on one core (CPU seconds, bench/cf_math.py and its sweep in docs/benchmarks.md): the
+series costs about M log M bits of exact fractions and the continued fraction about
+n log(M + sqrt(M^2 + n^2)) bits of matrix entries; the fraction's depth n for D digits climbs
+steeply once n > M (n/M = 0.47 at M = D, 1.8 at M = D/2, 5 at M = D/3) while the series grows
+linearly with M.
 Totals were flat within 15% for M/D in [0.7, 1.4] at D = 10^4 ... 10^6 and worse outside it,
 so M = D: the series and the fraction then cost about the same (1.7 s and 2.1 s at 10^6 digits).
 Pure math, no I/O.
