@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
+from api import errors
 from config import Settings
 from storage.audit import AuditAction, AuditEntry, AuditLog
 from storage.clients import Scope
@@ -75,12 +76,14 @@ def audited(
     job_id: str | None = None,
 ) -> Iterator[Outcome]:
     """One line for the request run in the block: the outcome the block sets, or the status
-    of the HTTPException it raises ("error" for anything else)."""
+    its exception is answered with (api.errors.status_of; "error" for anything else)."""
     outcome = Outcome(job_id=job_id)
     try:
         yield outcome
-    except HTTPException as exc:
-        outcome.result = str(exc.status_code)
+    except Exception as exc:
+        answered = errors.status_of(exc)
+        if answered is not None:
+            outcome.result = str(answered)
         raise
     finally:
         record(

@@ -1,5 +1,6 @@
-"""Error responses: what each route documents in OpenAPI (every body is {"detail": …}),
-and the handler that makes 405 list every method of the resource."""
+"""Error responses: what each route documents in OpenAPI (every body is {"detail": …}), the
+one place where the job store's errors become answers, and the handler that makes 405 list
+every method of the resource."""
 
 from typing import Any
 
@@ -9,6 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
+
+from pipeline.jobs import JobFinishedError
+from pipeline.methods import UnknownMethodError
+from storage import CorruptRecordError, JobNotFoundError
 
 
 class ErrorDetail(BaseModel):
@@ -62,5 +67,40 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _detail(status_code: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code)
+
+
+async def _no_such_job(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, JobNotFoundError)
+    return _detail(status.HTTP_404_NOT_FOUND, f"no task with id {exc.job_id}")
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    # An unreadable record, or one of a method this version does not know.
+    return _detail(status.HTTP_409_CONFLICT, str(exc))
+
+
+async def _finished(request: Request, exc: Exception) -> Response:
+    return _detail(
+        status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
+    )
+
+
+def status_of(exc: Exception) -> int | None:
+    """The status an exception is answered with, when it is one of the handled ones."""
+    if isinstance(exc, StarletteHTTPException):
+        return exc.status_code
+    if isinstance(exc, JobNotFoundError):
+        return status.HTTP_404_NOT_FOUND
+    if isinstance(exc, CorruptRecordError | UnknownMethodError | JobFinishedError):
+        return status.HTTP_409_CONFLICT
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(JobNotFoundError, _no_such_job)
+    app.add_exception_handler(CorruptRecordError, _conflict)
+    app.add_exception_handler(UnknownMethodError, _conflict)
+    app.add_exception_handler(JobFinishedError, _finished)

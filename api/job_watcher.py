@@ -18,12 +18,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from fastapi import HTTPException
-
 from api.chunk_cache import ChunkCache
 from api.reading import read_task
 from api.schemas import TaskPublic
-from storage import JobStore
+from storage import JobNotFoundError, JobStore
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +115,8 @@ class JobWatcher:
     @contextlib.asynccontextmanager
     async def watch(self, job_id: str, *, progress: bool = False) -> AsyncIterator[Watch]:
         """The job's watch while the block runs, read once before it starts (raises what
-        reading the job raises: 404 for an unknown one); ``progress``: its chunks too."""
+        reading the job raises: JobNotFoundError for an unknown one); ``progress``: its chunks
+        too."""
         watch = self._watches.get(job_id)
         if watch is None:
             watch = self._watches[job_id] = Watch(job_id=job_id)
@@ -200,7 +199,7 @@ class JobWatcher:
     ) -> list["Change"]:
         """The watches whose job changed, each with its new stamps and brief task (on a
         thread: this waits on the file system). A job that cannot be found is left out, or
-        with ``strict`` raises the 404."""
+        with ``strict`` raises JobNotFoundError."""
         found = []
         for watch in watches:
             stamp = _stamp(self._store, watch.job_id)
@@ -213,7 +212,7 @@ class JobWatcher:
                 continue
             try:
                 task = read_task(self._store, self._cache, UUID(watch.job_id), brief=True)
-            except HTTPException:
+            except JobNotFoundError:
                 if strict:
                     raise
                 continue

@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx2
-from fastapi import HTTPException
 
 from api.chunk_cache import ChunkCache
 from api.reading import read_task
 from config import Settings
-from storage import JobStore
+from storage import JobNotFoundError, JobStore
 from storage.webhooks import Delivery
 
 logger = logging.getLogger("uvicorn.error")
@@ -119,7 +118,7 @@ class WebhookDeliverer:
         queue = self._store.webhooks
         try:
             task = read_task(self._store, self._cache, UUID(delivery.job_id), brief=True)
-        except HTTPException:
+        except JobNotFoundError:
             queue.failed_attempt(delivery, "the job was removed before its webhook went", None)
             return
         if not task.status.finished:

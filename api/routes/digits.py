@@ -12,7 +12,6 @@ from api import errors
 from api.auth import ReaderDep
 from api.deps import ChunkCacheDep, StoreDep
 from api.progress import job_status
-from api.reading import stored_job
 from storage import JobRecord, JobStatus, JobStore
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -55,7 +54,7 @@ def get_digits(
     """The certified digits of a finished task (or its certificate's bounds, in full) as a
     text file to download."""
     job_id = str(task_id)
-    job = stored_job(store, job_id)
+    job = store.get(job_id)
     if job.status is JobStatus.SUCCESS and of is DigitsPart.RESULT and job.result_length:
         # The file as it is: sent without reading it into memory, and with Range requests
         # answered (the dashboard shows a long result's ends from two small ones).

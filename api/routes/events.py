@@ -19,9 +19,9 @@ from api.event_stream import (
     changed_after,
     job_events,
 )
-from api.reading import no_such_task, read_task
+from api.reading import read_task
 from api.schemas import TaskPublic
-from storage import JobStore
+from storage import JobNotFoundError, JobStore
 
 router = APIRouter(tags=["tasks"])
 
@@ -66,7 +66,7 @@ async def get_task_events(
     # Known before the answer starts, so that an unknown task is a 404, not a broken stream;
     # the stream's first read is the watcher's (none when the job is watched already).
     if not watcher.watching(str(task_id)) and not store.exists(str(task_id)):
-        raise no_such_task(str(task_id))
+        raise JobNotFoundError(str(task_id))
     return StreamingResponse(
         job_events(watcher, str(task_id), position),
         media_type="text/event-stream",
@@ -110,7 +110,7 @@ def _ended_since(store: JobStore, cache: ChunkCache, last_id: int) -> list[TaskP
     """The newest jobs that ended after the event ``last_id``, oldest first."""
     ended = []
     for job_id in store.page(None, None, 0, RECENT_JOBS)[0]:
-        with contextlib.suppress(HTTPException):
+        with contextlib.suppress(JobNotFoundError):
             task = read_task(store, cache, UUID(job_id), brief=True)
             if task.status.finished and changed_after(task, last_id):
                 ended.append(task)

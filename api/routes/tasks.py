@@ -5,7 +5,7 @@ import time
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from api import audit, errors
@@ -14,12 +14,12 @@ from api.auth import ReaderDep, WriterCaller, require_owner
 from api.deps import ChunkCacheDep, SettingsDep, StoreDep, WatcherDep
 from api.job_watcher import JobWatcher
 from api.progress import chunk_public, job_status
-from api.reading import read_task, stored_job, stored_task_errors
+from api.reading import read_task
 from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from api.submission import REPLAYED, SubmissionDep, submit_job
 from api.submitter import submitter_lifespan
 from pipeline.job_view import BracketPoint
-from pipeline.jobs import JobFinishedError, cancel
+from pipeline.jobs import cancel
 from pipeline.methods import method_named
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStatus, JobStore
 from storage.audit import AuditAction
@@ -74,7 +74,7 @@ def list_tasks(
     tasks = []
     # Only the page is read in full; an entry whose job was just removed is skipped.
     for job_id in page:
-        with contextlib.suppress(HTTPException):
+        with contextlib.suppress(JobNotFoundError):
             tasks.append(read_task(store, cache, UUID(job_id), brief=True))
     return TaskList(tasks=tasks, total=total, limit=limit, offset=offset)
 
@@ -136,7 +136,7 @@ async def wait_until_finished(watcher: JobWatcher, job_id: str, seconds: float) 
 def get_chunks(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> ChunkList:
     """Progress of each chunk of a task, with the worker computing it."""
     job_id = str(task_id)
-    job = stored_job(store, job_id)
+    job = store.get(job_id)
     return ChunkList(id=job_id, chunks=chunk_public(job, cache.job_chunks(store, job)))
 
 
@@ -149,10 +149,8 @@ def get_chunks(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> ChunkLis
 def get_convergence(task_id: UUID, store: StoreDep, cache: ChunkCacheDep) -> list[BracketPoint]:
     """pi's bracket after each computed prefix: (S_N, S_N + 4/(2N+1)) after N terms of the
     series."""
-    job_id = str(task_id)
-    job = stored_job(store, job_id)
-    with stored_task_errors(job_id):
-        return method_named(job.method).convergence(job, cache.job_chunks(store, job))
+    job = store.get(str(task_id))
+    return method_named(job.method).convergence(job, cache.job_chunks(store, job))
 
 
 @router.delete("/{task_id}", response_model=TaskPublic, responses=errors.CANCEL)
@@ -168,13 +166,7 @@ def cancel_task(
     A client cancels its own tasks; an admin anyone's."""
     job_id = str(task_id)
     with audit.audited(settings, request, AuditAction.CANCEL, caller=caller, job_id=job_id) as done:
-        require_owner(caller, stored_job(store, job_id))
-        try:
-            with stored_task_errors(job_id):
-                cancel(store, job_id)
-        except JobFinishedError as exc:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
-            ) from exc
+        require_owner(caller, store.get(job_id))
+        cancel(store, job_id)
         done.result = "cancelled"
     return read_task(store, cache, task_id)

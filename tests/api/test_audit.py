@@ -140,6 +140,9 @@ def test_submissions_replays_refusals_and_cancels_are_noted(state_dir: Path) -> 
         assert api.get("/leibnic/4", headers=bearer(token)).status_code == 429
         assert api.delete(f"/tasks/{job_id}", headers=bearer(other)).status_code == 403
         assert api.delete(f"/tasks/{job_id}", headers=bearer(token)).status_code == 200
+        assert api.delete(f"/tasks/{job_id}", headers=bearer(token)).status_code == 200
+        unknown = "0f0e0d0c-0b0a-4908-8706-050403020100"
+        assert api.delete(f"/tasks/{unknown}", headers=bearer(token)).status_code == 404
     submits = [
         (e.client, e.scope, e.job_id, e.result) for e in audit(state_dir, AuditAction.SUBMIT)
     ]
@@ -149,7 +152,13 @@ def test_submissions_replays_refusals_and_cancels_are_noted(state_dir: Path) -> 
         ("ci", "submit", None, "429"),
     ]
     cancels = [(e.client, e.job_id, e.result) for e in audit(state_dir, AuditAction.CANCEL)]
-    assert cancels == [("dash", job_id, "403"), ("ci", job_id, "cancelled")]
+    # The store's errors are noted with the status they are answered with.
+    assert cancels == [
+        ("dash", job_id, "403"),
+        ("ci", job_id, "cancelled"),
+        ("ci", job_id, "cancelled"),
+        ("ci", unknown, "404"),
+    ]
     assert all(e.remote == TEST_CLIENT_HOST for e in audit(state_dir, AuditAction.SUBMIT))
     assert token.encode() not in audit_bytes(state_dir)
 
