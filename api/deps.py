@@ -1,46 +1,42 @@
-"""Dependencies shared by the routes: the settings, the job store, its chunk cache, the
-Celery app, the submitter and the job watcher."""
+"""Dependencies shared by the routes: everything the app keeps in ``app.state`` (set up by
+``api.main.create_app`` and its lifespans), reached by routes only through these."""
 
-from typing import Annotated, cast
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from api.chunk_cache import ChunkCache
+from api.host.sampler import CpuSampler
 from api.job_watcher import JobWatcher
+from api.metrics import ServiceMetrics
+from api.running import RunningState
+from api.submission_limiter import SubmissionLimiter
 from api.submitter import Submitter
+from api.worker_cache import WorkerCache
 from config import Settings
 from pipeline.celery_config import PichordCelery
 from storage import JobStore
 
 
-async def _settings(request: Request) -> Settings:
-    return cast(Settings, request.app.state.settings)
+def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    # Async: FastAPI runs it on the event loop, not on a worker thread (it reads no file).
+    async def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    get.__name__ = f"app_state_{name}"
+    return get
 
 
-async def _store(request: Request) -> JobStore:
-    return cast(JobStore, request.app.state.store)
-
-
-async def _chunk_cache(request: Request) -> ChunkCache:
-    return cast(ChunkCache, request.app.state.chunk_cache)
-
-
-async def _celery(request: Request) -> PichordCelery:
-    return cast(PichordCelery, request.app.state.celery)
-
-
-async def _watcher(request: Request) -> JobWatcher:
-    return cast(JobWatcher, request.app.state.watcher)
-
-
-async def _submitter(request: Request) -> Submitter:
-    # Set up by the tasks router's lifespan (api.submitter.submitter_lifespan).
-    return cast(Submitter, request.app.state.submitter)
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-StoreDep = Annotated[JobStore, Depends(_store)]
-ChunkCacheDep = Annotated[ChunkCache, Depends(_chunk_cache)]
-CeleryDep = Annotated[PichordCelery, Depends(_celery)]
-SubmitterDep = Annotated[Submitter, Depends(_submitter)]
-WatcherDep = Annotated[JobWatcher, Depends(_watcher)]
+SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
+StoreDep = Annotated[JobStore, Depends(_app_state("store"))]
+ChunkCacheDep = Annotated[ChunkCache, Depends(_app_state("chunk_cache"))]
+CeleryDep = Annotated[PichordCelery, Depends(_app_state("celery"))]
+# Set up by the tasks router's lifespan (api.submitter.submitter_lifespan).
+SubmitterDep = Annotated[Submitter, Depends(_app_state("submitter"))]
+WatcherDep = Annotated[JobWatcher, Depends(_app_state("watcher"))]
+MetricsDep = Annotated[ServiceMetrics, Depends(_app_state("metrics"))]
+WorkerCacheDep = Annotated[WorkerCache, Depends(_app_state("worker_cache"))]
+SubmissionLimiterDep = Annotated[SubmissionLimiter, Depends(_app_state("submission_limiter"))]
+RunningStateDep = Annotated[RunningState, Depends(_app_state("running"))]
+SamplerDep = Annotated[CpuSampler, Depends(_app_state("sampler"))]

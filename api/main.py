@@ -3,22 +3,35 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.admission import SubmissionLimiter
 from api.body_limit import BodyLimitMiddleware
 from api.chunk_cache import ChunkCache
 from api.errors import install_error_handlers
 from api.host.sampler import CpuSampler
 from api.job_watcher import JobWatcher
-from api.metrics import install_metrics
-from api.routes import digits, events, health, host, leibnic, methods, running, tasks, ui, workers
-from api.routes.workers import WorkerCache
+from api.metrics import ServiceMetrics
+from api.request_metrics import RequestMetricsMiddleware
+from api.routes import (
+    digits,
+    events,
+    health,
+    host,
+    leibnic,
+    methods,
+    metrics,
+    running,
+    tasks,
+    ui,
+    workers,
+)
+from api.running import RunningState
+from api.submission_limiter import SubmissionLimiter
 from api.sweeper import StallSweeper
 from api.webhooks import WebhookDeliverer
+from api.worker_cache import WorkerCache
 from config import Settings, get_settings
 from pipeline.celery_app import create_celery_app
 from storage import JobStore
@@ -39,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store.refresh_index()
         app.state.celery = celery
         app.state.store = store
+        app.state.metrics.collect_from(settings, store, app.state.chunk_cache, celery)
         app.state.worker_cache = WorkerCache(settings.workers_cache_seconds)
         app.state.submission_limiter = SubmissionLimiter(settings)
         sampler = CpuSampler(settings.sample_seconds)
@@ -69,10 +83,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # A few more than the unfinished jobs admitted, for those finishing between two reads.
     app.state.chunk_cache = ChunkCache(max_jobs=settings.max_pending_jobs + 8)
+    app.state.running = RunningState()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
-    install_metrics(app, lambda: cast(JobStore, app.state.store))
+    service_metrics = ServiceMetrics()
+    app.state.metrics = service_metrics
+    app.add_middleware(
+        RequestMetricsMiddleware,
+        requests=service_metrics.requests,
+        latency=service_metrics.latency,
+    )
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(host.router)
     app.include_router(leibnic.router)
     app.include_router(tasks.router)

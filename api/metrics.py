@@ -14,12 +14,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 import psutil
-from fastapi import FastAPI, Response
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -33,13 +30,10 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from api import errors
-from api.auth import HostReaderDep
 from api.chunk_cache import ChunkCache
 from api.host import readings
 from api.progress import job_status
 from api.queue_probe import Depth, QueueDepthProbe
-from api.request_metrics import RequestMetricsMiddleware
 from api.running import chunks_running, fleet_load
 from config import Settings
 from pipeline.celery_config import PichordCelery
@@ -377,48 +371,40 @@ class QueueCollector(Collector):
         yield observed
 
 
-def install_metrics(app: FastAPI, store_of: Callable[[], JobStore]) -> None:
-    """Add ``GET /metrics`` and the HTTP middleware to ``app``."""
+class ServiceMetrics:
+    """One app's registry: the HTTP series, counted by RequestMetricsMiddleware from the first
+    request, and the collectors of the host, the jobs, the fleet and the queue, which read
+    the store and the broker at scrape time once the app has them (``collect_from``)."""
 
-    # Read from app.state at scrape time: the Celery app and the store are made in the
-    # lifespan, after this runs.
-    def settings_of() -> Settings:
-        return cast(Settings, app.state.settings)
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(HostCollector())
+        self.requests = Counter(
+            "pichord_http_requests",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "pichord_http_request_duration_seconds",
+            "HTTP request latency.",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self._collecting = False
 
-    def cache_of() -> ChunkCache:
-        return cast(ChunkCache, app.state.chunk_cache)
+    def collect_from(
+        self, settings: Settings, store: JobStore, cache: ChunkCache, celery: PichordCelery
+    ) -> None:
+        """Register the collectors that read the service (once: an app's lifespan may run
+        again in tests, and a collector registered twice is an error)."""
+        if self._collecting:
+            return
+        self._collecting = True
+        self.registry.register(JobCollector(lambda: store, lambda: cache))
+        self.registry.register(FleetCollector(lambda: settings))
+        self.registry.register(QueueCollector(lambda: celery, lambda: settings))
 
-    def celery_of() -> PichordCelery:
-        return cast(PichordCelery, app.state.celery)
-
-    registry = CollectorRegistry()
-    registry.register(HostCollector())
-    registry.register(JobCollector(store_of, cache_of))
-    registry.register(FleetCollector(settings_of))
-    registry.register(QueueCollector(celery_of, settings_of))
-    requests = Counter(
-        "pichord_http_requests",
-        "HTTP requests answered.",
-        ["method", "route", "status"],
-        registry=registry,
-    )
-    latency = Histogram(
-        "pichord_http_request_duration_seconds",
-        "HTTP request latency.",
-        ["method", "route"],
-        registry=registry,
-    )
-
-    app.add_middleware(RequestMetricsMiddleware, requests=requests, latency=latency)
-
-    @app.get(
-        "/metrics",
-        include_in_schema=True,
-        tags=["health"],
-        response_class=Response,
-        dependencies=[HostReaderDep],
-        responses=errors.READ,
-    )
-    def metrics() -> Response:
-        """Prometheus text format."""
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    def exposition(self) -> bytes:
+        """Everything in Prometheus's text format."""
+        return generate_latest(self.registry)

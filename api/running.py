@@ -13,13 +13,14 @@ depending on whether the instant fell in the few milliseconds between two chunks
 import threading
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from api.chunk_cache import ChunkCache
 from api.progress import job_status, progress
+from api.queue_probe import QueueDepthProbe
 from storage import ChunkRecord, CorruptRecordError, JobNotFoundError, JobStatus, JobStore
 from storage.fleet import FleetMember
 
@@ -214,3 +215,15 @@ def fleet_load(members: Sequence[FleetMember]) -> FleetLoad:
         busy_share=min(1.0, busy / processes),
         window_seconds=max(member.busy_window for member in members),
     )
+
+
+# How old a queue depth may be before /running asks the broker again.
+QUEUE_MAX_AGE = 2.0
+
+
+@dataclass
+class RunningState:
+    """What /running remembers between requests, one per application."""
+
+    sampler: RateSampler = field(default_factory=RateSampler)
+    queue: QueueDepthProbe = field(default_factory=lambda: QueueDepthProbe(QUEUE_MAX_AGE))

@@ -6,12 +6,12 @@ from importlib.metadata import version
 from typing import Annotated
 
 import psutil
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from api import errors
 from api.auth import HostReaderDep
+from api.deps import SamplerDep
 from api.host import readings
-from api.host.sampler import CpuSampler
 from api.host.schemas import (
     CpuCount,
     CpuPercent,
@@ -27,15 +27,10 @@ from api.host.schemas import (
 router = APIRouter(tags=["host"], dependencies=[HostReaderDep], responses=errors.READ)
 
 
-def _sampler(request: Request) -> CpuSampler:
-    sampler: CpuSampler = request.app.state.sampler
-    return sampler
-
-
 @router.get("/", response_model=HostSummary)
-def host_summary(request: Request) -> HostSummary:
+def host_summary(sampler: SamplerDep) -> HostSummary:
     """The host at a glance."""
-    sample = _sampler(request).latest()
+    sample = sampler.latest()
     ident = readings.identity()
     memory = psutil.virtual_memory()
     swap = psutil.swap_memory()
@@ -65,9 +60,9 @@ def host_summary(request: Request) -> HostSummary:
 
 
 @router.get("/cpu/percent", response_model=CpuPercent)
-def cpu_percent(request: Request) -> CpuPercent:
+def cpu_percent(sampler: SamplerDep) -> CpuPercent:
     """CPU use over the latest sampling window, in total and per logical CPU."""
-    sample = _sampler(request).latest()
+    sample = sampler.latest()
     return CpuPercent(
         taken_at=sample.taken_at,
         window_seconds=sample.window_seconds,
@@ -77,9 +72,9 @@ def cpu_percent(request: Request) -> CpuPercent:
 
 
 @router.get("/cpu/times_percent", response_model=CpuTimesPercent)
-def cpu_times_percent(request: Request) -> CpuTimesPercent:
+def cpu_times_percent(sampler: SamplerDep) -> CpuTimesPercent:
     """How CPU time split between user, system, idle, iowait, ... over the latest window."""
-    sample = _sampler(request).latest()
+    sample = sampler.latest()
     return CpuTimesPercent(
         taken_at=sample.taken_at,
         window_seconds=sample.window_seconds,

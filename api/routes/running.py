@@ -1,24 +1,17 @@
 """The jobs running now across the service, with the queue: the operator's first question."""
 
-import threading
 import time
-from dataclasses import dataclass, field
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api import errors
 from api.auth import ReaderDep
-from api.deps import CeleryDep, ChunkCacheDep, SettingsDep, StoreDep
-from api.queue_probe import QueueDepthProbe
-from api.running import RateSampler, RunningJob, fleet_load, running_jobs
+from api.deps import CeleryDep, ChunkCacheDep, RunningStateDep, SettingsDep, StoreDep
+from api.running import RunningJob, fleet_load, running_jobs
 from pipeline.fleet import live_workers
 
 router = APIRouter(tags=["tasks"], dependencies=[ReaderDep], responses=errors.READ)
-
-# How old a queue depth may be before the broker is asked again.
-QUEUE_MAX_AGE = 2.0
 
 
 class RunningList(BaseModel):
@@ -43,28 +36,6 @@ class RunningList(BaseModel):
     )
     queue_observed_at: float | None = Field(description="POSIX time of that answer")
     observed_at: float
-
-
-@dataclass
-class RunningState:
-    """What /running remembers between requests, one per application."""
-
-    sampler: RateSampler = field(default_factory=RateSampler)
-    queue: QueueDepthProbe = field(default_factory=lambda: QueueDepthProbe(QUEUE_MAX_AGE))
-
-
-_creating = threading.Lock()
-
-
-def _state(request: Request) -> RunningState:
-    with _creating:
-        state: RunningState | None = getattr(request.app.state, "running", None)
-        if state is None:
-            state = request.app.state.running = RunningState()
-        return state
-
-
-RunningStateDep = Annotated[RunningState, Depends(_state)]
 
 
 @router.get("/running", response_model=RunningList)
