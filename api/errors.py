@@ -7,20 +7,13 @@ from typing import Any
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
+from api.schemas.errors import ErrorDetail
 from pipeline.jobs import JobFinishedError
 from pipeline.methods import UnknownMethodError
 from storage import CorruptRecordError, JobNotFoundError
-
-
-class ErrorDetail(BaseModel):
-    detail: str | list[dict[str, Any]] = Field(
-        description="What was wrong and what to do; a list of field errors for invalid input"
-    )
-
 
 Responses = dict[int | str, dict[str, Any]]
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from fastapi.sse import format_sse_event
 
 from api.job_watcher import JobWatcher, Watch
-from api.schemas import Progress, TaskPublic
+from api.schemas.tasks import Progress, TaskPublic
 from storage import JobStatus
 
 PROGRESS_SECONDS = 0.5

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from api.chunk_cache import ChunkCache
 from api.reading import read_task
-from api.schemas import TaskPublic
+from api.schemas.tasks import TaskPublic
 from storage import JobNotFoundError, JobStore
 
 logger = logging.getLogger(__name__)

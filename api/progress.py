@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from api.schemas import (
+from api.schemas.tasks import (
     CertificatePublic,
     ChunkPublic,
     Progress,

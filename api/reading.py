@@ -5,7 +5,7 @@ from uuid import UUID
 
 from api.chunk_cache import ChunkCache
 from api.progress import inline_digits, task_public, unreadable_task
-from api.schemas import TaskPublic
+from api.schemas.tasks import TaskPublic
 from storage import CorruptRecordError, JobStatus, JobStore
 
 

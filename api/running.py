@@ -14,13 +14,11 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-
-from pydantic import BaseModel, Field
 
 from api.chunk_cache import ChunkCache
 from api.progress import job_status, progress
 from api.queue_probe import QueueDepthProbe
+from api.schemas.running import ProcessOnJob, RunningJob
 from storage import ChunkRecord, CorruptRecordError, JobNotFoundError, JobStatus, JobStore
 from storage.fleet import FleetMember
 
@@ -79,35 +77,6 @@ def _rate(first: Reading, last: Reading) -> Rate | None:
         percent_per_second=max(0.0, last.percent - first.percent) / span,
         seconds=span,
     )
-
-
-class ProcessOnJob(BaseModel):
-    worker: str | None
-    pid: int | None
-    chunk: int = Field(description="Index of the chunk the process is computing")
-
-
-class RunningJob(BaseModel):
-    id: str
-    method: str
-    digits: int
-    owner: str | None = Field(default=None, description="The client that submitted it")
-    status: JobStatus
-    pushqtime: datetime
-    percent: float
-    terms_done: int
-    terms_total: int
-    chunks_done: int
-    chunks_total: int
-    processes: list[ProcessOnJob] = Field(
-        description="Worker processes computing one of the job's chunks right now"
-    )
-    rate: float | None = Field(description="Terms per second over the last `rate_seconds`")
-    rate_seconds: float | None = Field(
-        description="Seconds the rate is measured over (since the first chunk started "
-        "until this API has two readings of the job)"
-    )
-    eta_seconds: float | None = Field(description="Time left at the recent rate; null if stalled")
 
 
 def running_job(

@@ -14,7 +14,7 @@ from api import audit
 from api.auth import Caller, WriterCaller
 from api.broker_health import BrokerDownError
 from api.deps import StoreDep, SubmitterDep
-from api.schemas import TaskCreated
+from api.schemas.tasks import TaskCreated
 from api.submitter import Submitter
 from api.webhooks import CallbackRefusedError, check_callback
 from config import Settings

@@ -6,30 +6,11 @@ import threading
 import time
 from dataclasses import asdict
 
-from pydantic import BaseModel, Field
-
+from api.schemas.workers import WorkerList, WorkerPublic
 from pipeline.celery_config import PichordCelery
 from pipeline.inspection import queue_depth, worker_statuses
 
 logger = logging.getLogger(__name__)
-
-
-class WorkerPublic(BaseModel):
-    name: str
-    host: str
-    pid: int
-    concurrency: int | None
-    active: int = Field(description="Tasks running now")
-    processed: dict[str, int] = Field(description="Tasks run since the worker started, by name")
-    cpu_percent: float = Field(description="Worker host CPU use since the previous status request")
-    load_average: list[float] = Field(description="Worker host load average, 1/5/15 minutes")
-
-
-class WorkerList(BaseModel):
-    workers: list[WorkerPublic]
-    queue: str
-    queue_depth: int | None = Field(description="Messages waiting; null if the broker is down")
-    observed_at: float = Field(description="POSIX time of the inspection (cached briefly)")
 
 
 class WorkerCache:

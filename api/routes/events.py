@@ -20,7 +20,7 @@ from api.event_stream import (
     job_events,
 )
 from api.reading import read_task
-from api.schemas import TaskPublic
+from api.schemas.tasks import TaskPublic
 from storage import JobNotFoundError, JobStore
 
 router = APIRouter(tags=["tasks"])

@@ -1,32 +1,15 @@
 """Liveness and readiness, for Docker, compose and load balancers."""
 
-from typing import Literal
-
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel
 
 from api.deps import CeleryDep, StoreDep
+from api.schemas.health import Check, Liveness, Readiness
 from pipeline.inspection import broker_problem, workers_answering
 
 router = APIRouter(tags=["health"])
 
 # Readiness answers quickly even when the broker or every worker is gone.
 _CHECK_TIMEOUT = 1.0
-
-
-class Liveness(BaseModel):
-    status: Literal["ok"]
-
-
-class Check(BaseModel):
-    ok: bool
-    detail: str
-
-
-class Readiness(BaseModel):
-    status: Literal["ready", "not ready"]
-    failing: list[str]
-    checks: dict[str, Check]
 
 
 @router.get("/health", response_model=Liveness)

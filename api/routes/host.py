@@ -12,7 +12,7 @@ from api import errors
 from api.auth import HostReaderDep
 from api.deps import SamplerDep
 from api.host import readings
-from api.host.schemas import (
+from api.schemas.host import (
     CpuCount,
     CpuPercent,
     CpuTimesPercent,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, status
 
 from api import errors
 from api.admission import admit_submission
-from api.schemas import TaskCreated
+from api.schemas.tasks import TaskCreated
 from api.submission import REPLAYED, SubmissionDep, submit_job
 from pipeline.methods.leibniz.method import LEIBNIZ
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from api import errors
 from api.auth import ReaderDep
 from api.deps import SettingsDep
-from api.schemas import MethodPublic
+from api.schemas.tasks import MethodPublic
 from pipeline.methods import METHODS
 
 router = APIRouter(tags=["tasks"])

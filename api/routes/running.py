@@ -3,39 +3,15 @@
 import time
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from api import errors
 from api.auth import ReaderDep
 from api.deps import CeleryDep, ChunkCacheDep, RunningStateDep, SettingsDep, StoreDep
-from api.running import RunningJob, fleet_load, running_jobs
+from api.running import fleet_load, running_jobs
+from api.schemas.running import RunningList
 from pipeline.fleet import live_workers
 
 router = APIRouter(tags=["tasks"], dependencies=[ReaderDep], responses=errors.READ)
-
-
-class RunningList(BaseModel):
-    jobs: list[RunningJob] = Field(description="Every unfinished job, oldest first")
-    processes_busy: int = Field(
-        description="Worker processes computing a chunk of these jobs at this instant; it "
-        "misses or catches the short gaps between two chunks, so it jumps: see `busy_share`"
-    )
-    processes_online: int = Field(
-        description="Pool processes of the workers whose heartbeat is fresh (0 when none is)"
-    )
-    busy_share: float | None = Field(
-        description="Share of those processes' time spent running tasks over the last "
-        "`busy_window_seconds`, from the workers' heartbeats; null while no worker beats"
-    )
-    busy_window_seconds: float | None = Field(
-        description="Seconds `busy_share` covers (less for a worker started more recently)"
-    )
-    queue: str
-    queue_depth: int | None = Field(
-        description="Messages waiting in the broker; null until the broker has answered"
-    )
-    queue_observed_at: float | None = Field(description="POSIX time of that answer")
-    observed_at: float
 
 
 @router.get("/running", response_model=RunningList)

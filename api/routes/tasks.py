@@ -15,7 +15,7 @@ from api.deps import ChunkCacheDep, SettingsDep, StoreDep, WatcherDep
 from api.job_watcher import JobWatcher
 from api.progress import chunk_public, job_status
 from api.reading import read_task
-from api.schemas import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
+from api.schemas.tasks import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from api.submission import REPLAYED, SubmissionDep, submit_job
 from api.submitter import submitter_lifespan
 from pipeline.job_view import BracketPoint

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from api import errors
 from api.auth import HostReaderDep
 from api.deps import CeleryDep, SettingsDep, WorkerCacheDep
-from api.worker_cache import WorkerList
+from api.schemas.workers import WorkerList
 
 router = APIRouter(tags=["workers"], dependencies=[HostReaderDep], responses=errors.READ)
 

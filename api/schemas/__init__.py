@@ -1,0 +1,1 @@
+"""Every request and response model of the API, one module per resource."""
