@@ -18,18 +18,27 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import mpmath
 
-from pipeline.digits import format_units
-from pipeline.methods.fixed_point import ZERO
-from pipeline.methods.leibniz_cf.certificate import pi_bracket
-from pipeline.methods.leibniz_cf.chunks import depth_chunk, series_chunk
-from pipeline.methods.leibniz_cf.fraction import convergents, tail_bracket
-from pipeline.methods.leibniz_cf.plan import plan, split
-from pipeline.methods.leibniz_cf.reducer import ordered_product
-from pipeline.verify import reference_digits
+REPO = Path(__file__).resolve().parents[1]
+# The even split of the work lives with the tests that check it gives the same bracket.
+sys.path.insert(0, str(REPO))
+
+from pipeline.digits import format_units  # noqa: E402
+from pipeline.methods.fixed_point import ZERO  # noqa: E402
+from pipeline.methods.leibniz_cf.certificate import pi_bracket  # noqa: E402
+from pipeline.methods.leibniz_cf.fraction import convergents, tail_bracket  # noqa: E402
+from pipeline.methods.leibniz_cf.plan import plan  # noqa: E402
+from pipeline.methods.leibniz_cf.reducer import ordered_product  # noqa: E402
+from pipeline.verify import reference_digits  # noqa: E402
+from tests.pipeline.methods.leibniz_cf.even_split import (  # noqa: E402
+    depth_chunk,
+    series_chunk,
+    split,
+)
 
 DIGITS = (10_000, 100_000, 300_000, 1_000_000)
 WORKERS = 2

@@ -68,15 +68,6 @@ def plan(digits: int, attempt: int = 1) -> CfPlan:
     return CfPlan(digits, terms, depth, precision, attempt)
 
 
-@dataclass(frozen=True)
-class Split:
-    """Chunks: series term ranges [start, stop) on the series grid and depth ranges
-    [start, stop) covering [1, depth + 1), both in order."""
-
-    series: tuple[tuple[int, int], ...]
-    depth: tuple[tuple[int, int], ...]
-
-
 def even_cuts(start: int, stop: int, parts: int, step: int) -> tuple[tuple[int, int], ...]:
     """``parts`` ranges of about equal length whose inner ends are multiples of ``step`` from
     ``start`` (rounded to the nearest, so the ranges stay balanced on a coarse grid)."""
@@ -84,16 +75,3 @@ def even_cuts(start: int, stop: int, parts: int, step: int) -> tuple[tuple[int, 
     inner = [start + round((stop - start) * i / parts / step) * step for i in range(1, parts)]
     bounds = [start, *(min(b, stop) for b in inner), stop]
     return tuple((a, b) for a, b in itertools.pairwise(bounds) if b > a)
-
-
-def split(p: CfPlan, workers: int) -> Split:
-    """Both ranges cut into ``workers`` equal parts (bench/cf_math.py times the math this
-    way; a job's chunks are laid out by job_plan.layout). Any split gives the same bracket:
-    series chunks end on the pieces' grid, and the depth chunks' products multiply to the
-    same matrix."""
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    return Split(
-        series=even_cuts(0, p.terms, workers, 2 * p.series_block),
-        depth=even_cuts(1, p.depth + 1, workers, 1),
-    )
