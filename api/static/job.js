@@ -93,18 +93,20 @@ async function refresh(id, round) {
     const task = await api(`/tasks/${id}`);
     if (id !== current) return "gone";
     finished = FINISHED.includes(task.status);
+    const chunkTotal = task.progress?.chunks_total ?? 0;
+    const chunks = finished || round % chunkEvery(chunkTotal) === 0
+      ? await api(`/tasks/${id}/chunks`) : null;
+    const points = finished || round % 3 === 0 ? await api(`/tasks/${id}/convergence`) : null;
+    if (id !== current) return "gone";
+    // Drawn together once everything is read, so a job shown as ended has its final grid and
+    // plot, never those of an earlier moment.
     renderTask(task);
     state("shown");
-    const chunkTotal = task.progress?.chunks_total ?? 0;
-    if (finished || round % chunkEvery(chunkTotal) === 0) {
-      const answer = await api(`/tasks/${id}/chunks`);
-      if (id === current) renderGrid(answer.chunks);
-    }
-    if (finished || round % 3 === 0) {
-      const points = await api(`/tasks/${id}/convergence`);
+    if (chunks) renderGrid(chunks.chunks);
+    if (points) {
       const axis = methodInfo.get(task.method)?.convergence_axis ?? "terms";
       const planned = axis === "terms" ? task.progress?.terms_total : task.certificate?.depth;
-      if (id === current) renderPlot(points, task.digits, planned, axis);
+      renderPlot(points, task.digits, planned, axis);
     }
     $("job-error").textContent = "";
     if (finished) {
