@@ -13,13 +13,13 @@ import fnmatch
 import hashlib
 import hmac
 import logging
-import threading
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx2
 
 from api.chunk_cache import ChunkCache
+from api.periodic import PeriodicThread
 from api.reading import read_task
 from config import Settings
 from storage import JobNotFoundError, JobStore
@@ -85,8 +85,7 @@ class WebhookDeliverer:
         self._settings = settings
         self._store = store
         self._cache = cache
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+        self._thread = PeriodicThread("webhook delivery", POLL_SECONDS, self.deliver_due)
         timeout = settings.webhook_timeout_seconds
         self._http = httpx2.Client(follow_redirects=False, timeout=httpx2.Timeout(timeout))
 
@@ -94,16 +93,9 @@ class WebhookDeliverer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self._settings.webhook_timeout_seconds + 5)
+        # Long enough for a delivery under way to time out.
+        self._thread.stop(timeout=self._settings.webhook_timeout_seconds + 5)
         self._http.close()
-
-    def _run(self) -> None:
-        while not self._stop.wait(POLL_SECONDS):
-            try:
-                self.deliver_due()
-            except Exception:
-                logger.exception("webhooks: delivering the due ones failed")
 
     def deliver_due(self) -> None:
         queue = self._store.webhooks
