@@ -9,6 +9,7 @@ from api.schemas.tasks import (
     RunningResult,
     TaskPublic,
 )
+from pipeline.job_view import first_start
 from pipeline.methods import UnknownMethodError, method_named
 from storage import ChunkRecord, CorruptRecordError, JobRecord, JobStatus
 from storage.records import INLINE_DIGITS
@@ -66,8 +67,7 @@ def task_public(
 def _starttime(job: JobRecord, chunks: dict[int, ChunkRecord]) -> datetime | None:
     if job.final is not None:
         return job.final.starttime
-    starts = [c.starttime for c in chunks.values() if c.starttime is not None]
-    return min(starts) if starts else None
+    return first_start(chunks)
 
 
 def inline_digits(job: JobRecord) -> bool:

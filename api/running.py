@@ -19,6 +19,7 @@ from api.chunk_cache import ChunkCache
 from api.progress import job_status, progress
 from api.queue_probe import QueueDepthProbe
 from api.schemas.running import ProcessOnJob, RunningJob
+from pipeline.job_view import first_start
 from storage import ChunkRecord, CorruptRecordError, JobNotFoundError, JobStatus, JobStore
 from storage.fleet import FleetMember
 
@@ -139,10 +140,10 @@ def _processes(store: JobStore, job_id: str, chunks: dict[int, ChunkRecord]) -> 
 def _since_start(
     chunks: dict[int, ChunkRecord], terms_done: int, percent: float, now: float
 ) -> Rate | None:
-    starts = [r.starttime.timestamp() for r in chunks.values() if r.starttime is not None]
-    if not starts:
+    started = first_start(chunks)
+    if started is None:
         return None
-    return _rate(Reading(min(starts), 0, 0.0), Reading(now, terms_done, percent))
+    return _rate(Reading(started.timestamp(), 0, 0.0), Reading(now, terms_done, percent))
 
 
 def running_jobs(

@@ -5,6 +5,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from fractions import Fraction
 
 from storage import ChunkRecord, ChunkSpec
@@ -46,6 +47,11 @@ class ChunkTally:
         if self.planned[kind]:
             return self.done[kind] / self.planned[kind]
         return float(self.finished[kind] == self.chunks[kind])
+
+
+def first_start(chunks: dict[int, ChunkRecord]) -> datetime | None:
+    """When the first of these chunks began (None before any has)."""
+    return min((r.starttime for r in chunks.values() if r.starttime is not None), default=None)
 
 
 def tally(specs: list[ChunkSpec], chunks: dict[int, ChunkRecord]) -> ChunkTally:

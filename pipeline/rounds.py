@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.digits import cut_outward
-from pipeline.job_view import ProgressCounts
+from pipeline.job_view import ProgressCounts, first_start
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.records import INLINE_DIGITS, Certificate, ChunkKind, FinalProgress, utcnow
@@ -72,9 +72,8 @@ def finished_series(
 
 def final_progress(counts: ProgressCounts, chunks: dict[int, ChunkRecord]) -> FinalProgress:
     """What a finished job shows of its progress, from the method's counts and its chunks."""
-    starts = [record.starttime for record in chunks.values() if record.starttime is not None]
     return FinalProgress(
-        starttime=min(starts) if starts else None,
+        starttime=first_start(chunks),
         percent=counts.percent,
         terms_done=counts.terms_done,
         terms_total=counts.terms_total,
