@@ -2,6 +2,7 @@
 one place where the job store's errors become answers, and the handler that makes 405 list
 every method of the resource."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response, status
@@ -60,40 +61,43 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def _detail(status_code: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code)
+# The job store's errors, each with the status it is answered with and its message: an
+# unknown id, an unreadable record or one of a method this version does not know, a cancel
+# of an ended job. Routes let them rise; one handler answers them all.
+_STORE_ERRORS: dict[type[Exception], tuple[int, Callable[[Any], str]]] = {
+    JobNotFoundError: (status.HTTP_404_NOT_FOUND, lambda exc: f"no task with id {exc.job_id}"),
+    CorruptRecordError: (status.HTTP_409_CONFLICT, str),
+    UnknownMethodError: (status.HTTP_409_CONFLICT, str),
+    JobFinishedError: (
+        status.HTTP_409_CONFLICT,
+        lambda exc: f"{exc}; only WAITING or PROGRESS tasks can be cancelled",
+    ),
+}
 
 
-async def _no_such_job(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, JobNotFoundError)
-    return _detail(status.HTTP_404_NOT_FOUND, f"no task with id {exc.job_id}")
+def _store_answer(exc: Exception) -> tuple[int, Callable[[Any], str]] | None:
+    for kind, answer in _STORE_ERRORS.items():
+        if isinstance(exc, kind):
+            return answer
+    return None
 
 
-async def _conflict(request: Request, exc: Exception) -> Response:
-    # An unreadable record, or one of a method this version does not know.
-    return _detail(status.HTTP_409_CONFLICT, str(exc))
-
-
-async def _finished(request: Request, exc: Exception) -> Response:
-    return _detail(
-        status.HTTP_409_CONFLICT, f"{exc}; only WAITING or PROGRESS tasks can be cancelled"
-    )
+async def _store_error(request: Request, exc: Exception) -> Response:
+    answer = _store_answer(exc)
+    assert answer is not None  # registered only for the kinds in _STORE_ERRORS
+    status_code, message = answer
+    return JSONResponse({"detail": message(exc)}, status_code)
 
 
 def status_of(exc: Exception) -> int | None:
     """The status an exception is answered with, when it is one of the handled ones."""
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code
-    if isinstance(exc, JobNotFoundError):
-        return status.HTTP_404_NOT_FOUND
-    if isinstance(exc, CorruptRecordError | UnknownMethodError | JobFinishedError):
-        return status.HTTP_409_CONFLICT
-    return None
+    answer = _store_answer(exc)
+    return None if answer is None else answer[0]
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(JobNotFoundError, _no_such_job)
-    app.add_exception_handler(CorruptRecordError, _conflict)
-    app.add_exception_handler(UnknownMethodError, _conflict)
-    app.add_exception_handler(JobFinishedError, _finished)
+    for kind in _STORE_ERRORS:
+        app.add_exception_handler(kind, _store_error)
