@@ -1,6 +1,7 @@
 """`pichord watch`: bars for a job and its chunks, redrawn on the job's server-sent events."""
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
@@ -24,19 +25,23 @@ def follow(client: ApiClient, job_id: str, interval: float, console: Console) ->
     )
     with Progress(*columns, console=console, transient=False) as bars:
         view = JobBars(bars, job_id)
-        task = view.show(client)
-        if task["status"] in FINISHED:
-            return task
-        with contextlib.suppress(StreamBrokenError):
-            for _ in client.events(job_id):
-                task = view.show(client)
-                if task["status"] in FINISHED:
-                    return task
-        while True:
-            client.sleep(interval)
+        for _ in _moments_to_look(client, job_id, interval):
             task = view.show(client)
             if task["status"] in FINISHED:
                 return task
+    raise AssertionError("unreachable: the moments to look never run out")
+
+
+def _moments_to_look(client: ApiClient, job_id: str, interval: float) -> Iterator[None]:
+    """Now, then at each of the job's events, then (once the stream cannot be had or breaks
+    off) every ``interval`` seconds."""
+    yield
+    with contextlib.suppress(StreamBrokenError):
+        for _ in client.events(job_id):
+            yield
+    while True:
+        client.sleep(interval)
+        yield
 
 
 class JobBars:

@@ -71,6 +71,10 @@ class Watch(Changes):
         self._bump()
 
 
+# A watch whose job changed: its record's stamp, its chunks' stamps and its brief task.
+Change = tuple[Watch, Stamp | None, dict[int, Stamp], TaskPublic]
+
+
 @dataclass(eq=False)
 class AllJobs(Changes):
     """The watches of every unfinished job (and of each until its ending has been seen)."""
@@ -124,8 +128,7 @@ class JobWatcher:
         watch.streams += progress
         try:
             if watch.task is None:
-                found = await asyncio.to_thread(self._read, [watch], True, True)
-                self._publish(found)
+                self._publish(await asyncio.to_thread(self._read, [watch], True, strict=True))
             yield watch
         finally:
             self._release(watch, progress)
@@ -185,18 +188,14 @@ class JobWatcher:
                 # A bad moment of the file system must not end every stream for good.
                 logger.exception("job watcher: reading the watched jobs failed")
 
-    def _publish(
-        self, found: list[tuple[Watch, Stamp | None, dict[int, Stamp], TaskPublic]]
-    ) -> None:
+    def _publish(self, found: list[Change]) -> None:
         for watch, stamp, stamps, task in found:
             watch.record_stamp, watch.chunk_stamps = stamp, stamps
             watch._publish(task)
         if found and self._followers:
             self._all._bump()
 
-    def _read(
-        self, watches: list[Watch], with_chunks: bool, strict: bool = False
-    ) -> list["Change"]:
+    def _read(self, watches: list[Watch], with_chunks: bool, strict: bool = False) -> list[Change]:
         """The watches whose job changed, each with its new stamps and brief task (on a
         thread: this waits on the file system). A job that cannot be found is left out, or
         with ``strict`` raises JobNotFoundError."""
@@ -218,10 +217,6 @@ class JobWatcher:
                 continue
             found.append((watch, stamp, stamps, task))
         return found
-
-
-# A watch whose job changed: its record's stamp, its chunks' stamps and its brief task.
-Change = tuple[Watch, Stamp | None, dict[int, Stamp], TaskPublic]
 
 
 def _finished(watch: Watch) -> bool:

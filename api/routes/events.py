@@ -1,6 +1,7 @@
 """Server-sent events: one task's progress and status changes, and every job's."""
 
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID
 
@@ -27,12 +28,16 @@ router = APIRouter(tags=["tasks"])
 
 # How far back a resumed GET /events looks for jobs that ended while it was away.
 RECENT_JOBS = 200
-STREAM_HEADERS = {
-    "Cache-Control": "no-cache",
-    # Proxies must pass each event on as it comes (nginx buffers unless told not to).
-    "X-Accel-Buffering": "no",
-}
 EventIdHeader = Annotated[str | None, Header(description="Resume after this event")]
+
+
+def _stream(events: AsyncIterator[bytes]) -> StreamingResponse:
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        # Proxies must pass each event on as it comes (nginx buffers unless told not to).
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _position(last_event_id: str | None) -> StreamPosition:
@@ -67,11 +72,7 @@ async def get_task_events(
     # the stream's first read is the watcher's (none when the job is watched already).
     if not watcher.watching(str(task_id)) and not store.exists(str(task_id)):
         raise JobNotFoundError(str(task_id))
-    return StreamingResponse(
-        job_events(watcher, str(task_id), position),
-        media_type="text/event-stream",
-        headers=STREAM_HEADERS,
-    )
+    return _stream(job_events(watcher, str(task_id), position))
 
 
 @router.get(
@@ -99,11 +100,7 @@ async def get_events(
     recent = []
     if position.last_id:
         recent = await run_in_threadpool(_ended_since, store, cache, position.last_id)
-    return StreamingResponse(
-        all_events(watcher, position, recent),
-        media_type="text/event-stream",
-        headers=STREAM_HEADERS,
-    )
+    return _stream(all_events(watcher, position, recent))
 
 
 def _ended_since(store: JobStore, cache: ChunkCache, last_id: int) -> list[TaskPublic]:
