@@ -14,7 +14,8 @@ from pipeline.verify import reference_digits
 from storage import JobRecord, JobStatus, JobStore
 from storage.records import INLINE_DIGITS, Certificate, FinalProgress
 from tests.integration.answer_dropper import AnswerDropper
-from tests.integration.conftest import Processes, rabbitmq_service_env
+from tests.integration.conftest import Processes, rabbitmq_service_env, wait_for
+from tests.integration.pool_pause import paused_mid_chunk
 from tests.integration.stream_cutter import StreamCutter
 
 PICHORD = Path(sys.executable).parent / "pichord"
@@ -22,19 +23,33 @@ TOKEN = "cli-test-token"
 
 
 class Cli:
-    def __init__(self, url: str, state: Path) -> None:
+    def __init__(self, url: str, state: Path, worker_pid: int = 0) -> None:
         self.url = url
         self.state = state
+        self.worker_pid = worker_pid
 
     def __call__(self, *args: str, token: str | None = TOKEN) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(PICHORD), *args], env=self.env(token), capture_output=True, text=True, timeout=120
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """The command running in the background, for a test to act while it waits."""
+        return subprocess.Popen(
+            [str(PICHORD), *args],
+            env=self.env(TOKEN),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def env(self, token: str | None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PICHORD_")}
         env["PICHORD_URL"] = self.url
         if token is not None:
             env["PICHORD_TOKEN"] = token
         env["COLUMNS"] = "200"  # rich wraps tables at the terminal width
-        return subprocess.run(
-            [str(PICHORD), *args], env=env, capture_output=True, text=True, timeout=120
-        )
+        return env
 
 
 @pytest.fixture
@@ -42,8 +57,8 @@ def cli(processes: Processes, rabbitmq_url: str, tmp_path: Path) -> Iterator[Cli
     state, processes.env = rabbitmq_service_env(
         tmp_path, rabbitmq_url, chunk_seconds="0.5", api_token=TOKEN
     )
-    processes.worker("w1", concurrency=2)
-    yield Cli(processes.api(), state)
+    worker = processes.worker("w1", concurrency=2)
+    yield Cli(processes.api(), state, worker.pid)
 
 
 def test_submit_and_watch_to_the_digits(cli: Cli) -> None:
@@ -77,18 +92,26 @@ def test_a_submission_whose_answer_was_lost_is_sent_again_and_made_once(cli: Cli
 
 
 def test_watch_falls_back_to_polling_when_the_stream_breaks(cli: Cli) -> None:
+    job_id = cli("submit", "10").stdout.strip()
     cutter = StreamCutter(cli.url)
     try:
-        # Long enough to be running when the stream opens (~10^11 terms).
-        done = Cli(cutter.url, cli.state)("submit", "10", "--watch", "--interval", "0.1")
+        # Held mid-chunk, the job cannot end before the watch has asked for its stream,
+        # however fast the kernel runs.
+        with paused_mid_chunk(JobStore(cli.state), job_id, cli.worker_pid):
+            watch = Cli(cutter.url, cli.state).start("watch", job_id, "--interval", "0.1")
+            wait_for(
+                lambda: any(path.endswith("/events") for _, path in cutter.seen),
+                60,
+                "the watch to ask for the job's event stream",
+            )
+        stdout, stderr = watch.communicate(timeout=120)
     finally:
         cutter.close()
-    assert done.returncode == 0 and f"SUCCESS {reference_digits(10)}" in done.stdout, done.stderr
+    assert watch.returncode == 0 and f"SUCCESS {reference_digits(10)}" in stdout, stderr
     paths = [path for _, path in cutter.seen]
     streams = [n for n, path in enumerate(paths) if path.endswith("/events")]
-    # The stream was asked for first, once, and polls took over when it was cut.
-    assert len(streams) == 1
-    job_id = paths[streams[0]].split("/")[2]
+    # The stream was asked for once, and polls took over when it was cut.
+    assert streams == [paths.index(f"/tasks/{job_id}/events")]
     assert paths[streams[0] + 1 :].count(f"/tasks/{job_id}") >= 1
 
 

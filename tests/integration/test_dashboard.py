@@ -193,9 +193,16 @@ def test_the_page_follows_event_streams_and_polls_when_they_break(
     page.on("request", lambda request: asked.append(request.url))
     page.goto(service.api + "/ui")
     page.wait_for_function("document.getElementById('method').options.length === 3")
-    job_id = submit(page, "leibniz", 9)
+    job_id = submit(page, "leibniz", 10)
+    streams = {f"{service.api}/tasks/{job_id}/events", f"{service.api}/events"}
+    # Held mid-chunk, the job cannot end before the page has asked for its stream, however
+    # fast the kernel runs.
+    with paused_mid_chunk(JobStore(service.state), job_id, service.worker_pid):
+        deadline = time.monotonic() + 60
+        while not streams <= set(asked):
+            assert time.monotonic() < deadline, asked
+            page.wait_for_timeout(50)
     wait_status(page, "SUCCESS", 60_000)
-    assert f"{service.api}/tasks/{job_id}/events" in asked and f"{service.api}/events" in asked
     page.close()
 
     # A proxy that refuses streams: the job view and the running panel poll instead.
