@@ -13,11 +13,9 @@ records). Also printed: the workers' own busy share over their last 10 s (fleet 
 
 import multiprocessing
 import time
-from pathlib import Path
 
-import psutil
 from kernel import range_sum
-from service import broker_name, running_service, wait_finished
+from service import broker_name, cpu_by_role, running_service, wait_finished
 
 from pipeline.methods.leibniz.kernel import warm_up
 from pipeline.methods.leibniz.speed import SPEED_NAME
@@ -50,32 +48,6 @@ def kernel_rate(processes: int, seconds: float) -> float:
     for worker in workers:
         worker.join()
     return total / seconds
-
-
-def cpu_by_role(state: Path) -> dict[str, float]:
-    """CPU seconds used so far by this run's service processes (and RabbitMQ), by role."""
-    totals: dict[str, float] = {}
-    for process in psutil.process_iter(["cmdline", "cpu_times", "ppid"]):
-        line = " ".join(process.info["cmdline"] or [])
-        if "beam.smp" in line:
-            role = "RabbitMQ"
-        else:
-            try:
-                if process.environ().get("PICHORD_STATE_DIR") != str(state):
-                    continue
-            except psutil.Error:
-                continue
-            if "uvicorn" in line:
-                role = "API"
-            elif process.info["ppid"] and "celery" in " ".join(
-                psutil.Process(process.info["ppid"]).cmdline()
-            ):
-                role = "pool processes"
-            else:
-                role = "worker main"
-        times = process.info["cpu_times"]
-        totals[role] = totals.get(role, 0.0) + times.user + times.system
-    return totals
 
 
 def terms_done(body: dict[str, object]) -> int:

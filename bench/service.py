@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx2
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 # How often a benchmark asks whether its job finished. Times come from the job's own
@@ -126,3 +127,33 @@ def wait_finished(client: httpx2.Client, job_id: str, poll: float = 0.005) -> di
         if body["status"] in ("SUCCESS", "FAILURE", "REVOKED"):
             return body
         time.sleep(poll)
+
+
+def cpu_by_role(state: Path) -> dict[str, float]:
+    """CPU seconds used so far by ``state``'s service processes, RabbitMQ and this script,
+    by role: API (uvicorn and the processes it spawned), worker main, pool processes."""
+    totals: dict[str, float] = {}
+    here = os.getpid()
+    for process in psutil.process_iter(["cmdline", "cpu_times", "ppid", "pid"]):
+        role = _role(process, state, here)
+        if role is not None:
+            times = process.info["cpu_times"]
+            totals[role] = totals.get(role, 0.0) + times.user + times.system
+    return totals
+
+
+def _role(process: psutil.Process, state: Path, here: int) -> str | None:
+    line = " ".join(process.info["cmdline"] or [])
+    if "beam.smp" in line:
+        return "RabbitMQ"
+    if process.info["pid"] == here:
+        return "this script"
+    try:
+        if process.environ().get("PICHORD_STATE_DIR") != str(state):
+            return None
+        parent = " ".join(psutil.Process(process.info["ppid"]).cmdline())
+    except psutil.Error:
+        return None
+    if "uvicorn" in line or "uvicorn" in parent:
+        return "API"
+    return "pool processes" if "celery" in parent else "worker main"

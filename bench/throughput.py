@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx2
 from celery import chord
 from plain_celery import REDIS, make_app
-from service import REPO, broker_name, running_service
+from service import REPO, broker_name, cpu_by_role, running_service
 
 BENCH = Path(__file__).resolve().parent
 
@@ -69,7 +69,7 @@ def pichord(jobs: int, clients: int, api_processes: int) -> None:
         "max_pending_jobs": str(jobs + 10),
         "max_pending_jobs_per_client": str(jobs + 10),
     }
-    with running_service(2, api_processes=api_processes, **settings) as (client, _):
+    with running_service(2, api_processes=api_processes, **settings) as (client, state):
         url = str(client.base_url)
         for _ in range(5):  # the workers load the kernel, the API its modules
             client.post("/tasks", json={"digits": 1})
@@ -88,7 +88,9 @@ def pichord(jobs: int, clients: int, api_processes: int) -> None:
             return latency
 
         first = datetime.now().astimezone()
+        before = cpu_by_role(state)
         latencies = spread(jobs, clients, send)
+        submitted = cpu_by_role(state)
         stops = []
         for job_id in ids:
             while True:
@@ -99,12 +101,31 @@ def pichord(jobs: int, clients: int, api_processes: int) -> None:
                 assert body["status"] in ("WAITING", "PROGRESS"), body
                 time.sleep(0.05)
         elapsed = (max(stops) - first).total_seconds()
+        ended = cpu_by_role(state)
         print(
             f"pichord, {broker_name()}, {api_processes} API processes: {jobs} n=1 jobs from "
             f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit p50 "
             f"{statistics.median(latencies) * 1000:.0f} ms, p99 "
             f"{percentile(latencies, 0.99) * 1000:.0f} ms"
         )
+        print_cpu_per_job(jobs, before, submitted, ended)
+
+
+def print_cpu_per_job(
+    jobs: int, before: dict[str, float], submitted: dict[str, float], ended: dict[str, float]
+) -> None:
+    """CPU milliseconds per job by role. The API's and this script's are counted while the
+    jobs were being submitted (afterwards both only poll for the ends); the workers' and
+    RabbitMQ's until the last job ended, which includes the waits between polls."""
+    used = {
+        role: (
+            (submitted if role in ("API", "this script") else ended)[role] - before.get(role, 0.0)
+        )
+        * 1000
+        / jobs
+        for role in ended
+    }
+    print("  CPU ms per job: " + ", ".join(f"{role} {ms:.2f}" for role, ms in sorted(used.items())))
 
 
 def plain_celery(jobs: int, clients: int, broker: str, label: str) -> None:
