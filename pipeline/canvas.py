@@ -12,6 +12,7 @@ from pipeline.celery_config import PichordCelery
 from pipeline.lanes import head_ticket_id, lane_ticket, tickets_per_dispatch
 from pipeline.task_names import REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
+from storage.job_store import FIRST_DISPATCH
 from storage.records import utcnow
 
 
@@ -57,16 +58,17 @@ def dispatch(app: PichordCelery, store: JobStore, job_id: str, specs: list[Chunk
 
 def counted_first_dispatch(job: JobRecord) -> JobRecord:
     """A new job's record as its first dispatch leaves it, so that it is written once."""
-    return job.model_copy(update={"dispatches": 1, "dispatched_at": utcnow()})
+    return job.model_copy(update={"dispatches": FIRST_DISPATCH, "dispatched_at": utcnow()})
 
 
 def send_dispatch(
     app: PichordCelery, store: JobStore, job: JobRecord, number: int, specs: list[ChunkSpec]
 ) -> None:
-    """Open dispatch ``number``'s claim book over ``specs`` and send a chord of lane tickets
-    for it. With no chunks (a reducer that was lost) the header is empty and the reducer is
-    sent straight away."""
-    store.claims(job.id, number).open([spec.index for spec in specs])
+    """Open dispatch ``number``'s claim book over ``specs`` (the first dispatch's opens
+    itself) and send a chord of lane tickets for it. With no chunks (a reducer that was
+    lost) the header is empty and the reducer is sent straight away."""
+    if number != FIRST_DISPATCH:
+        store.claims(job.id, number).open([spec.index for spec in specs])
     tickets = tickets_per_dispatch(app.settings, len(specs)) if specs else 0
     canvas = job_chord(app, job, number, tickets)
     # Only the publish: a fault in building the canvas is a bug to surface, not an outage.

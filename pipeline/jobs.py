@@ -116,16 +116,18 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
     # before the publish leaves what a crash between a dispatch's count and its publish
     # always left, a dispatched job without messages, which the stall sweep sends again.
     job = counted_first_dispatch(job)
-    limit = app.settings.max_pending_jobs
-    with store.admission_lock():
+    settings = app.settings
+
+    def admit() -> None:
         if job.owner is not None:
             owned = store.pending_count(job.owner)
-            if owned >= app.settings.max_pending_jobs_per_client:
-                raise ClientQuotaError(job.owner, owned, app.settings.max_pending_jobs_per_client)
+            if owned >= settings.max_pending_jobs_per_client:
+                raise ClientQuotaError(job.owner, owned, settings.max_pending_jobs_per_client)
         pending = store.pending_count()
-        if pending >= limit:
-            raise TooManyPendingJobsError(pending, limit)
-        store.create(job)
+        if pending >= settings.max_pending_jobs:
+            raise TooManyPendingJobsError(pending, settings.max_pending_jobs)
+
+    store.create(job, admit)
     try:
         send_dispatch(app, store, job, job.dispatches, job.chunks)
     except DispatchError as exc:

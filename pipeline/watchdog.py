@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from config import Settings
 from pipeline.canvas import DispatchError, dispatch
@@ -45,9 +45,11 @@ class StalledJob:
 
 
 def stalled_jobs(store: JobStore, job_stall_seconds: float, now: datetime) -> list[StalledJob]:
-    """Unfinished jobs with no checkpoint for ``job_stall_seconds``; only pending jobs are read."""
+    """Unfinished jobs with no checkpoint for ``job_stall_seconds``. Only jobs created longer
+    ago than that are read: the sweep runs every few seconds in an API process, and reading
+    every record of a backlog of young jobs each time held up that process's requests."""
     found = []
-    for job_id in store.pending_ids():
+    for job_id in store.pending_created_before(now - timedelta(seconds=job_stall_seconds)):
         try:
             job = store.get(job_id)
         except (JobNotFoundError, CorruptRecordError):

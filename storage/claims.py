@@ -67,11 +67,14 @@ class Claims:
         book: Path,
         chunk_lock: Callable[[int], Path],
         finished: Callable[[int], bool],
+        opens_itself: Callable[[], list[int]] | None = None,
     ) -> None:
         self._book = book
         self._lock = book.with_suffix(".lock")
         self._chunk_lock = chunk_lock
         self._finished = finished
+        # The chunks of a book that nobody opens: its first claim opens it with these.
+        self._opens_itself = opens_itself
 
     def open(self, indices: list[int]) -> None:
         """Start the book with the dispatch's chunks (fsynced: lane tickets are sent next)."""
@@ -91,7 +94,9 @@ class Claims:
         """Whether chunks remain that nobody has claimed yet (read without the book's lock:
         a passing look, for a ticket deciding whether to wait its turn)."""
         book = self.read()
-        return book is not None and book.cursor < len(book.indices)
+        if book is None:
+            return self._opens_itself is not None and bool(self._opens_itself())
+        return book.cursor < len(book.indices)
 
     @contextlib.contextmanager
     def ticket(self, ticket_id: str) -> Iterator[TicketRun | None]:
@@ -111,12 +116,15 @@ class Claims:
         chunk of the dispatch is finished or held by a live claimer."""
         held: int | None = None
         claim: Claim | None = None
-        if not self.exists():
+        if self._opens_itself is None and not self.exists():
             yield None
             return
+        self._book.parent.mkdir(parents=True, exist_ok=True)
         try:
             with locked(self._lock):
                 book = self.read()
+                if book is None and self._opens_itself is not None:
+                    book = ClaimBook(indices=self._opens_itself())
                 if book is None:
                     yield None
                     return

@@ -105,6 +105,22 @@ class JobIndex:
         """Unfinished jobs: all of them, or those of the client ``owner``."""
         return [name for name in self._pending_names(owner) if self._valid_id.match(name)]
 
+    def pending_marked_before(self, moment: datetime) -> list[str]:
+        """Unfinished jobs whose marker was made before ``moment``: a stat each, no record
+        read. A marker is made just after its job's record, so a job whose marker is newer
+        than ``moment`` was created after it (give or take the write between the two)."""
+        cutoff = moment.timestamp()
+        found = []
+        with os.scandir(self._pending) as entries:
+            for entry in entries:
+                try:
+                    made = entry.stat().st_mtime
+                except FileNotFoundError:
+                    continue  # finished meanwhile
+                if made < cutoff and self._valid_id.match(entry.name):
+                    found.append(entry.name)
+        return found
+
     def pending_count(self, owner: str | None = None) -> int:
         """How many jobs are unfinished (or the client ``owner``'s): counted on every
         submission and lane ticket, so names are counted, not parsed."""

@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -32,13 +32,21 @@ from storage.atomic import locked, try_locked, write_bytes_atomic
 from storage.claims import Claims
 from storage.job_index import JobIndex
 from storage.layout import StateLayout
-from storage.records import ChunkRecord, JobRecord
+from storage.records import ChunkRecord, JobRecord, utcnow
 from storage.status import JobStatus
 from storage.webhooks import WebhookQueue
 
 logger = logging.getLogger(__name__)
 
 # Canonical lowercase UUIDs only: nothing else ever becomes part of a path.
+# The suffix of a job folder being written, before it is renamed into place, and how long
+# such a folder may be left before it counts as a creation a crash cut short.
+_STAGED = ".new"
+STAGED_LIFETIME = timedelta(minutes=1)
+
+# A job's first dispatch, sent when it is submitted.
+FIRST_DISPATCH = 1
+
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -74,11 +82,37 @@ class JobStore:
         return self._job_dir(job_id) / "chunks" / f"{index}{suffix}"
 
     # -- jobs --------------------------------------------------------------------------------
-    def create(self, job: JobRecord) -> None:
+    def create(self, job: JobRecord, admit: Callable[[], None] | None = None) -> None:
+        """Store a new job. With ``admit``, the job is stored only if ``admit`` returns
+        (it raises to refuse the job), and no other admitted creation runs meanwhile.
+
+        The folder is written aside (``.<id>.new``, which nothing lists) with its record
+        fsynced, then renamed into place: concurrent submissions wait on one another for a
+        count and a rename, never for a disk flush."""
         job_dir = self._job_dir(job.id)
-        (job_dir / "chunks").mkdir(parents=True)
-        write_bytes_atomic(job_dir / "job.json", job.model_dump_json(indent=1).encode())
-        self.index.add(job.id, job.pushqtime, job.status, job.owner)
+        staged = self.layout.jobs / f".{job.id}{_STAGED}"
+        (staged / "chunks").mkdir(parents=True)
+        try:
+            write_bytes_atomic(staged / "job.json", job.model_dump_json(indent=1).encode())
+            with self._admission_lock() if admit else contextlib.nullcontext():
+                if admit:
+                    admit()
+                if job_dir.exists():
+                    raise FileExistsError(f"job {job.id} is stored already")
+                os.rename(staged, job_dir)
+                self.index.add(job.id, job.pushqtime, job.status, job.owner)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+
+    def _remove_staged(self, older_than: datetime) -> None:
+        """Remove the folders of creations a crash cut short, made before ``older_than`` so
+        that another process's creation in progress keeps its own."""
+        cutoff = older_than.timestamp()
+        with os.scandir(self.layout.jobs) as entries:
+            for entry in entries:
+                if entry.name.endswith(_STAGED) and entry.stat().st_mtime < cutoff:
+                    logger.warning("removing %s, a job creation cut short", entry.path)
+                    shutil.rmtree(entry.path, ignore_errors=True)
 
     def exists(self, job_id: str) -> bool:
         try:
@@ -139,6 +173,11 @@ class JobStore:
         may outlive a crash)."""
         return self.index.pending_ids(owner)
 
+    def pending_created_before(self, moment: datetime) -> list[str]:
+        """Ids of unfinished jobs created before ``moment`` (a stat of each marker, no record
+        read); a marker restored by ``rebuild_index`` counts from its restoration."""
+        return self.index.pending_marked_before(moment)
+
     def pending_count(self, owner: str | None = None) -> int:
         """How many jobs are marked unfinished, all or the client ``owner``'s."""
         return self.index.pending_count(owner)
@@ -182,7 +221,9 @@ class JobStore:
         """At API start: restore the markers after a crash without reading every record.
         When the marker names add up with the job folders, only the pending jobs' records
         are read (a crash between a record and its markers leaves one of them pending);
-        otherwise, or when asked, ``rebuild_index`` reads every record."""
+        otherwise, or when asked, ``rebuild_index`` reads every record. Creations a crash
+        cut short before their folder was moved into place are removed."""
+        self._remove_staged(utcnow() - STAGED_LIFETIME)
         if not self.index.adds_up(set(self.ids())):
             self.rebuild_index()
             return
@@ -218,9 +259,9 @@ class JobStore:
         shutil.rmtree(job_dir, ignore_errors=True)
 
     @contextlib.contextmanager
-    def admission_lock(self) -> Iterator[None]:
-        """Held while a submission counts the pending jobs and creates its own, so two
-        concurrent submissions cannot both take the last free place."""
+    def _admission_lock(self) -> Iterator[None]:
+        """Held while a creation admits its job (``create``), so two concurrent submissions
+        cannot both take the last free place."""
         self.layout.locks.mkdir(parents=True, exist_ok=True)
         with locked(self.layout.locks / "admission.lock"):
             yield
@@ -346,16 +387,22 @@ class JobStore:
             yield
 
     def claims(self, job_id: str, dispatch: int) -> Claims:
-        """The claim book of the job's dispatch number ``dispatch``."""
+        """The claim book of the job's dispatch number ``dispatch``. The first dispatch's
+        covers the first round's chunks, which the record holds, so it opens itself at its
+        first claim and a submission writes one file less (``open`` it for later ones)."""
 
         def finished(index: int) -> bool:
             record = self.get_chunk(job_id, index)
             return record is not None and record.finished
 
+        def first_round() -> list[int]:
+            return [spec.index for spec in self.get(job_id).chunks if spec.round == 1]
+
         return Claims(
             self._job_dir(job_id) / "claims" / f"d{dispatch}.json",
             lambda index: self._chunk_path(job_id, index, ".lock"),
             finished,
+            first_round if dispatch == FIRST_DISPATCH else None,
         )
 
     def chunk_running(self, job_id: str, index: int) -> bool:

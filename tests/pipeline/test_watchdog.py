@@ -1,5 +1,6 @@
 """The stall sweep on the embedded broker (messages are written; no worker runs)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,12 +12,18 @@ from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
 
 
-def age(store: JobStore, job_id: str, seconds: float) -> None:
+def age(store: JobStore, job_id: str, seconds: float, *, marker: bool = True) -> None:
+    """Make the job look created and dispatched ``seconds`` ago: its record, and unless
+    ``marker`` is False its pending marker, which the sweep looks at before the record."""
+    earlier = utcnow() - timedelta(seconds=seconds)
+
     def back(job: JobRecord) -> JobRecord:
-        earlier = utcnow() - timedelta(seconds=seconds)
         return job.model_copy(update={"dispatched_at": earlier, "pushqtime": earlier})
 
     store.update(job_id, back)
+    if marker:
+        pending = store.layout.pending / job_id
+        os.utime(pending, (earlier.timestamp(), earlier.timestamp()))
 
 
 def test_a_stalled_job_is_sent_again_then_failed_at_the_deadline(state_dir: Path) -> None:
@@ -48,7 +55,25 @@ def test_the_sweep_drops_markers_of_finished_jobs(state_dir: Path) -> None:
     store.update(job.id, lambda j: j.model_copy(update={"status": JobStatus.SUCCESS}))
     (state_dir / "pending" / job.id).touch()  # left by a crash
     assert redispatch_stalled(app, store) == []
+    assert store.pending_ids() == [job.id]  # too young to be read yet
+    an_hour_ago = (utcnow() - timedelta(hours=1)).timestamp()
+    os.utime(state_dir / "pending" / job.id, (an_hour_ago, an_hour_ago))
+    assert redispatch_stalled(app, store) == []
     assert store.pending_ids() == []
+    app.close()
+
+
+def test_the_sweep_reads_only_jobs_created_before_the_stall_time(state_dir: Path) -> None:
+    app = create_celery_app(
+        Settings(state_dir=state_dir, job_stall_seconds=10, inspect_timeout=0.2)
+    )
+    store = JobStore(state_dir)
+    old, young = submit(app, store, "leibniz", 3), submit(app, store, "leibniz", 3)
+    age(store, old.id, 60)
+    # The young job's record says it is idle, but its marker says it was made just now.
+    age(store, young.id, 60, marker=False)
+    assert redispatch_stalled(app, store) == [old.id]
+    assert store.get(young.id).dispatches == 1
     app.close()
 
 

@@ -5,7 +5,7 @@ import os
 import signal
 from pathlib import Path
 
-from storage import ChunkRecord, JobRecord, JobStatus, JobStore
+from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.claims import Claims
 from tests.conftest import JobFactory
 
@@ -48,6 +48,27 @@ def test_claims_hand_out_each_chunk_once_in_order(state_dir: Path, new_job: JobF
             assert fourth is not None and fourth.index == 3 and not fourth.more
             with claims.claim() as none:
                 assert none is None
+
+
+def test_the_first_dispatchs_book_opens_itself_with_the_first_round(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    store = JobStore(state_dir)
+    first_round = [ChunkSpec(index=i, start=2 * i, stop=2 * i + 2) for i in range(2)]
+    later = ChunkSpec(index=2, start=4, stop=6, round=2)
+    job = new_job(ranges(3), chunks=[*first_round, later])
+    claims = store.claims(job.id, 1)
+    assert not claims.exists() and claims.unclaimed_left()
+    with claims.claim() as first, claims.claim() as second, claims.claim() as third:
+        assert first is not None and first.index == 0 and first.more
+        assert second is not None and second.index == 1 and not second.more
+        assert third is None  # the second round's chunk is not the first dispatch's
+    book = claims.read()
+    assert book is not None and book.indices == [0, 1] and not claims.unclaimed_left()
+    # A later dispatch's book is opened by whoever dispatches it: none, nothing to claim.
+    later_claims = store.claims(job.id, 2)
+    with later_claims.claim() as none:
+        assert none is None and not later_claims.exists()
 
 
 def test_finished_chunks_are_skipped_and_pruned(state_dir: Path, new_job: JobFactory) -> None:

@@ -1,4 +1,5 @@
 import multiprocessing
+import os
 import threading
 import time
 import uuid
@@ -223,6 +224,74 @@ def test_a_clients_jobs_are_listed_and_counted_by_owner_and_rebuilt(
 
     store.delete(second.id)
     assert store.newest_first(owner="ci") == [first.id] and store.pending_ids("ci") == []
+
+
+class RefusedError(RuntimeError):
+    pass
+
+
+def test_a_refused_creation_stores_nothing(state_dir: Path, new_job: JobFactory) -> None:
+    store = JobStore(state_dir)
+    job = new_job(store=False)
+
+    def refuse() -> None:
+        raise RefusedError
+
+    with pytest.raises(RefusedError):
+        store.create(job, refuse)
+    assert not store.exists(job.id) and store.pending_ids() == []
+    assert [p.name for p in (state_dir / "jobs").iterdir()] == []
+    store.create(job, lambda: None)
+    assert store.get(job.id) == job and store.pending_ids() == [job.id]
+    with pytest.raises(FileExistsError, match=job.id):
+        store.create(job.model_copy(update={"digits": 9}))
+    assert store.get(job.id) == job
+
+
+def test_admitted_creations_take_turns(state_dir: Path, new_job: JobFactory) -> None:
+    """The admission check and the creation it admits are one step: a second creation's
+    check waits until the first job is stored, so both cannot take one last place."""
+    store = JobStore(state_dir)
+    first, second = new_job(store=False), new_job(store=False)
+    checking, go_on = threading.Event(), threading.Event()
+    counted: list[int] = []
+
+    def slow_check() -> None:
+        checking.set()
+        assert go_on.wait(30)
+        counted.append(store.pending_count())
+
+    creating = threading.Thread(target=store.create, args=(first, slow_check))
+    creating.start()
+    assert checking.wait(30)
+    second_done = threading.Thread(
+        target=store.create, args=(second, lambda: counted.append(store.pending_count()))
+    )
+    second_done.start()
+    time.sleep(0.2)  # the second check waits on the first, however long it takes
+    assert counted == []
+    go_on.set()
+    creating.join(30)
+    second_done.join(30)
+    assert counted == [0, 1]
+
+
+def test_a_creation_cut_short_is_removed_at_start(state_dir: Path, new_job: JobFactory) -> None:
+    store = JobStore(state_dir)
+    kept = new_job()
+    old, fresh = (
+        state_dir / "jobs" / f".{uuid.uuid4()}.new",
+        state_dir / "jobs" / f".{uuid.uuid4()}.new",
+    )
+    for folder in (old, fresh):
+        (folder / "chunks").mkdir(parents=True)
+        (folder / "job.json").write_text(kept.model_dump_json())
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    assert store.ids() == [kept.id]  # staged folders are never listed as jobs
+    store.refresh_index()
+    assert not old.exists() and fresh.exists()  # another process may still be writing it
+    assert store.ids() == [kept.id] and store.get(kept.id) == kept
 
 
 def test_an_owner_that_is_not_a_client_name_is_refused(new_job: JobFactory) -> None:
