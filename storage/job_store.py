@@ -5,15 +5,17 @@ Layout of ``jobs/<id>/`` (the store alone builds these paths):
   chunks/<n>.json   progress of chunk n; one writer, the task computing it
   chunks/<n>.lock   held while a task computes chunk n, so a duplicate waits
   cancel            present once a cancel was requested; chunks poll for it
-  claims/d<n>.json  which chunks of dispatch n lane tickets took (``storage.claims``)
+  claims/d<n>.json  which chunks of dispatch n lane tickets took (``storage.claims``;
+                    the first dispatch's is written by its first claim)
 and the markers of ``storage.job_index`` (pending jobs, creation order).
 
-Write order: the job folder, then job.json, then the markers; when a job finishes, its
-completion webhook (``storage.webhooks``, if it has one), job.json, then its pending marker
-is removed; a job is deleted markers first, then its folder.
-A crash between two writes leaves a readable job whose marker is at worst missing
+Write order: the job folder with job.json (written aside and renamed into place), then the
+markers; when a job finishes, its completion webhook (``storage.webhooks``, if it has one),
+job.json, then its pending marker is removed; a job is deleted markers first, then its
+folder. A crash between two writes leaves a readable job whose marker is at worst missing
 (restored by ``rebuild_index`` when the API starts) or stale (dropped by the stall sweep,
-which reads every pending job, or ignored by readers when the job folder is gone).
+which reads every pending job old enough to have stalled, or ignored by readers when the
+job folder is gone).
 Every file is replaced atomically, so a reader never sees a partial write.
 """
 
