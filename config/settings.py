@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     worker_concurrency: Annotated[int, Field(ge=1)] = Field(
         default_factory=lambda: os.cpu_count() or 1
     )
+    # How much the pool processes lower their CPU priority (nice; 0 keeps it): they compute
+    # for seconds at a time, while the API and each worker's own consumer answer within
+    # milliseconds, so where they share cores those go first (bench/throughput.py).
+    worker_nice: Annotated[int, Field(ge=0, le=19)] = 10
     # Celery task events from the workers (for `celery events`; Flower turns them on itself).
     task_events: bool = False
     # Wall time one chunk should take: a job waiting behind another waits about this long

@@ -4,6 +4,7 @@ Celery's ``-A`` looks up ``app`` on this module; the app is built on that first 
 (module ``__getattr__``), so importing the module does no work.
 """
 
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +26,11 @@ def __getattr__(name: str) -> Any:
     if name == "app":
         return _app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@worker_process_init.connect
+def _yield_to_the_api(**_: Any) -> None:
+    os.nice(_app().settings.worker_nice)
 
 
 @worker_process_init.connect

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
+import psutil
 import pytest
 
 from pipeline.verify import reference_digits
@@ -96,3 +97,18 @@ def cancel_and_run_another(service: httpx2.Client, store: JobStore, worker_pid: 
     chunks = service.get(f"/tasks/{job_id}/chunks").json()["chunks"]
     assert sum(c["status"] == "SUCCESS" for c in chunks) < len(chunks)
     assert service.delete(f"/tasks/{job_id}").status_code == 200
+
+
+def test_pool_processes_yield_the_cpu_and_the_consumer_does_not(
+    processes: Processes, rabbitmq_url: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    processes.env = service_env(state, rabbitmq_url, queue=f"q-{tmp_path.name}", worker_nice="7")
+    worker = processes.worker("w1")
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        job_id = client.post("/tasks", json={"digits": 2}).json()["id"]
+        assert poll_until_finished(client, job_id, timeout=60)[-1]["status"] == "SUCCESS"
+    pids = {record.pid for record in JobStore(state).chunks(job_id).values()}
+    assert pids and None not in pids
+    assert {psutil.Process(pid).nice() for pid in pids if pid is not None} == {7}
+    assert psutil.Process(worker.pid).nice() == 0
