@@ -6,14 +6,16 @@ behind many addresses, or many clients behind one proxy); an anonymous one for i
 from fastapi import HTTPException, Request
 
 from api.audit import record
-from api.auth import WriterCaller
-from api.deps import SettingsDep, SubmissionLimiterDep
+from api.auth import Caller
+from api.submission_limiter import SubmissionLimiter
+from config import Settings
 from storage.audit import AuditAction
 
 
 def admit_submission(
-    request: Request, caller: WriterCaller, settings: SettingsDep, limiter: SubmissionLimiterDep
+    request: Request, caller: Caller | None, settings: Settings, limiter: SubmissionLimiter
 ) -> None:
+    """429 when the caller (or its address) is over its rate; called by ``api.submission``."""
     try:
         if caller is not None:
             limiter.admit(f"client:{caller.name}", f"client {caller.name!r}")

@@ -9,12 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
 
 from api import audit
-from api.auth import Caller, WriterCaller
+from api.admission import admit_submission
+from api.auth import CredentialsDep, require_writer
 from api.broker_health import BrokerDownError
-from api.deps import StoreDep, SubmitterDep
+from api.deps import StoreDep, SubmissionLimiterDep, SubmitterDep
 from api.schemas.tasks import TaskCreated
+from api.submission_limiter import SubmissionLimiter
 from api.submitter import Submitter
 from api.webhooks import CallbackRefusedError, check_callback
 from config import Settings
@@ -79,7 +82,8 @@ class Submission:
     response: Response
     submitter: Submitter
     store: JobStore
-    caller: Caller | None
+    limiter: SubmissionLimiter
+    credentials: HTTPAuthorizationCredentials | None
     key: str | None
 
 
@@ -88,10 +92,11 @@ async def _submission(
     response: Response,
     submitter: SubmitterDep,
     store: StoreDep,
-    caller: WriterCaller,
+    limiter: SubmissionLimiterDep,
+    credentials: CredentialsDep,
     key: IdempotencyKeyDep,
 ) -> Submission:
-    return Submission(request, response, submitter, store, caller, key)
+    return Submission(request, response, submitter, store, limiter, credentials, key)
 
 
 SubmissionDep = Annotated[Submission, Depends(_submission)]
@@ -100,9 +105,13 @@ SubmissionDep = Annotated[Submission, Depends(_submission)]
 async def submit_job(
     submission: Submission, method: str, digits: int, callback_url: str | None = None
 ) -> TaskCreated:
-    """Create the job (202), or answer with the one this key created before (200). The
-    submission waits on files and the broker, so it runs on a thread; the routes are async
-    so that FastAPI checks the answer on the loop rather than on a second thread."""
+    """Create the job (202), or answer with the one this key created before (200).
+
+    Who is asking (a file holds the clients), its rate and the submission itself wait on
+    files and the broker, so all of them run on one worker thread: as dependencies of their
+    own they took a thread each, and under load every hand-over between a thread and the
+    event loop waits for the other threads' turn on the GIL. The routes are async so that
+    FastAPI checks the answer on the loop rather than on another thread."""
     return await run_in_threadpool(_submit_job, submission, method, digits, callback_url)
 
 
@@ -110,10 +119,10 @@ def _submit_job(
     submission: Submission, method: str, digits: int, callback_url: str | None
 ) -> TaskCreated:
     settings = submission.submitter.app.settings
-    owner = None if submission.caller is None else submission.caller.name
-    with audit.audited(
-        settings, submission.request, AuditAction.SUBMIT, caller=submission.caller
-    ) as outcome:
+    caller = require_writer(settings, submission.request, submission.credentials)
+    admit_submission(submission.request, caller, settings, submission.limiter)
+    owner = None if caller is None else caller.name
+    with audit.audited(settings, submission.request, AuditAction.SUBMIT, caller=caller) as outcome:
         check_key(submission.key)
         with _refusals():
             # A bad request is refused before its key is looked at: it never takes a key.

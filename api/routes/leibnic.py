@@ -2,10 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Path, status
 
 from api import errors
-from api.admission import admit_submission
 from api.schemas.tasks import TaskCreated
 from api.submission import REPLAYED, SubmissionDep, submit_job
 from pipeline.methods.leibniz.method import LEIBNIZ
@@ -17,7 +16,6 @@ router = APIRouter(tags=["tasks"])
     "/leibnic/{digits}",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskCreated,
-    dependencies=[Depends(admit_submission)],
     responses={**errors.SUBMIT, **REPLAYED},
 )
 async def leibnic(

@@ -5,11 +5,10 @@ import time
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from api import audit, errors
-from api.admission import admit_submission
 from api.auth import ReaderDep, WriterCaller, require_owner
 from api.deps import ChunkCacheDep, SettingsDep, StoreDep, WatcherDep
 from api.job_watcher import JobWatcher
@@ -37,7 +36,6 @@ MAX_WAIT_SECONDS = 60
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskCreated,
-    dependencies=[Depends(admit_submission)],
     responses={**errors.SUBMIT, **REPLAYED},
 )
 async def create_task(
