@@ -65,13 +65,21 @@ def get_digits(
                 media_type="text/plain; charset=utf-8",
                 filename=f"pi-{job.digits}-{job_id}.txt",
             )
-    text = _stored_text(store, job, of)
-    if job.status is not JobStatus.SUCCESS or text is None:
+    if job.status is not JobStatus.SUCCESS:
         current = job_status(job, cache.job_chunks(store, job))
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"task {job_id} is {current}; its digits are served once it is SUCCESS "
             f"(poll /tasks/{job_id})",
+        )
+    text = _stored_text(store, job, of)
+    if text is None:
+        # Only damage from outside does this: the files are written before the SUCCESS.
+        what = "digits" if of is DigitsPart.RESULT else f"certificate's {of} bound"
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"task {job_id} is SUCCESS but its stored {what} are missing from the state "
+            "dir (removed or damaged from outside the service); submit the task again",
         )
     name = f"pi-{job.digits}-{job_id}.txt" if of is DigitsPart.RESULT else f"pi-{of}-{job_id}.txt"
     return StreamingResponse(

@@ -128,3 +128,17 @@ def test_a_chunk_value_round_trips(settings: Settings, new_job: JobFactory) -> N
     store.save_chunk_value(job.id, 0, b"\x00\x01" * 1000)
     assert store.chunk_value(job.id, 0) == b"\x00\x01" * 1000
     assert store.chunk_value(job.id, 1) is None
+
+
+def test_stored_digits_removed_from_outside_are_named_missing(
+    client: TestClient, settings: Settings, new_job: JobFactory
+) -> None:
+    store = JobStore(settings.state_dir)
+    job_id = finished(store, new_job, INLINE_DIGITS + 1)
+    store.result_path(job_id).unlink()
+    for part, what in (("", "digits"), ("?of=lower", "certificate's lower bound")):
+        if part:
+            (store.layout.jobs / job_id / "bounds.txt").unlink(missing_ok=True)
+        answer = client.get(f"/tasks/{job_id}/digits{part}")
+        assert answer.status_code == 409
+        assert f"is SUCCESS but its stored {what} are missing" in answer.json()["detail"]
