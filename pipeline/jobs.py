@@ -152,9 +152,10 @@ def reach_broker(app: PichordCelery) -> None:
         raise BrokerUnreachableError(broker_shown(app.settings), timeout, exc) from exc
 
 
-def cancel(store: JobStore, job_id: str) -> JobRecord:
-    """Mark the job REVOKED and raise the flag its chunks poll; idempotent for REVOKED jobs."""
-    job = store.get(job_id)
+def cancel(store: JobStore, job_id: str, read: JobRecord | None = None) -> JobRecord:
+    """Mark the job REVOKED and raise the flag its chunks poll; idempotent for REVOKED jobs.
+    ``read``: the record as the caller just read it, so that it is not read again."""
+    job = read or store.get(job_id)
     if job.status is JobStatus.REVOKED:
         return job
     if job.status.finished:

@@ -164,7 +164,8 @@ def cancel_task(
     A client cancels its own tasks; an admin anyone's."""
     job_id = str(task_id)
     with audit.audited(settings, request, AuditAction.CANCEL, caller=caller, job_id=job_id) as done:
-        require_owner(caller, store.get(job_id))
-        cancel(store, job_id)
+        job = store.get(job_id)
+        require_owner(caller, job)
+        cancel(store, job_id, job)
         done.result = "cancelled"
     return read_task(store, cache, task_id)
