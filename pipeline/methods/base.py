@@ -7,10 +7,12 @@ job; it never branches on which method it serves.
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from typing import ClassVar
 
 from config import Settings
 from pipeline.chunk_runner import ChunkCompute
 from pipeline.job_view import BracketPoint, ProgressCounts
+from pipeline.methods.method_data import CertificateDetails, ChunkDetails, NoChunkDetails
 from pipeline.rounds import Extension
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 
@@ -28,6 +30,11 @@ class ComputeMethod(ABC):
     cap_setting: str
     #: What the convergence points' ``terms`` count: series "terms", or the tail's "depth".
     convergence_axis: str = "terms"
+    #: The method's own figures in a certificate, and the chunk details the API shows: the
+    #: API lists both models' fields in its schema (each method keeps more of its own data,
+    #: pipeline/methods/method_data.py).
+    certificate_model: ClassVar[type[CertificateDetails]]
+    chunk_public_model: ClassVar[type[ChunkDetails]] = NoChunkDetails
 
     @abstractmethod
     def max_digits(self, settings: Settings) -> int:

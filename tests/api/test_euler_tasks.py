@@ -9,7 +9,7 @@ from api.main import create_app
 from config import Settings
 from pipeline.chunk_runner import run_chunk
 from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER
-from pipeline.methods.leibniz_euler.plan import stored_plan
+from pipeline.methods.leibniz_euler.planner import stored_plan
 from pipeline.verify import reference_digits
 from storage import JobStore
 from storage.records import ChunkKind

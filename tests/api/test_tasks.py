@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from config import Settings
+from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, JobStatus, JobStore
 from storage.layout import StateLayout
 
@@ -155,7 +156,7 @@ def test_progress_and_intermediate_from_chunk_files(client: TestClient, settings
             start=spec.start,
             stop=spec.stop,
             terms_done=100,
-            partial=0.7828982258896384,
+            details=LeibnizChunk(partial=0.7828982258896384).dumped(),
             worker="w@h",
         ),
     )

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.routes.ui import STATIC
 from config import Settings
+from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, JobStatus, JobStore
 
 
@@ -37,7 +38,11 @@ def test_convergence_brackets_pi_after_each_prefix(state_dir: Path) -> None:
         store.save_chunk(
             job_id,
             ChunkRecord(
-                index=0, start=spec.start, stop=spec.stop, terms_done=1000, partial=quarter
+                index=0,
+                start=spec.start,
+                stop=spec.stop,
+                terms_done=1000,
+                details=LeibnizChunk(partial=quarter).dumped(),
             ),
         )
         [point] = client.get(f"/tasks/{job_id}/convergence").json()
@@ -51,7 +56,7 @@ def test_convergence_brackets_pi_after_each_prefix(state_dir: Path) -> None:
                 start=spec.start,
                 stop=spec.stop,
                 terms_done=spec.terms,
-                partial=quarter,
+                details=LeibnizChunk(partial=quarter).dumped(),
                 status=JobStatus.SUCCESS,
             ),
         )

@@ -10,10 +10,11 @@ from pipeline.job_view import BracketPoint, ProgressCounts
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz import view
 from pipeline.methods.leibniz.kernel import warm_up
+from pipeline.methods.leibniz.models import LeibnizCertificate
+from pipeline.methods.leibniz.plan import terms_needed
 from pipeline.methods.leibniz.reducer import reduce_job
 from pipeline.methods.leibniz.runner import compute_chunk
 from pipeline.methods.leibniz.speed import SPEED_NAME, book, measured, terms_per_second
-from pipeline.methods.leibniz.terms import terms_needed
 from pipeline.rounds import Extension
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 
@@ -31,6 +32,7 @@ class LeibnizMethod(ComputeMethod):
     label = "Leibniz series"
     description = "the plain series, up to 11 digits (about 10^digits terms)"
     cap_setting = "PICHORD_LEIBNIZ_MAX_DIGITS"
+    certificate_model = LeibnizCertificate
 
     def max_digits(self, settings: Settings) -> int:
         return settings.leibniz_max_digits

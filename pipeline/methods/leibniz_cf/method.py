@@ -9,13 +9,14 @@ from pipeline.chunk_runner import ChunkCompute
 from pipeline.job_view import BracketPoint, ProgressCounts
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz_cf import view
-from pipeline.methods.leibniz_cf.job_plan import (
+from pipeline.methods.leibniz_cf.models import CfCertificate
+from pipeline.methods.leibniz_cf.plan import plan
+from pipeline.methods.leibniz_cf.planner import (
     attempt_chunks,
     plan_params,
     stored_plan,
 )
-from pipeline.methods.leibniz_cf.job_reducer import reduce_cf_job
-from pipeline.methods.leibniz_cf.plan import plan
+from pipeline.methods.leibniz_cf.reducer import reduce_cf_job
 from pipeline.methods.leibniz_cf.runner import compute_depth, compute_reference, compute_series
 from pipeline.rounds import Extension, current_round
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
@@ -27,6 +28,7 @@ class LeibnizCfMethod(ComputeMethod):
     label = "Leibniz + continued-fraction tail"
     description = "the series with its tail's continued fraction, up to a million digits"
     cap_setting = "PICHORD_CF_MAX_DIGITS"
+    certificate_model = CfCertificate
     convergence_axis = "depth"
 
     def max_digits(self, settings: Settings) -> int:
@@ -40,7 +42,7 @@ class LeibnizCfMethod(ComputeMethod):
             digits=digits,
             terms_total=chosen.terms,
             chunks=attempt_chunks(chosen, processes, first_index=0),
-            params=plan_params(chosen),
+            plan=plan_params(chosen).dumped(),
         )
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:

@@ -3,7 +3,7 @@ narrow the tail's bracket gets at the depth reached so far."""
 
 from pipeline.job_view import BracketPoint, ProgressCounts, tally
 from pipeline.methods.leibniz_cf.depth import log10_width
-from pipeline.methods.leibniz_cf.job_plan import stored_plan, unit_costs
+from pipeline.methods.leibniz_cf.planner import stored_plan, unit_costs
 from pipeline.rounds import current_round
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind

@@ -10,7 +10,8 @@ from pipeline.chunk_runner import ChunkCompute
 from pipeline.job_view import BracketPoint, ProgressCounts
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz_euler import view
-from pipeline.methods.leibniz_euler.plan import (
+from pipeline.methods.leibniz_euler.models import EulerCertificate, EulerChunkPublic
+from pipeline.methods.leibniz_euler.planner import (
     new_plan,
     round_chunks,
     stored_plan,
@@ -39,6 +40,8 @@ class LeibnizEulerMethod(ComputeMethod):
     label = "Leibniz + Euler tail"
     description = "the series with its exact Euler-number tail, thousands of digits"
     cap_setting = "PICHORD_EULER_MAX_DIGITS"
+    certificate_model = EulerCertificate
+    chunk_public_model = EulerChunkPublic
 
     def max_digits(self, settings: Settings) -> int:
         return settings.euler_max_digits
@@ -53,7 +56,7 @@ class LeibnizEulerMethod(ComputeMethod):
             chunks=round_chunks(
                 chosen, planner(settings, processes).split, round_=1, first_index=0
             ),
-            euler=params,
+            plan=params.dumped(),
         )
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
