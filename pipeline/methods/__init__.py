@@ -6,7 +6,6 @@ the API, the command line, the dashboard and the tasks all ask this registry.
 
 from collections.abc import Mapping
 
-from config import Settings
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz.method import LEIBNIZ
 from pipeline.methods.leibniz_cf.method import LEIBNIZ_CF
@@ -35,8 +34,3 @@ def method_named(name: str) -> ComputeMethod:
 
 def method_names() -> list[str]:
     return list(METHODS)
-
-
-def caps(settings: Settings) -> dict[str, int]:
-    """Each method's digit cap under ``settings``."""
-    return {name: method.max_digits(settings) for name, method in METHODS.items()}

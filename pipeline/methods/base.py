@@ -13,6 +13,7 @@ from config import Settings
 from pipeline.chunk_runner import ChunkCompute
 from pipeline.job_view import BracketPoint, ProgressCounts
 from pipeline.methods.method_data import CertificateDetails, ChunkDetails, NoChunkDetails
+from pipeline.methods.method_settings import MethodSettings
 from pipeline.rounds import Extension
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 
@@ -26,8 +27,8 @@ class ComputeMethod(ABC):
     label: str
     #: One sentence for the API docs.
     description: str
-    #: The environment variable that sets ``max_digits``.
-    cap_setting: str
+    #: Its settings: the cap (``max_digits``) and its own tuning, under its own prefix.
+    settings_model: ClassVar[type[MethodSettings]]
     #: What the convergence points' ``terms`` count: series "terms", or the tail's "depth".
     convergence_axis: str = "terms"
     #: The method's own figures in a certificate, and the chunk details the API shows: the
@@ -36,9 +37,17 @@ class ComputeMethod(ABC):
     certificate_model: ClassVar[type[CertificateDetails]]
     chunk_public_model: ClassVar[type[ChunkDetails]] = NoChunkDetails
 
-    @abstractmethod
-    def max_digits(self, settings: Settings) -> int:
+    def settings(self) -> MethodSettings:
+        return self.settings_model.current()
+
+    def max_digits(self) -> int:
         """The most digits a client may ask this method for."""
+        return self.settings().max_digits
+
+    @property
+    def cap_setting(self) -> str:
+        """The environment variable that sets ``max_digits``."""
+        return self.settings_model.variable("max_digits")
 
     def over_cap_advice(self) -> str:
         return f"set {self.cap_setting} to allow more"

@@ -12,6 +12,7 @@ from config import Settings
 from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, JobStatus, JobStore
 from storage.layout import StateLayout
+from tests.conftest import MethodEnv
 
 
 def submit(client: TestClient, digits: int = 3) -> str:
@@ -76,8 +77,9 @@ def test_cap_message_points_at_the_accelerated_method(client: TestClient) -> Non
     assert "between 0 and 11" in detail and "leibniz-euler" in detail
 
 
-def test_cap_follows_the_setting(state_dir: Path) -> None:
-    with TestClient(create_app(Settings(state_dir=state_dir, leibniz_max_digits=4))) as client:
+def test_cap_follows_the_setting(state_dir: Path, method_env: MethodEnv) -> None:
+    method_env(PICHORD_LEIBNIZ_MAX_DIGITS="4")
+    with TestClient(create_app(Settings(state_dir=state_dir))) as client:
         assert client.get("/leibnic/5").status_code == 422
         assert client.get("/leibnic/4").status_code == 202
 

@@ -10,11 +10,15 @@ from api.routes.ui import STATIC
 from config import Settings
 from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, JobStatus, JobStore
+from tests.conftest import MethodEnv
 
 
-def test_page_ships_its_assets_and_methods_show_this_services_caps(state_dir: Path) -> None:
-    settings = Settings(
-        state_dir=state_dir, leibniz_max_digits=7, euler_max_digits=900, cf_max_digits=5000
+def test_page_ships_its_assets_and_methods_show_this_services_caps(
+    state_dir: Path, method_env: MethodEnv
+) -> None:
+    settings = Settings(state_dir=state_dir)
+    method_env(
+        PICHORD_LEIBNIZ_MAX_DIGITS="7", PICHORD_EULER_MAX_DIGITS="900", PICHORD_CF_MAX_DIGITS="5000"
     )
     with TestClient(create_app(settings)) as client:
         page = client.get("/ui")

@@ -14,6 +14,7 @@ from pipeline.methods.leibniz.models import LeibnizCertificate
 from pipeline.methods.leibniz.plan import terms_needed
 from pipeline.methods.leibniz.reducer import reduce_job
 from pipeline.methods.leibniz.runner import compute_chunk
+from pipeline.methods.leibniz.settings import LeibnizSettings
 from pipeline.methods.leibniz.speed import SPEED_NAME, book, measured, terms_per_second
 from pipeline.rounds import Extension
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
@@ -31,11 +32,8 @@ class LeibnizMethod(ComputeMethod):
     name = "leibniz"
     label = "Leibniz series"
     description = "the plain series, up to 11 digits (about 10^digits terms)"
-    cap_setting = "PICHORD_LEIBNIZ_MAX_DIGITS"
+    settings_model = LeibnizSettings
     certificate_model = LeibnizCertificate
-
-    def max_digits(self, settings: Settings) -> int:
-        return settings.leibniz_max_digits
 
     def over_cap_advice(self) -> str:
         return "plain Leibniz needs about 10^digits terms; use method 'leibniz-euler' for more"

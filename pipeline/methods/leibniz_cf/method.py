@@ -18,6 +18,7 @@ from pipeline.methods.leibniz_cf.planner import (
 )
 from pipeline.methods.leibniz_cf.reducer import reduce_cf_job
 from pipeline.methods.leibniz_cf.runner import compute_depth, compute_reference, compute_series
+from pipeline.methods.leibniz_cf.settings import CfSettings
 from pipeline.rounds import Extension, current_round
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
@@ -27,12 +28,9 @@ class LeibnizCfMethod(ComputeMethod):
     name = "leibniz-cf"
     label = "Leibniz + continued-fraction tail"
     description = "the series with its tail's continued fraction, up to a million digits"
-    cap_setting = "PICHORD_CF_MAX_DIGITS"
+    settings_model = CfSettings
     certificate_model = CfCertificate
     convergence_axis = "depth"
-
-    def max_digits(self, settings: Settings) -> int:
-        return settings.cf_max_digits
 
     def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
         chosen = plan(digits)

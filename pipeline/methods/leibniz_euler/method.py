@@ -18,6 +18,7 @@ from pipeline.methods.leibniz_euler.planner import (
 )
 from pipeline.methods.leibniz_euler.reducer import reduce_euler_job
 from pipeline.methods.leibniz_euler.runner import compute_correction, compute_series
+from pipeline.methods.leibniz_euler.settings import EulerSettings
 from pipeline.rounds import Extension, current_round
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
@@ -29,7 +30,7 @@ CHUNKS_PER_PROCESS = 4
 
 def planner(settings: Settings, processes: int) -> ChunkPlanner:
     return ChunkPlanner(
-        chunk_terms=max(2, int(settings.euler_terms_per_second * settings.chunk_seconds)),
+        chunk_terms=max(2, int(EulerSettings.current().terms_per_second * settings.chunk_seconds)),
         parallelism=processes * CHUNKS_PER_PROCESS,
         max_chunks=settings.max_chunks,
     )
@@ -39,15 +40,12 @@ class LeibnizEulerMethod(ComputeMethod):
     name = "leibniz-euler"
     label = "Leibniz + Euler tail"
     description = "the series with its exact Euler-number tail, thousands of digits"
-    cap_setting = "PICHORD_EULER_MAX_DIGITS"
+    settings_model = EulerSettings
     certificate_model = EulerCertificate
     chunk_public_model = EulerChunkPublic
 
-    def max_digits(self, settings: Settings) -> int:
-        return settings.euler_max_digits
-
     def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
-        chosen, params = new_plan(digits, settings.euler_guard_digits)
+        chosen, params = new_plan(digits, EulerSettings.current().guard_digits)
         return JobRecord(
             id=job_id,
             method=self.name,

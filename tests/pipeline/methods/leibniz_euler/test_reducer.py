@@ -20,13 +20,17 @@ from pipeline.rounds import IncompleteJobError
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.records import ChunkKind
+from tests.conftest import MethodEnv
 
 
-def new_job(state_dir: Path, digits: int, **settings: object) -> tuple[JobStore, JobRecord]:
+@pytest.fixture(autouse=True)
+def small_chunks(method_env: MethodEnv) -> None:
+    method_env(PICHORD_EULER_TERMS_PER_SECOND="2e3")
+
+
+def new_job(state_dir: Path, digits: int) -> tuple[JobStore, JobRecord]:
     """A leibniz-euler job planned as the API plans it (no Celery app needed)."""
-    config = Settings(
-        state_dir=state_dir, worker_concurrency=3, euler_terms_per_second=2e3, **settings
-    )
+    config = Settings(state_dir=state_dir, worker_concurrency=3)
     store = JobStore(state_dir)
     job = plan_job(config, LEIBNIZ_EULER.name, digits)
     store.create(job)
@@ -97,8 +101,11 @@ def test_a_series_chunk_resumes_from_its_checkpoint(state_dir: Path) -> None:
     assert store.result(job.id) == reference_digits(500)
 
 
-def test_a_run_of_nines_past_the_guard_plans_a_second_round(state_dir: Path) -> None:
-    store, job = new_job(state_dir, 761, euler_guard_digits=0)
+def test_a_run_of_nines_past_the_guard_plans_a_second_round(
+    state_dir: Path, method_env: MethodEnv
+) -> None:
+    method_env(PICHORD_EULER_GUARD_DIGITS="0")
+    store, job = new_job(state_dir, 761)
     for spec in job.chunks:
         run(store, job, spec)
     split = planner(Settings(state_dir=state_dir), processes=2).split
