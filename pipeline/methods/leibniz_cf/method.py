@@ -3,24 +3,22 @@ continued fraction, bracketed by two consecutive convergents."""
 
 from collections.abc import Callable
 from functools import partial
+from typing import ClassVar
 
 from config import Settings
 from pipeline.chunk_runner import ChunkCompute
-from pipeline.job_view import BracketPoint, ProgressCounts
-from pipeline.methods.base import ComputeMethod
-from pipeline.methods.leibniz_cf import view
+from pipeline.methods.base import ComputeMethod, MethodView
+from pipeline.methods.leibniz_cf import view as own_view
 from pipeline.methods.leibniz_cf.models import CfCertificate
-from pipeline.methods.leibniz_cf.plan import plan
 from pipeline.methods.leibniz_cf.planner import (
-    attempt_chunks,
-    plan_params,
+    new_job,
     stored_plan,
 )
 from pipeline.methods.leibniz_cf.reducer import reduce_cf_job
 from pipeline.methods.leibniz_cf.runner import compute_depth, compute_reference, compute_series
 from pipeline.methods.leibniz_cf.settings import CfSettings
 from pipeline.rounds import Extension, current_round
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage import ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
 
 
@@ -31,17 +29,10 @@ class LeibnizCfMethod(ComputeMethod):
     settings_model = CfSettings
     certificate_model = CfCertificate
     convergence_axis = "depth"
+    view: ClassVar[MethodView] = own_view
 
     def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
-        chosen = plan(digits)
-        return JobRecord(
-            id=job_id,
-            method=self.name,
-            digits=digits,
-            terms_total=chosen.terms,
-            chunks=attempt_chunks(chosen, processes, first_index=0),
-            plan=plan_params(chosen).dumped(),
-        )
+        return new_job(self.name, job_id, digits, processes)
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         store = JobStore(settings.state_dir)
@@ -57,17 +48,6 @@ class LeibnizCfMethod(ComputeMethod):
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         return current_round(job)
-
-    def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
-        return view.progress(job, chunks)
-
-    def intermediate(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
-        # Until the tail is reduced nothing beyond the plain series' few digits is proven,
-        # and reducing a partial fraction costs as much as the job's own reducer.
-        return None
-
-    def convergence(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
-        return view.convergence(job, chunks)
 
 
 LEIBNIZ_CF = LeibnizCfMethod()

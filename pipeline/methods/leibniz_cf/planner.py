@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from pipeline.methods.leibniz_cf.models import CfPlanParams
-from pipeline.methods.leibniz_cf.plan import CfPlan, even_cuts
+from pipeline.methods.leibniz_cf.plan import CfPlan, even_cuts, plan
 from storage import ChunkSpec, JobRecord
 from storage.records import ChunkKind
 
@@ -28,6 +28,18 @@ REFERENCE_DIGIT_COST = 0.55
 
 def plan_params(chosen: CfPlan) -> CfPlanParams:
     return CfPlanParams(depth=chosen.depth, precision=chosen.precision, attempt=chosen.attempt)
+
+
+def new_job(method: str, job_id: str, digits: int, processes: int) -> JobRecord:
+    chosen = plan(digits)
+    return JobRecord(
+        id=job_id,
+        method=method,
+        digits=digits,
+        terms_total=chosen.terms,
+        chunks=attempt_chunks(chosen, processes, first_index=0),
+        plan=plan_params(chosen).dumped(),
+    )
 
 
 def stored_plan(job: JobRecord) -> CfPlan:

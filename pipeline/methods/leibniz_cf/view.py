@@ -30,6 +30,12 @@ def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
     )
 
 
+def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
+    # Until the tail is reduced nothing beyond the plain series' few digits is proven,
+    # and reducing a partial fraction costs as much as the job's own reducer.
+    return None
+
+
 def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
     """The width of T_M's bracket at each depth the finished depth chunks reach, in order
     (estimated from the depth, as the plan is: the certificate has the exact one)."""

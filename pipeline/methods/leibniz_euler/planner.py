@@ -16,6 +16,18 @@ def new_plan(digits: int, guard: int) -> tuple[EulerPlan, EulerPlanParams]:
     return chosen, params
 
 
+def new_job(method: str, job_id: str, digits: int, guard: int, split: SplitFn) -> JobRecord:
+    chosen, params = new_plan(digits, guard)
+    return JobRecord(
+        id=job_id,
+        method=method,
+        digits=digits,
+        terms_total=chosen.terms,
+        chunks=round_chunks(chosen, split, round_=1, first_index=0),
+        plan=params.dumped(),
+    )
+
+
 def stored_plan(job: JobRecord) -> EulerPlan:
     params = EulerPlanParams.of(job)
     return EulerPlan(

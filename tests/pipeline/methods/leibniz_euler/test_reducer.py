@@ -11,7 +11,7 @@ from pipeline.chunk_runner import run_chunk
 from pipeline.jobs import plan_job
 from pipeline.methods.fixed_point import ZERO
 from pipeline.methods.leibniz_euler.certificate import bracket
-from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER, planner
+from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER
 from pipeline.methods.leibniz_euler.models import EulerChunk, EulerPlanParams
 from pipeline.methods.leibniz_euler.planner import stored_plan
 from pipeline.methods.leibniz_euler.reducer import combine, reduce_euler_job
@@ -108,7 +108,7 @@ def test_a_run_of_nines_past_the_guard_plans_a_second_round(
     store, job = new_job(state_dir, 761)
     for spec in job.chunks:
         run(store, job, spec)
-    split = planner(Settings(state_dir=state_dir), processes=2).split
+    split = LEIBNIZ_EULER.split(Settings(state_dir=state_dir), lambda: 2)
     extension = reduce_euler_job(store, job.id, split)
     assert extension is not None
     job = store.get(job.id)
