@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     # Connect and read timeout of one delivery; redirects are never followed.
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
 
+    # Modules imported when the API and the workers start, each registering more methods
+    # (pipeline.methods.register), comma separated; as Celery's ``imports`` setting.
+    method_modules: Annotated[list[str], NoDecode] = []
+
     @field_validator("state_dir")
     @classmethod
     def _absolute_state_dir(cls, value: Path) -> Path:
@@ -148,7 +152,7 @@ class Settings(BaseSettings):
         # compose passes `${PICHORD_API_TOKEN:-}` through as "" when .env does not set it.
         return None if value == "" else value
 
-    @field_validator("webhook_allow", "webhook_retry_seconds", mode="before")
+    @field_validator("webhook_allow", "webhook_retry_seconds", "method_modules", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

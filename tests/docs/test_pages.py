@@ -42,3 +42,13 @@ def test_every_benchmark_script_is_on_the_benchmarks_page() -> None:
         name for name in scripts if f"`bench/{name}`" not in text and f"`{name}`" not in text
     ]
     assert missing == [], f"bench/{missing[0]} is not described in docs/benchmarks.md"
+
+
+def test_every_method_folder_has_the_files_the_adding_page_lists() -> None:
+    rows = (DOCS / "methods" / "adding.md").read_text().splitlines()
+    listed = [m.group(1) for row in rows if (m := re.match(r"\| `(\w+\.py)` \|", row))]
+    assert "method.py" in listed and "view.py" in listed
+    folders = [REPO / "pipeline" / "methods" / m.replace("-", "_") for m in METHODS]
+    folders.append(REPO / "tests" / "pipeline" / "methods" / "toy")
+    missing = [f"{f.name}/{name}" for f in folders for name in listed if not (f / name).is_file()]
+    assert missing == []
