@@ -121,6 +121,7 @@ def unreadable_task(error: CorruptRecordError, created: float) -> TaskPublic:
 
 def chunk_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[ChunkPublic]:
     method = known_method(job)
+    shown = field_names("chunk_public_model")
     rows = []
     for spec in job.chunks:
         record = chunks.get(spec.index)
@@ -138,7 +139,7 @@ def chunk_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[ChunkPu
                 starttime=record.starttime if record else None,
                 updatetime=record.updatetime if record else None,
                 stoptime=record.stoptime if record else None,
-                **chunk_fields(method, record),
+                **chunk_fields(shown, method, record),
             )
         )
     return rows
@@ -160,9 +161,12 @@ def certificate_public(job: JobRecord) -> CertificatePublic:
     return CertificatePublic.model_validate({**shared, **job.certificate.details})
 
 
-def chunk_fields(method: ComputeMethod | None, record: ChunkRecord | None) -> dict[str, Any]:
-    """Every method's shown chunk fields: null, but for the chunk's method's own values."""
-    shown: dict[str, Any] = dict.fromkeys(field_names("chunk_public_model"))
+def chunk_fields(
+    names: list[str], method: ComputeMethod | None, record: ChunkRecord | None
+) -> dict[str, Any]:
+    """Every method's shown chunk fields (``names``): null, but for the chunk's method's own
+    values."""
+    shown: dict[str, Any] = dict.fromkeys(names)
     if method is not None and record is not None:
         shown.update(method.chunk_public_model.of(record).model_dump(mode="json"))
     return shown

@@ -24,7 +24,10 @@ def _fields(model_name: ModelName) -> dict[str, tuple[dict[str, Any], list[str]]
 
 
 def field_names(model_name: ModelName) -> list[str]:
-    return list(_fields(model_name))
+    """Every registered method's fields in that model, in registry order. From the models'
+    fields, not their schemas: a chunk listing asks once per request, on the polled path."""
+    names = (name for m in METHODS.values() for name in getattr(m, model_name).model_fields)
+    return list(dict.fromkeys(names))
 
 
 def schema_of_fields(model_name: ModelName) -> Callable[[dict[str, Any]], None]:

@@ -68,9 +68,9 @@ class RunningResult(BaseModel):
 
     percent: float
     intermediate: str | None = Field(
-        description="The value so far, as the method can show it: `leibniz` the partial sum "
-        "over the longest computed prefix to `digits` decimals, the other methods the digits "
-        "already certified"
+        description="The value so far, as the job's method can show it: a partial sum over "
+        "the longest computed prefix cut to `digits` decimals, or the digits already "
+        "certified; null when it shows none"
     )
 
 
@@ -89,7 +89,7 @@ class CertificatePublic(BaseModel):
         extra="allow", json_schema_extra=schema_of_fields("certificate_model")
     )
 
-    terms: int = Field(description="M: terms of the Leibniz series summed")
+    terms: int = Field(description="M: terms of the series the method summed")
     lower: str = Field(description="pi is strictly greater than this")
     upper: str = Field(description="pi is strictly less than this")
     rounds: int
