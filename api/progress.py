@@ -1,7 +1,9 @@
 """Turn a job record and its chunk files into what a client sees."""
 
 from datetime import UTC, datetime
+from typing import Any
 
+from api.schemas.method_fields import field_names
 from api.schemas.tasks import (
     CertificatePublic,
     ChunkPublic,
@@ -11,6 +13,7 @@ from api.schemas.tasks import (
 )
 from pipeline.job_view import first_start
 from pipeline.methods import UnknownMethodError, method_named
+from pipeline.methods.base import ComputeMethod
 from storage import ChunkRecord, CorruptRecordError, JobRecord, JobStatus
 from storage.records import INLINE_DIGITS
 
@@ -95,11 +98,7 @@ def _stored_task(
         result=result,
         digits_url=f"/tasks/{job.id}/digits" if status is JobStatus.SUCCESS else None,
         progress=prog,
-        certificate=(
-            CertificatePublic.model_validate(job.certificate.model_dump())
-            if job.certificate
-            else None
-        ),
+        certificate=certificate_public(job) if job.certificate else None,
         verified=job.verified,
         error=job.error or error,
     )
@@ -121,6 +120,8 @@ def unreadable_task(error: CorruptRecordError, created: float) -> TaskPublic:
 
 
 def chunk_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[ChunkPublic]:
+    method = known_method(job)
+    shown = field_names("chunk_public_model")
     rows = []
     for spec in job.chunks:
         record = chunks.get(spec.index)
@@ -138,8 +139,34 @@ def chunk_public(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[ChunkPu
                 starttime=record.starttime if record else None,
                 updatetime=record.updatetime if record else None,
                 stoptime=record.stoptime if record else None,
-                euler_computed=record.euler_computed if record else None,
-                euler_seconds=record.euler_seconds if record else None,
+                **chunk_fields(shown, method, record),
             )
         )
     return rows
+
+
+def known_method(job: JobRecord) -> ComputeMethod | None:
+    """The job's method; None for one stored by a version with more methods."""
+    try:
+        return method_named(job.method)
+    except UnknownMethodError:
+        return None
+
+
+def certificate_public(job: JobRecord) -> CertificatePublic:
+    """The certificate's shared fields and its method's figures as the method stored them
+    (its model's dump), so a method this version does not know shows them too."""
+    assert job.certificate is not None
+    shared = job.certificate.model_dump(exclude={"details"})
+    return CertificatePublic.model_validate({**shared, **job.certificate.details})
+
+
+def chunk_fields(
+    names: list[str], method: ComputeMethod | None, record: ChunkRecord | None
+) -> dict[str, Any]:
+    """Every method's shown chunk fields (``names``): null, but for the chunk's method's own
+    values."""
+    shown: dict[str, Any] = dict.fromkeys(names)
+    if method is not None and record is not None:
+        shown.update(method.chunk_public_model.of(record).model_dump(mode="json"))
+    return shown

@@ -31,6 +31,7 @@ from service import (
     wait_finished,
 )
 
+from pipeline.methods.leibniz_cf.models import CfPlanParams
 from storage import JobStore
 from storage.records import ChunkKind
 
@@ -88,7 +89,7 @@ def run(client: httpx2.Client, state: Path, method: str, digits: int) -> dict[st
         "reduce": seconds(last, body["stoptime"]),
         "peak": peak_mib({r.pid for r in chunks.values() if r.pid is not None}),
         "poll": statistics.median(polls),
-        "depth": float(job.params.get("depth", 0)),
+        "depth": float(CfPlanParams.of(job).depth),
         "terms": float(job.terms_total),
     }
 

@@ -31,8 +31,8 @@ from pipeline.digits import format_units  # noqa: E402
 from pipeline.methods.fixed_point import ZERO  # noqa: E402
 from pipeline.methods.leibniz_cf.certificate import pi_bracket  # noqa: E402
 from pipeline.methods.leibniz_cf.fraction import convergents, tail_bracket  # noqa: E402
+from pipeline.methods.leibniz_cf.merge import ordered_product  # noqa: E402
 from pipeline.methods.leibniz_cf.plan import plan  # noqa: E402
-from pipeline.methods.leibniz_cf.reducer import ordered_product  # noqa: E402
 from pipeline.verify import reference_digits  # noqa: E402
 from tests.pipeline.methods.leibniz_cf.even_split import (  # noqa: E402
     depth_chunk,

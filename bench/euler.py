@@ -18,8 +18,10 @@ from datetime import datetime
 import httpx2
 from service import broker_name, running_service, seconds, wait_finished
 
+from pipeline.methods.leibniz_euler.certificate import bracket
 from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
-from pipeline.methods.leibniz_euler.series import bracket, pair_sum, plan, tail
+from pipeline.methods.leibniz_euler.plan import plan
+from pipeline.methods.leibniz_euler.series import pair_sum, tail
 
 DIGITS = (1000, 5000, 10000, 20000)
 PROCESSES = 2

@@ -10,6 +10,7 @@ import uuid
 
 from service import running_service
 
+from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
 
 CHUNKS = 64
@@ -35,8 +36,7 @@ def running_job(store: JobStore) -> str:
                 start=spec.start,
                 stop=spec.stop,
                 terms_done=size // 2,
-                partial=1e-10,
-                error_bound=1e-20,
+                details=LeibnizChunk(partial=1e-10, error_bound=1e-20).dumped(),
                 worker="bench@host",
             ),
         )

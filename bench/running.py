@@ -13,6 +13,7 @@ import uuid
 
 from service import running_service
 
+from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.records import utcnow
 
@@ -30,7 +31,7 @@ def chunk(index: int, done: int, status: JobStatus) -> ChunkRecord:
         stop=(index + 1) * TERMS,
         status=status,
         terms_done=done,
-        partial=0.1,
+        details=LeibnizChunk(partial=0.1).dumped(),
         worker="bench@host",
         pid=1000 + index % 2,
         attempts=1,

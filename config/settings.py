@@ -107,16 +107,7 @@ class Settings(BaseSettings):
     sample_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
     workers_cache_seconds: Annotated[float, Field(ge=0)] = 2.0
     inspect_timeout: Annotated[float, Field(gt=0, le=30)] = 1.0
-    leibniz_max_digits: Annotated[int, Field(ge=0, le=11)] = 11
-    # leibniz-euler: the largest request, the series speed used to size its chunks
-    # (measured 1.8 M terms/s on one core at 20,000 digits, faster below), and the digits
-    # of precision beyond the cut that settle a run of 9s or 0s without a second round.
-    euler_max_digits: Annotated[int, Field(ge=0, le=200_000)] = 20_000
-    euler_terms_per_second: Annotated[float, Field(gt=0)] = 1.0e6
-    euler_guard_digits: Annotated[int, Field(ge=0, le=1000)] = 12
-    # leibniz-cf: the largest request. 10^7 digits took 23 s on two processes and at most
-    # 403 MiB in each worker process (bench/cf.py --digits 10000000).
-    cf_max_digits: Annotated[int, Field(ge=0, le=10_000_000)] = 10_000_000
+    # Each method's own cap and tuning are its settings (pipeline/methods/<name>/settings.py).
 
     # Finished jobs older than this are removed (0 keeps them forever), checked by a
     # Celery beat schedule this often.
@@ -149,6 +140,10 @@ class Settings(BaseSettings):
     # Connect and read timeout of one delivery; redirects are never followed.
     webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
 
+    # Modules imported when the API and the workers start, each registering more methods
+    # (pipeline.methods.register), comma separated; as Celery's ``imports`` setting.
+    method_modules: Annotated[list[str], NoDecode] = []
+
     @field_validator("state_dir")
     @classmethod
     def _absolute_state_dir(cls, value: Path) -> Path:
@@ -161,7 +156,7 @@ class Settings(BaseSettings):
         # compose passes `${PICHORD_API_TOKEN:-}` through as "" when .env does not set it.
         return None if value == "" else value
 
-    @field_validator("webhook_allow", "webhook_retry_seconds", mode="before")
+    @field_validator("webhook_allow", "webhook_retry_seconds", "method_modules", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

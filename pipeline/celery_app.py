@@ -7,6 +7,7 @@ from pipeline.celery_config import PichordCelery, celery_config
 from pipeline.consumption_guard import ConsumptionGuard
 from pipeline.fleet_beat import FleetBeat
 from pipeline.limbo_guard import LimboGuard
+from pipeline.methods import import_method_modules
 from pipeline.tasks import register_tasks
 from storage.layout import StateLayout
 
@@ -14,6 +15,8 @@ from storage.layout import StateLayout
 def create_celery_app(settings: Settings | None = None) -> PichordCelery:
     """A configured app with the pipeline's tasks; fails fast on a backend without chords."""
     settings = settings or get_settings()
+    # Before anything asks the registry: the API and every worker build their app here.
+    import_method_modules(settings.method_modules)
     layout = StateLayout(settings.state_dir).ensure()
     app = PichordCelery(settings)
     app.conf.update(celery_config(settings))

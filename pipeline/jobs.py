@@ -78,7 +78,7 @@ class JobFinishedError(RuntimeError):
 def check_digits(settings: Settings, method_name: str, digits: int) -> None:
     """UnknownMethodError or DigitsOutOfRangeError for a request no job can be made of."""
     method = method_named(method_name)
-    cap = method.max_digits(settings)
+    cap = method.max_digits()
     if not 0 <= digits <= cap:
         raise DigitsOutOfRangeError(digits, method, cap)
 

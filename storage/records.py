@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storage.clients import CLIENT_NAME
 from storage.status import JobStatus
@@ -22,13 +23,24 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+def _gather_extras(data: Any, model: type[BaseModel], into: str) -> Any:
+    """Records written before a method's own data had a key of its own kept that data in
+    keys of the record itself: those keys, unknown here, become the opaque ``into`` dict,
+    for the method's models to read (and to upgrade, if their shape has changed too)."""
+    if not isinstance(data, dict) or into in data:
+        return data
+    extras = {key: data[key] for key in data if key not in model.model_fields}
+    kept = {key: value for key, value in data.items() if key not in extras}
+    return {**kept, into: {key: value for key, value in extras.items() if value is not None}}
+
+
 class ChunkKind(StrEnum):
     # Terms [start, stop) of the Leibniz series; both ends even so terms pair up.
     SERIES = "series"
-    # A range of the tail: Euler-number terms m in [start, stop) (leibniz-euler), or
-    # continued-fraction depths k in [start, stop) (leibniz-cf).
+    # A range [start, stop) of what the method adds to the series' tail: its correction
+    # terms, or the depths of a continued fraction.
     CORRECTION = "correction"
-    # mpmath's own digits for the check, computed beside the others (leibniz-cf).
+    # A reference value for the check (mpmath's own digits), computed beside the others.
     REFERENCE = "reference"
 
 
@@ -39,8 +51,8 @@ class ChunkSpec(_Record):
     start: int = Field(ge=0)
     stop: int = Field(ge=0)
     kind: ChunkKind = ChunkKind.SERIES
-    # leibniz-euler recomputes every chunk in a new round at a higher precision; plain
-    # leibniz keeps earlier rounds' chunks and appends more terms.
+    # A new round either recomputes every chunk at a higher precision or keeps the earlier
+    # rounds' chunks and appends more terms: the method chooses.
     round: int = Field(default=1, ge=1)
 
     @property
@@ -54,19 +66,17 @@ class Certificate(_Record):
     lower: str
     upper: str
     rounds: int
-    # Plain leibniz: the proven bound on the float kernel's error.
-    float_error_bound: float | None = None
-    # leibniz-euler: K correction terms, precision P (units of 10^-P), and the bound on
-    # the asymptotic remainder |E_2K| / (4^K M^(2K+1)), as a decimal string.
-    correction_terms: int | None = None
-    precision: int | None = None
-    remainder_bound: str | None = None
-    # leibniz-cf: the continued fraction's depth n (with precision P above).
-    depth: int | None = None
+    # The method's own figures (its certificate model), kept here as it dumped them.
+    details: dict[str, Any] = Field(default_factory=dict)
     # Set when the bounds were longer than INLINE_DIGITS: lower and upper above are them
     # rounded outward to this many decimals (still a true bracket), and the full bounds are
     # stored beside the record (JobStore.bounds).
     bounds_cut: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _details_of_old_records(cls, data: Any) -> Any:
+        return _gather_extras(data, cls, "details")
 
 
 class FinalProgress(_Record):
@@ -81,14 +91,6 @@ class FinalProgress(_Record):
     chunks_total: int
 
 
-class EulerParams(_Record):
-    """The current round's plan of a leibniz-euler job (M is the job's terms_total)."""
-
-    correction_terms: int = Field(ge=0)
-    precision: int = Field(ge=1)
-    guard: int = Field(ge=0)
-
-
 class JobRecord(_Record):
     id: str
     method: str
@@ -101,10 +103,8 @@ class JobRecord(_Record):
     stoptime: datetime | None = None
     terms_total: int
     chunks: list[ChunkSpec]
-    euler: EulerParams | None = None
-    # The current round's plan numbers of a method that needs more than terms_total
-    # (leibniz-cf: depth, precision, attempt).
-    params: dict[str, int] = Field(default_factory=dict)
+    # The current round's plan beyond terms_total, as the job's method dumped its plan model.
+    plan: dict[str, Any] = Field(default_factory=dict)
     # Where the job's completion webhook goes (storage.webhooks); None: no webhook.
     callback_url: str | None = None
     # Rounds of chunks: a second round runs only if the first did not fix the digits.
@@ -124,6 +124,17 @@ class JobRecord(_Record):
     verified: bool | None = None
     error: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plan_of_old_records(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "plan" in data:
+            return data
+        data = _gather_extras(data, cls, "plan")
+        # ``params`` was this record's own generic plan dict before ``plan`` took its place.
+        plan = data["plan"]
+        data["plan"] = {**plan.pop("params", {}), **plan}
+        return data
+
 
 class ChunkRecord(_Record):
     """Progress of one chunk, written only by the task that computes it."""
@@ -133,19 +144,9 @@ class ChunkRecord(_Record):
     stop: int
     status: JobStatus = JobStatus.PROGRESS
     terms_done: int = 0
-    # Sum of (-1)^k / (2k+1) over [start, start + terms_done), and a bound on its error.
-    partial: float = 0.0
-    error_bound: float = 0.0
-    # leibniz-euler: the exact fixed-point sum s (hex, so no decimal digit limit applies)
-    # with s <= 10^P * value < s + exact_error.
-    exact_value: str | None = None
-    exact_error: int = 0
-    # leibniz-euler correction: whether this chunk had to compute the Euler numbers, and
-    # how long that took.
-    euler_computed: bool | None = None
-    euler_seconds: float | None = None
-    # The correction's bound on the asymptotic remainder, for the certificate.
-    remainder_bound: str | None = None
+    # What the method has computed of [start, start + terms_done) so far, as its chunk
+    # details model dumped it.
+    details: dict[str, Any] = Field(default_factory=dict)
     worker: str | None = None
     pid: int | None = None
     # The Celery task id of the lane ticket that computes (or computed) the chunk.
@@ -159,6 +160,11 @@ class ChunkRecord(_Record):
     updatetime: datetime | None = None
     stoptime: datetime | None = None
     error: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _details_of_old_records(cls, data: Any) -> Any:
+        return _gather_extras(data, cls, "details")
 
     @property
     def finished(self) -> bool:

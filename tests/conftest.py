@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from config import Settings
+from pipeline.methods.method_settings import forget_read_settings
 from storage import ChunkSpec, JobRecord, JobStore
 from storage.fleet import FleetMember
 from storage.records import utcnow
@@ -87,6 +88,25 @@ def new_job(state_dir: Path) -> JobFactory:
         return record
 
     return make
+
+
+# Sets methods' settings by their variables: method_env(PICHORD_EULER_MAX_DIGITS="3000").
+MethodEnv = Callable[..., None]
+
+
+@pytest.fixture
+def method_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[MethodEnv]:
+    """Methods' settings for this test, set in the environment they are read from (as a
+    service's are) and read again; the test's end restores them."""
+
+    def set_variables(**variables: str) -> None:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        forget_read_settings()
+
+    yield set_variables
+    # Before monkeypatch restores the environment: the next read sees it restored.
+    forget_read_settings()
 
 
 @pytest.fixture

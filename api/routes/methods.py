@@ -4,7 +4,6 @@ from fastapi import APIRouter
 
 from api import errors
 from api.auth import ReaderDep
-from api.deps import SettingsDep
 from api.schemas.tasks import MethodPublic
 from pipeline.methods import METHODS
 
@@ -17,14 +16,14 @@ router = APIRouter(tags=["tasks"])
     dependencies=[ReaderDep],
     responses=errors.READ,
 )
-def list_methods(settings: SettingsDep) -> list[MethodPublic]:
+def list_methods() -> list[MethodPublic]:
     """Every method a task can ask for (`"method"` in POST /tasks), with its digit cap."""
     return [
         MethodPublic(
             name=method.name,
             label=method.label,
             description=method.description,
-            max_digits=method.max_digits(settings),
+            max_digits=method.max_digits(),
             cap_setting=method.cap_setting,
             convergence_axis=method.convergence_axis,
         )

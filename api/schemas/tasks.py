@@ -12,6 +12,7 @@ from pydantic import (
     model_serializer,
 )
 
+from api.schemas.method_fields import schema_of_fields
 from pipeline.methods import DEFAULT_METHOD, METHODS, method_named
 from storage import JobStatus
 from storage.records import ChunkKind
@@ -67,9 +68,9 @@ class RunningResult(BaseModel):
 
     percent: float
     intermediate: str | None = Field(
-        description="The value so far, as the method can show it: `leibniz` the partial sum "
-        "over the longest computed prefix to `digits` decimals, the other methods the digits "
-        "already certified"
+        description="The value so far, as the job's method can show it: a partial sum over "
+        "the longest computed prefix cut to `digits` decimals, or the digits already "
+        "certified; null when it shows none"
     )
 
 
@@ -82,26 +83,16 @@ class Progress(BaseModel):
 
 
 class CertificatePublic(BaseModel):
-    terms: int = Field(description="M: terms of the Leibniz series summed")
+    """The shared bracket and the job's method's own figures (the fields named by methods)."""
+
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra=schema_of_fields("certificate_model")
+    )
+
+    terms: int = Field(description="M: terms of the series the method summed")
     lower: str = Field(description="pi is strictly greater than this")
     upper: str = Field(description="pi is strictly less than this")
     rounds: int
-    float_error_bound: float | None = Field(
-        default=None, description="`leibniz`: proven bound on the float kernel's error"
-    )
-    correction_terms: int | None = Field(
-        default=None, description="`leibniz-euler`: K, Euler-number correction terms"
-    )
-    precision: int | None = Field(
-        default=None,
-        description="`leibniz-euler`, `leibniz-cf`: P, exact arithmetic in units of 10^-P",
-    )
-    remainder_bound: str | None = Field(
-        default=None, description="`leibniz-euler`: |E_2K| / (4^K M^(2K+1)), bounds the tail"
-    )
-    depth: int | None = Field(
-        default=None, description="`leibniz-cf`: n, the depth of the tail's continued fraction"
-    )
     bounds_cut: int | None = Field(
         default=None,
         description="Set when the bounds run past 100,000 digits: `lower` and `upper` are them "
@@ -110,10 +101,13 @@ class CertificatePublic(BaseModel):
     )
 
     @model_serializer(mode="wrap")
-    def _omit_other_methods(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Each method fills its own fields; the other method's stay out of the response.
+    def _method_fields_then_cut(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The method's figures come before bounds_cut, as they always have; absent ones and
+        # an uncut bracket's bounds_cut stay out of the response.
         data: dict[str, Any] = handler(self)
-        return {key: value for key, value in data.items() if value is not None}
+        cut = data.pop("bounds_cut", None)
+        shown = {key: value for key, value in data.items() if value is not None}
+        return shown if cut is None else {**shown, "bounds_cut": cut}
 
 
 # Keys left out of a task while they have no value, as in the seed's responses.
@@ -161,6 +155,13 @@ class TaskList(BaseModel):
 
 
 class ChunkPublic(BaseModel):
+    """The shared progress of a chunk, then every method's own fields (null but for its
+    method's), so every chunk has one shape."""
+
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra=schema_of_fields("chunk_public_model")
+    )
+
     index: int
     kind: ChunkKind
     round: int
@@ -173,14 +174,6 @@ class ChunkPublic(BaseModel):
     starttime: datetime | None
     updatetime: datetime | None
     stoptime: datetime | None
-    euler_computed: bool | None = Field(
-        default=None,
-        description="`leibniz-euler` correction: whether it computed the Euler numbers "
-        "(false: they came from the cache)",
-    )
-    euler_seconds: float | None = Field(
-        default=None, description="time spent getting the Euler numbers"
-    )
 
 
 class ChunkList(BaseModel):

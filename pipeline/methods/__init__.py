@@ -1,20 +1,24 @@
 """The registry of ways to compute pi: every method by its name, looked up, never guessed.
 
 A method lives in its own folder (``pipeline/methods/<name>/``) and is listed once below;
-the API, the command line, the dashboard and the tasks all ask this registry.
+the API, the command line, the dashboard and the tasks all ask this registry. A method kept
+elsewhere registers itself (``register``) from a module named in PICHORD_METHOD_MODULES,
+which the API and the workers import at start (``import_method_modules``).
 """
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
-from config import Settings
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz.method import LEIBNIZ
 from pipeline.methods.leibniz_cf.method import LEIBNIZ_CF
 from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER
 
-METHODS: Mapping[str, ComputeMethod] = {
+_REGISTERED: dict[str, ComputeMethod] = {
     method.name: method for method in (LEIBNIZ, LEIBNIZ_EULER, LEIBNIZ_CF)
 }
+METHODS: Mapping[str, ComputeMethod] = MappingProxyType(_REGISTERED)
 
 # What a request without a method gets: the seed's contract.
 DEFAULT_METHOD = LEIBNIZ.name
@@ -37,6 +41,25 @@ def method_names() -> list[str]:
     return list(METHODS)
 
 
-def caps(settings: Settings) -> dict[str, int]:
-    """Each method's digit cap under ``settings``."""
-    return {name: method.max_digits(settings) for name, method in METHODS.items()}
+class MethodNameTakenError(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a method named {name!r} is registered already")
+
+
+def register(method: ComputeMethod) -> ComputeMethod:
+    """Add ``method`` to the registry, under its name."""
+    if _REGISTERED.get(method.name, method) is not method:
+        raise MethodNameTakenError(method.name)
+    _REGISTERED[method.name] = method
+    return method
+
+
+def unregister(name: str) -> None:
+    """Remove a registered method (tests undo their registrations)."""
+    _REGISTERED.pop(name, None)
+
+
+def import_method_modules(modules: Iterable[str]) -> None:
+    """Import modules that register methods (PICHORD_METHOD_MODULES)."""
+    for module in modules:
+        importlib.import_module(module)

@@ -9,15 +9,17 @@ from api.main import create_app
 from config import Settings
 from pipeline.chunk_runner import run_chunk
 from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER
-from pipeline.methods.leibniz_euler.plan import stored_plan
+from pipeline.methods.leibniz_euler.planner import stored_plan
 from pipeline.verify import reference_digits
 from storage import JobStore
 from storage.records import ChunkKind
+from tests.conftest import MethodEnv
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings.model_copy(update={"euler_max_digits": 3000}))) as c:
+def client(settings: Settings, method_env: MethodEnv) -> Iterator[TestClient]:
+    method_env(PICHORD_EULER_MAX_DIGITS="3000")
+    with TestClient(create_app(settings)) as c:
         yield c
 
 

@@ -11,12 +11,13 @@ from config import Settings
 from pipeline.jobs import plan_job
 from pipeline.methods import METHODS, UnknownMethodError, method_named
 from storage import JobStatus, JobStore
-from tests.conftest import JobFactory
+from tests.conftest import JobFactory, MethodEnv
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings.model_copy(update={"euler_max_digits": 3000}))) as c:
+def client(settings: Settings, method_env: MethodEnv) -> Iterator[TestClient]:
+    method_env(PICHORD_EULER_MAX_DIGITS="3000")
+    with TestClient(create_app(settings)) as c:
         yield c
 
 

@@ -9,8 +9,10 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from config import Settings
+from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, JobStatus, JobStore
 from storage.layout import StateLayout
+from tests.conftest import MethodEnv
 
 
 def submit(client: TestClient, digits: int = 3) -> str:
@@ -75,8 +77,9 @@ def test_cap_message_points_at_the_accelerated_method(client: TestClient) -> Non
     assert "between 0 and 11" in detail and "leibniz-euler" in detail
 
 
-def test_cap_follows_the_setting(state_dir: Path) -> None:
-    with TestClient(create_app(Settings(state_dir=state_dir, leibniz_max_digits=4))) as client:
+def test_cap_follows_the_setting(state_dir: Path, method_env: MethodEnv) -> None:
+    method_env(PICHORD_LEIBNIZ_MAX_DIGITS="4")
+    with TestClient(create_app(Settings(state_dir=state_dir))) as client:
         assert client.get("/leibnic/5").status_code == 422
         assert client.get("/leibnic/4").status_code == 202
 
@@ -155,7 +158,7 @@ def test_progress_and_intermediate_from_chunk_files(client: TestClient, settings
             start=spec.start,
             stop=spec.stop,
             terms_done=100,
-            partial=0.7828982258896384,
+            details=LeibnizChunk(partial=0.7828982258896384).dumped(),
             worker="w@h",
         ),
     )

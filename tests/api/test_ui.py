@@ -8,12 +8,17 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.routes.ui import STATIC
 from config import Settings
+from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, JobStatus, JobStore
+from tests.conftest import MethodEnv
 
 
-def test_page_ships_its_assets_and_methods_show_this_services_caps(state_dir: Path) -> None:
-    settings = Settings(
-        state_dir=state_dir, leibniz_max_digits=7, euler_max_digits=900, cf_max_digits=5000
+def test_page_ships_its_assets_and_methods_show_this_services_caps(
+    state_dir: Path, method_env: MethodEnv
+) -> None:
+    settings = Settings(state_dir=state_dir)
+    method_env(
+        PICHORD_LEIBNIZ_MAX_DIGITS="7", PICHORD_EULER_MAX_DIGITS="900", PICHORD_CF_MAX_DIGITS="5000"
     )
     with TestClient(create_app(settings)) as client:
         page = client.get("/ui")
@@ -37,7 +42,11 @@ def test_convergence_brackets_pi_after_each_prefix(state_dir: Path) -> None:
         store.save_chunk(
             job_id,
             ChunkRecord(
-                index=0, start=spec.start, stop=spec.stop, terms_done=1000, partial=quarter
+                index=0,
+                start=spec.start,
+                stop=spec.stop,
+                terms_done=1000,
+                details=LeibnizChunk(partial=quarter).dumped(),
             ),
         )
         [point] = client.get(f"/tasks/{job_id}/convergence").json()
@@ -51,7 +60,7 @@ def test_convergence_brackets_pi_after_each_prefix(state_dir: Path) -> None:
                 start=spec.start,
                 stop=spec.stop,
                 terms_done=spec.terms,
-                partial=quarter,
+                details=LeibnizChunk(partial=quarter).dumped(),
                 status=JobStatus.SUCCESS,
             ),
         )

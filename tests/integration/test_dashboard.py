@@ -16,12 +16,13 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from pipeline.methods.leibniz_euler.models import EulerPlanParams
 from pipeline.rounds import record_success
 from pipeline.verify import reference_digits
 from storage import ChunkSpec, JobRecord, JobStore
 from storage.clients import ClientBook, Scope
 from storage.layout import StateLayout
-from storage.records import Certificate, EulerParams, FinalProgress
+from storage.records import Certificate, FinalProgress
 from tests.integration.conftest import REPO, Processes, rabbitmq_service_env
 from tests.integration.pool_pause import paused_mid_chunk
 
@@ -332,7 +333,7 @@ def store_finished_job(state: Path, digits: int) -> tuple[str, str]:
         digits=digits,
         terms_total=10**10,
         chunks=[ChunkSpec(index=0, start=0, stop=10**10)],
-        euler=EulerParams(correction_terms=40_000, precision=digits + 30, guard=12),
+        plan=EulerPlanParams(correction_terms=40_000, precision=digits + 30, guard=12).dumped(),
     )
     store.create(job)
     text = reference_digits(digits)

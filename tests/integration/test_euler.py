@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from pipeline.methods.leibniz_euler.models import EulerChunk
 from pipeline.verify import reference_digits
 from storage import JobStore
 from storage.layout import StateLayout
@@ -38,7 +39,7 @@ class Service:
         )
         record = store.get_chunk(job_id, spec.index)
         assert record is not None
-        return record.model_dump()
+        return EulerChunk.of(record).model_dump()
 
 
 @pytest.fixture

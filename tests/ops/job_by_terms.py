@@ -15,14 +15,14 @@ from config import Settings
 from pipeline.canvas import dispatch
 from pipeline.celery_app import create_celery_app
 from pipeline.fleet import processes_online
-from pipeline.methods.leibniz.method import planner
+from pipeline.methods.leibniz.method import LEIBNIZ
 from storage import ChunkSpec, JobRecord, JobStore
 
 
 def submit_by_terms(digits: int, terms: int, chunk_terms: int) -> str:
     """The new job's id; its chunks are cut as the service cuts them, ``chunk_terms`` each."""
     settings = Settings(kernel_terms_per_second=chunk_terms, chunk_seconds=1.0)
-    ranges = planner(settings, processes_online(settings)).split(0, terms)
+    ranges = LEIBNIZ.series_planner(settings, processes_online(settings)).split(0, terms)
     job = JobRecord(
         id=str(uuid.uuid4()),
         method="leibniz",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pipeline.chunk_runner import Checkpoints, ChunkCancelledError, ChunkCompute, run_chunk
+from pipeline.methods.leibniz.models import LeibnizChunk
 from pipeline.methods.leibniz.runner import compute_chunk
 from storage import ChunkRecord, ChunkSpec, JobStatus, JobStore
 from tests.conftest import JobFactory
@@ -50,8 +51,8 @@ def test_chunk_writes_its_result_and_progress(state_dir: Path, new_job: JobFacto
     job_id = new_job([(spec.start, spec.stop)]).id
     result = run_leibniz(store, job_id, spec, worker="w@test", checkpoint_seconds=0.2)
     expected = range_sum(0, 2_000_000)
-    assert abs(Fraction(result.partial) - Fraction(expected.value)) <= Fraction(
-        result.error_bound + expected.error_bound
+    assert abs(Fraction(LeibnizChunk.of(result).partial) - Fraction(expected.value)) <= Fraction(
+        LeibnizChunk.of(result).error_bound + expected.error_bound
     )
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.finished
@@ -75,15 +76,14 @@ def test_redelivered_chunk_resumes_from_its_checkpoint(
             start=start,
             stop=stop,
             terms_done=done,
-            partial=prefix.value,
-            error_bound=prefix.error_bound,
+            details=LeibnizChunk(partial=prefix.value, error_bound=prefix.error_bound).dumped(),
             attempts=1,
         ),
     )
     result = run_leibniz(store, job_id, spec, worker="w2@test", checkpoint_seconds=0.2)
     whole = range_sum(start, stop)
-    assert abs(Fraction(result.partial) - Fraction(whole.value)) <= Fraction(
-        result.error_bound + whole.error_bound
+    assert abs(Fraction(LeibnizChunk.of(result).partial) - Fraction(whole.value)) <= Fraction(
+        LeibnizChunk.of(result).error_bound + whole.error_bound
     )
     record = store.get_chunk(job_id, 0)
     assert record is not None and record.attempts == 2 and record.worker == "w2@test"

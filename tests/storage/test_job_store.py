@@ -81,7 +81,7 @@ def test_chunks_and_cancel_flag(state_dir: Path, new_job: JobFactory) -> None:
     job = new_job(store=False)
     store.create(job)
     assert store.chunks(job.id) == {}
-    record = ChunkRecord(index=1, start=60, stop=100, terms_done=20, partial=0.5)
+    record = ChunkRecord(index=1, start=60, stop=100, terms_done=20, details={"partial": 0.5})
     store.save_chunk(job.id, record)
     assert store.chunks(job.id) == {1: record}
     assert not store.cancel_requested(job.id)
@@ -99,7 +99,7 @@ def _hammer(state_dir: Path, job_id: str, rounds: int) -> None:
                 start=0,
                 stop=10**9,
                 terms_done=2 * i,
-                partial=float(i),
+                details={"partial": float(i)},
                 worker="w" * (i % 50),
             ),
         )
@@ -335,3 +335,15 @@ def test_deleting_a_read_record_removes_every_marker_it_has(
     assert store.newest_first() == [kept.id] == store.newest_first(JobStatus.SUCCESS, "ci")
     assert store.pending_ids() == [] and store.pending_ids("ci") == []
     assert store.index.adds_up({kept.id})
+
+
+def test_a_record_of_the_flat_layout_keeps_its_method_data_as_details(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    # Before a method's data had a key of its own, it sat beside the shared fields.
+    job = new_job()
+    old = {"index": 0, "start": 0, "stop": 60, "terms_done": 60, "sum": 0.5, "gone": None}
+    record = ChunkRecord.model_validate(old)
+    assert record.details == {"sum": 0.5} and record.terms_done == 60
+    JobStore(state_dir).save_chunk(job.id, record)
+    assert JobStore(state_dir).chunks(job.id)[0].details == {"sum": 0.5}

@@ -2,52 +2,39 @@
 S_N < pi < S_{N+1} (up to 11 digits: about 10^digits terms)."""
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from config import Settings
-from pipeline.chunk_planner import ChunkPlanner
 from pipeline.chunk_runner import ChunkCompute
-from pipeline.job_view import BracketPoint, ProgressCounts
-from pipeline.methods.base import ComputeMethod
-from pipeline.methods.leibniz import view
+from pipeline.methods.base import ComputeMethod, MethodView
+from pipeline.methods.leibniz import view as own_view
 from pipeline.methods.leibniz.kernel import warm_up
+from pipeline.methods.leibniz.models import LeibnizCertificate
+from pipeline.methods.leibniz.planner import new_job
 from pipeline.methods.leibniz.reducer import reduce_job
 from pipeline.methods.leibniz.runner import compute_chunk
-from pipeline.methods.leibniz.speed import SPEED_NAME, book, measured, terms_per_second
-from pipeline.methods.leibniz.terms import terms_needed
+from pipeline.methods.leibniz.settings import LeibnizSettings
+from pipeline.methods.leibniz.speed import record_speed, terms_per_second
 from pipeline.rounds import Extension
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
-
-
-def planner(settings: Settings, processes: int) -> ChunkPlanner:
-    return ChunkPlanner(
-        chunk_terms=max(2, int(terms_per_second(settings) * settings.chunk_seconds)),
-        parallelism=processes,
-        max_chunks=settings.max_chunks,
-    )
+from storage import ChunkSpec, JobRecord, JobStore
 
 
 class LeibnizMethod(ComputeMethod):
     name = "leibniz"
     label = "Leibniz series"
     description = "the plain series, up to 11 digits (about 10^digits terms)"
-    cap_setting = "PICHORD_LEIBNIZ_MAX_DIGITS"
-
-    def max_digits(self, settings: Settings) -> int:
-        return settings.leibniz_max_digits
+    settings_model = LeibnizSettings
+    certificate_model = LeibnizCertificate
+    view: ClassVar[MethodView] = own_view
 
     def over_cap_advice(self) -> str:
         return "plain Leibniz needs about 10^digits terms; use method 'leibniz-euler' for more"
 
+    def terms_per_second(self, settings: Settings) -> float:
+        return terms_per_second(settings)
+
     def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
-        terms = terms_needed(digits)
-        ranges = planner(settings, processes).split(0, terms)
-        return JobRecord(
-            id=job_id,
-            method=self.name,
-            digits=digits,
-            terms_total=terms,
-            chunks=[ChunkSpec(index=i, start=a, stop=b) for i, (a, b) in enumerate(ranges)],
-        )
+        return new_job(self.name, job_id, digits, self.split(settings, lambda: processes))
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         return compute_chunk
@@ -55,22 +42,8 @@ class LeibnizMethod(ComputeMethod):
     def reduce(
         self, settings: Settings, store: JobStore, job_id: str, processes: Callable[[], int]
     ) -> Extension | None:
-        chunks = store.chunks(job_id)
-        speed = measured(chunks)
-        if speed is not None:
-            book(settings).record(SPEED_NAME, speed)
-        return reduce_job(
-            store, job_id, lambda start, stop: planner(settings, processes()).split(start, stop)
-        )
-
-    def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
-        return view.progress(job, chunks)
-
-    def intermediate(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
-        return view.intermediate(job, chunks)
-
-    def convergence(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
-        return view.convergence(job, chunks)
+        record_speed(settings, store.chunks(job_id))
+        return reduce_job(store, job_id, self.split(settings, processes))
 
     def warm_up(self) -> None:
         warm_up()

@@ -4,8 +4,9 @@ import logging
 from fractions import Fraction
 
 from pipeline.methods.leibniz import view
-from pipeline.methods.leibniz.certify import Bracket, pi_bracket
-from pipeline.methods.leibniz.terms import extended_terms
+from pipeline.methods.leibniz.certificate import Bracket, pi_bracket
+from pipeline.methods.leibniz.models import LeibnizCertificate, LeibnizChunk
+from pipeline.methods.leibniz.plan import extended_terms
 from pipeline.rounds import (
     Extension,
     SplitFn,
@@ -15,17 +16,16 @@ from pipeline.rounds import (
     start_round,
 )
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
-from storage.records import Certificate
 
 logger = logging.getLogger(__name__)
 
 
 def combine(job: JobRecord, records: dict[int, ChunkRecord]) -> Bracket:
     """pi's bracket from the finished chunks, which must tile [0, terms_total) exactly."""
-    done = finished_series(job, job.chunks, records)
+    done = [LeibnizChunk.of(record) for record in finished_series(job, job.chunks, records)]
     # Fraction(float) is exact, so the sum of the chunk values carries no new error.
-    total = sum((Fraction(record.partial) for record in done), Fraction(0))
-    bound = sum((Fraction(record.error_bound) for record in done), Fraction(0))
+    total = sum((Fraction(chunk.partial) for chunk in done), Fraction(0))
+    bound = sum((Fraction(chunk.error_bound) for chunk in done), Fraction(0))
     return pi_bracket(job.terms_total, total, bound)
 
 
@@ -42,13 +42,9 @@ def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None
     bracket = combine(job, records)
     if bracket.certifies(job.digits):
         result = bracket.digits(job.digits)
-        certificate = Certificate(
-            terms=bracket.terms,
-            lower=bracket.lower_text(),
-            upper=bracket.upper_text(),
-            float_error_bound=float(bracket.float_error_bound),
-            rounds=job.rounds,
-        )
+        certificate = LeibnizCertificate(
+            float_error_bound=float(bracket.float_error_bound)
+        ).certificate(bracket.terms, bracket.lower_text(), bracket.upper_text(), job.rounds)
         final = final_progress(view.progress(job, records), records)
         record_success(store, job, result, certificate, final)
         return None

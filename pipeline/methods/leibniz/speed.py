@@ -54,3 +54,10 @@ def terms_per_second(settings: Settings) -> float:
         return settings.kernel_terms_per_second
     speed = book(settings).get(SPEED_NAME)
     return speed.units_per_second if speed is not None else FIRST_GUESS
+
+
+def record_speed(settings: Settings, records: dict[int, ChunkRecord]) -> None:
+    """Book the speed a finished job's chunks measured, for the next job's chunk sizes."""
+    speed = measured(records)
+    if speed is not None:
+        book(settings).record(SPEED_NAME, speed)

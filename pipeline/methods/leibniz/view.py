@@ -2,6 +2,7 @@
 bracket around pi after each computed prefix (floats are enough for a picture; the
 certificate stays exact)."""
 
+from collections.abc import Iterator
 from fractions import Fraction
 
 from pipeline.digits import format_truncated
@@ -12,6 +13,7 @@ from pipeline.job_view import (
     series_prefix,
     tally,
 )
+from pipeline.methods.leibniz.models import LeibnizChunk
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind
 
@@ -33,9 +35,14 @@ def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
     prefix = series_prefix(job.chunks, chunks)
     if not prefix:
         return None
-    return format_truncated(4 * sum((Fraction(r.partial) for r in prefix), Fraction(0)), job.digits)
+    return format_truncated(4 * sum(_quarter_sums(prefix), Fraction(0)), job.digits)
 
 
 def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
     prefix = series_prefix(job.chunks, chunks)
-    return prefix_brackets(prefix, (4 * Fraction(record.partial) for record in prefix))
+    return prefix_brackets(prefix, (4 * value for value in _quarter_sums(prefix)))
+
+
+def _quarter_sums(records: list[ChunkRecord]) -> Iterator[Fraction]:
+    """Each chunk's sum of (-1)^k/(2k+1), exactly as its float."""
+    return (Fraction(LeibnizChunk.of(record).partial) for record in records)

@@ -3,22 +3,22 @@ continued fraction, bracketed by two consecutive convergents."""
 
 from collections.abc import Callable
 from functools import partial
+from typing import ClassVar
 
 from config import Settings
 from pipeline.chunk_runner import ChunkCompute
-from pipeline.job_view import BracketPoint, ProgressCounts
-from pipeline.methods.base import ComputeMethod
-from pipeline.methods.leibniz_cf import view
-from pipeline.methods.leibniz_cf.job_plan import (
-    attempt_chunks,
-    plan_params,
+from pipeline.methods.base import ComputeMethod, MethodView
+from pipeline.methods.leibniz_cf import view as own_view
+from pipeline.methods.leibniz_cf.models import CfCertificate
+from pipeline.methods.leibniz_cf.planner import (
+    new_job,
     stored_plan,
 )
-from pipeline.methods.leibniz_cf.job_reducer import reduce_cf_job
-from pipeline.methods.leibniz_cf.plan import plan
+from pipeline.methods.leibniz_cf.reducer import reduce_cf_job
 from pipeline.methods.leibniz_cf.runner import compute_depth, compute_reference, compute_series
+from pipeline.methods.leibniz_cf.settings import CfSettings
 from pipeline.rounds import Extension, current_round
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage import ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
 
 
@@ -26,22 +26,13 @@ class LeibnizCfMethod(ComputeMethod):
     name = "leibniz-cf"
     label = "Leibniz + continued-fraction tail"
     description = "the series with its tail's continued fraction, up to a million digits"
-    cap_setting = "PICHORD_CF_MAX_DIGITS"
+    settings_model = CfSettings
+    certificate_model = CfCertificate
     convergence_axis = "depth"
-
-    def max_digits(self, settings: Settings) -> int:
-        return settings.cf_max_digits
+    view: ClassVar[MethodView] = own_view
 
     def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
-        chosen = plan(digits)
-        return JobRecord(
-            id=job_id,
-            method=self.name,
-            digits=digits,
-            terms_total=chosen.terms,
-            chunks=attempt_chunks(chosen, processes, first_index=0),
-            params=plan_params(chosen),
-        )
+        return new_job(self.name, job_id, digits, processes)
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         store = JobStore(settings.state_dir)
@@ -57,17 +48,6 @@ class LeibnizCfMethod(ComputeMethod):
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         return current_round(job)
-
-    def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
-        return view.progress(job, chunks)
-
-    def intermediate(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
-        # Until the tail is reduced nothing beyond the plain series' few digits is proven,
-        # and reducing a partial fraction costs as much as the job's own reducer.
-        return None
-
-    def convergence(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
-        return view.convergence(job, chunks)
 
 
 LEIBNIZ_CF = LeibnizCfMethod()

@@ -15,6 +15,7 @@ from pipeline.methods.leibniz_cf.encoding import (
     encode_progress,
 )
 from pipeline.methods.leibniz_cf.fraction import Matrix, combine, range_product
+from pipeline.methods.leibniz_cf.models import CfChunk
 from pipeline.methods.leibniz_cf.plan import CfPlan
 from pipeline.methods.leibniz_cf.series import series_sum
 from pipeline.verify import reference_digits
@@ -53,7 +54,7 @@ def compute_series(
             job_id, record.index, encode_progress(done, error, encode_integer(value))
         )
         record = _progress(record, done, checkpoints)
-    return checkpoints.finish(record.model_copy(update={"exact_error": error}))
+    return checkpoints.finish(CfChunk(exact_error=error).saved_in(record))
 
 
 def compute_depth(

@@ -3,7 +3,7 @@ narrow the tail's bracket gets at the depth reached so far."""
 
 from pipeline.job_view import BracketPoint, ProgressCounts, tally
 from pipeline.methods.leibniz_cf.depth import log10_width
-from pipeline.methods.leibniz_cf.job_plan import stored_plan, unit_costs
+from pipeline.methods.leibniz_cf.planner import stored_plan, unit_costs
 from pipeline.rounds import current_round
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind
@@ -28,6 +28,12 @@ def progress(job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
         chunks_done=counted.chunks_done,
         chunks_total=counted.chunks_total,
     )
+
+
+def intermediate(job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
+    # Until the tail is reduced nothing beyond the plain series' few digits is proven,
+    # and reducing a partial fraction costs as much as the job's own reducer.
+    return None
 
 
 def convergence(job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:

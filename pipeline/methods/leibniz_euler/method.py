@@ -3,58 +3,40 @@ Euler-number tail correction with a proven remainder bound."""
 
 from collections.abc import Callable
 from functools import partial
+from typing import ClassVar
 
 from config import Settings
-from pipeline.chunk_planner import ChunkPlanner
 from pipeline.chunk_runner import ChunkCompute
-from pipeline.job_view import BracketPoint, ProgressCounts
-from pipeline.methods.base import ComputeMethod
-from pipeline.methods.leibniz_euler import view
-from pipeline.methods.leibniz_euler.plan import (
-    new_plan,
-    round_chunks,
-    stored_plan,
-)
+from pipeline.methods.base import ComputeMethod, MethodView
+from pipeline.methods.leibniz_euler import view as own_view
+from pipeline.methods.leibniz_euler.models import EulerCertificate, EulerChunkPublic
+from pipeline.methods.leibniz_euler.planner import new_job, stored_plan
 from pipeline.methods.leibniz_euler.reducer import reduce_euler_job
 from pipeline.methods.leibniz_euler.runner import compute_correction, compute_series
+from pipeline.methods.leibniz_euler.settings import EulerSettings
 from pipeline.rounds import Extension, current_round
-from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
+from storage import ChunkSpec, JobRecord, JobStore
 from storage.records import ChunkKind
-
-# A leibniz-euler job lasts seconds, so its chunks are cut finer: with a few chunks per
-# process the last ones even out the load instead of leaving a process idle at the end.
-CHUNKS_PER_PROCESS = 4
-
-
-def planner(settings: Settings, processes: int) -> ChunkPlanner:
-    return ChunkPlanner(
-        chunk_terms=max(2, int(settings.euler_terms_per_second * settings.chunk_seconds)),
-        parallelism=processes * CHUNKS_PER_PROCESS,
-        max_chunks=settings.max_chunks,
-    )
 
 
 class LeibnizEulerMethod(ComputeMethod):
     name = "leibniz-euler"
     label = "Leibniz + Euler tail"
     description = "the series with its exact Euler-number tail, thousands of digits"
-    cap_setting = "PICHORD_EULER_MAX_DIGITS"
+    settings_model = EulerSettings
+    certificate_model = EulerCertificate
+    chunk_public_model = EulerChunkPublic
+    view: ClassVar[MethodView] = own_view
+    # A job lasts seconds, so its chunks are cut finer: with a few chunks per process the
+    # last ones even out the load instead of leaving a process idle at the end.
+    chunks_per_process = 4
 
-    def max_digits(self, settings: Settings) -> int:
-        return settings.euler_max_digits
+    def terms_per_second(self, settings: Settings) -> float:
+        return EulerSettings.current().terms_per_second
 
     def plan(self, settings: Settings, job_id: str, digits: int, processes: int) -> JobRecord:
-        chosen, params = new_plan(digits, settings.euler_guard_digits)
-        return JobRecord(
-            id=job_id,
-            method=self.name,
-            digits=digits,
-            terms_total=chosen.terms,
-            chunks=round_chunks(
-                chosen, planner(settings, processes).split, round_=1, first_index=0
-            ),
-            euler=params,
-        )
+        guard = EulerSettings.current().guard_digits
+        return new_job(self.name, job_id, digits, guard, self.split(settings, lambda: processes))
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
         chosen = stored_plan(job)
@@ -65,21 +47,10 @@ class LeibnizEulerMethod(ComputeMethod):
     def reduce(
         self, settings: Settings, store: JobStore, job_id: str, processes: Callable[[], int]
     ) -> Extension | None:
-        return reduce_euler_job(
-            store, job_id, lambda start, stop: planner(settings, processes()).split(start, stop)
-        )
+        return reduce_euler_job(store, job_id, self.split(settings, processes))
 
     def current_chunks(self, job: JobRecord) -> list[ChunkSpec]:
         return current_round(job)
-
-    def progress(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> ProgressCounts:
-        return view.progress(job, chunks)
-
-    def intermediate(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> str | None:
-        return view.intermediate(job, chunks)
-
-    def convergence(self, job: JobRecord, chunks: dict[int, ChunkRecord]) -> list[BracketPoint]:
-        return view.convergence(job, chunks)
 
 
 LEIBNIZ_EULER = LeibnizEulerMethod()

@@ -2,23 +2,18 @@
 
 import logging
 
-from pipeline.digits import format_units
 from pipeline.methods.fixed_point import ZERO, FixedSum
 from pipeline.methods.leibniz_euler import view
-from pipeline.methods.leibniz_euler.plan import (
+from pipeline.methods.leibniz_euler.certificate import bracket, certificate
+from pipeline.methods.leibniz_euler.models import EulerChunk, EulerPlanParams
+from pipeline.methods.leibniz_euler.plan import RUN_GUARD
+from pipeline.methods.leibniz_euler.planner import (
     new_plan,
     round_chunks,
     stored_plan,
     stored_sum,
 )
-from pipeline.methods.leibniz_euler.series import (
-    RUN_GUARD,
-    EulerBracket,
-    EulerPlan,
-    bracket,
-)
 from pipeline.rounds import (
-    BRACKET_EXTRA_DECIMALS,
     Extension,
     IncompleteJobError,
     SplitFn,
@@ -30,7 +25,7 @@ from pipeline.rounds import (
     start_round,
 )
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStore
-from storage.records import Certificate, ChunkKind
+from storage.records import ChunkKind
 
 logger = logging.getLogger(__name__)
 
@@ -49,22 +44,6 @@ def combine(
     return series, stored_sum(tail), tail
 
 
-def certificate(
-    chosen: EulerPlan, result: EulerBracket, tail: ChunkRecord, rounds: int
-) -> Certificate:
-    decimals = chosen.digits + BRACKET_EXTRA_DECIMALS
-    cut = 10 ** (chosen.precision - decimals)
-    return Certificate(
-        terms=chosen.terms,
-        lower=format_units(result.lower // cut, decimals),
-        upper=format_units(-(-result.upper // cut), decimals),
-        rounds=rounds,
-        correction_terms=chosen.correction_terms,
-        precision=chosen.precision,
-        remainder_bound=tail.remainder_bound,
-    )
-
-
 def reduce_euler_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None:
     """Finish the job, or return the chunks of a new round at more precision when a run of
     9s or 0s after the cut outlasted the guard digits. Safe to run more than once."""
@@ -80,18 +59,19 @@ def reduce_euler_job(store: JobStore, job_id: str, split: SplitFn) -> Extension 
             store,
             job,
             result.digits(),
-            certificate(chosen, result, tail_record, job.rounds),
+            certificate(chosen, result, EulerChunk.of(tail_record), job.rounds),
             final_progress(view.progress(job, records), records),
         )
         return None
 
-    assert job.euler is not None
-    guard = job.euler.guard + RUN_GUARD
+    old_guard = EulerPlanParams.of(job).guard
+    guard = old_guard + RUN_GUARD
     next_plan, params = new_plan(job.digits, guard)
     chunks = round_chunks(next_plan, split, job.rounds + 1, first_index=len(job.chunks))
-    if not start_round(store, job, chunks, {"terms_total": next_plan.terms, "euler": params}):
+    changes = {"terms_total": next_plan.terms, "plan": params.dumped()}
+    if not start_round(store, job, chunks, changes):
         return None
     logger.info(
-        "job %s: %d guard digits did not fix the digits; trying %d", job_id, job.euler.guard, guard
+        "job %s: %d guard digits did not fix the digits; trying %d", job_id, old_guard, guard
     )
     return Extension(chunks)

@@ -9,9 +9,10 @@ import mpmath
 from pipeline.chunk_runner import Checkpoints
 from pipeline.methods.fixed_point import FixedSum
 from pipeline.methods.leibniz_euler.euler_numbers import cached_secant_numbers
-from pipeline.methods.leibniz_euler.plan import stored_sum
+from pipeline.methods.leibniz_euler.models import EulerChunk
+from pipeline.methods.leibniz_euler.plan import EulerPlan
+from pipeline.methods.leibniz_euler.planner import stored_sum
 from pipeline.methods.leibniz_euler.series import (
-    EulerPlan,
     block_pairs,
     correction_sum,
     pair_sum,
@@ -26,13 +27,10 @@ CORRECTION_SLICE_TERMS = 32
 
 
 def _with_sum(record: ChunkRecord, total: FixedSum, done: int) -> ChunkRecord:
-    return record.model_copy(
-        update={
-            "terms_done": done,
-            "exact_value": format(total.value, "x"),
-            "exact_error": total.error,
-        }
+    details = EulerChunk.of(record).model_copy(
+        update={"exact_value": format(total.value, "x"), "exact_error": total.error}
     )
+    return details.saved_in(record, terms_done=done)
 
 
 def compute_series(plan: EulerPlan, record: ChunkRecord, checkpoints: Checkpoints) -> ChunkRecord:
@@ -55,11 +53,10 @@ def compute_correction(
     """The K-term tail correction; once finished, its interval includes the remainder R_K."""
     started = time.perf_counter()
     secants, computed = cached_secant_numbers(state_dir, plan.correction_terms + 1)
-    record = checkpoints.save(
-        record.model_copy(
-            update={"euler_computed": computed, "euler_seconds": time.perf_counter() - started}
-        )
+    figures = EulerChunk.of(record).model_copy(
+        update={"euler_computed": computed, "euler_seconds": time.perf_counter() - started}
     )
+    record = checkpoints.save(figures.saved_in(record))
     total = stored_sum(record)
     m = record.start + record.terms_done
     while m < record.stop:
@@ -70,9 +67,10 @@ def compute_correction(
             record = checkpoints.save(_with_sum(record, total, m - record.start))
     remainder = remainder_units(plan.scale, plan.terms, secants, plan.correction_terms)
     finished = _with_sum(record, with_remainder(total, remainder), record.stop - record.start)
-    return checkpoints.finish(
-        finished.model_copy(update={"remainder_bound": remainder_text(plan, secants)})
+    details = EulerChunk.of(finished).model_copy(
+        update={"remainder_bound": remainder_text(plan, secants)}
     )
+    return checkpoints.finish(details.saved_in(finished))
 
 
 def remainder_text(plan: EulerPlan, secants: list[int]) -> str:

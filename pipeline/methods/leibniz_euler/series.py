@@ -12,66 +12,12 @@ Pure math, no I/O. M is kept even.
 """
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
 
 import gmpy2
 
-from pipeline.digits import format_units
 from pipeline.methods.fixed_point import FixedSum, reciprocal_sum
-
-
-@dataclass(frozen=True)
-class EulerPlan:
-    digits: int
-    terms: int  # M, even
-    correction_terms: int  # K
-    precision: int  # P: W = 10^P
-
-    @cached_property
-    def scale(self) -> int:
-        # Computed once: a chunk asks for it thousands of times.
-        return int(gmpy2.mpz(10) ** self.precision)
-
-
-# Digits beyond the rounding guard, so a run of 9s or 0s after the cut (six 9s at the Feynman
-# point, decimal 762) is usually settled in one pass.
-RUN_GUARD = 12
-
-
-def guard_digits(terms: int, correction_terms: int, extra: int = RUN_GUARD) -> int:
-    return math.ceil(math.log10(2 * terms + correction_terms + 1)) + 3 + extra
-
-
-def log10_secant(k: int) -> float:
-    """log10 |E_2k| by Stirling: |E_2k| ~ 8 sqrt(k/pi) (4k/(pi e))^(2k)."""
-    if k == 0:
-        return 0.0
-    return math.log10(8 * math.sqrt(k / math.pi)) + 2 * k * math.log10(4 * k / (math.pi * math.e))
-
-
-def correction_terms_needed(digits: int, terms: int) -> int | None:
-    """Smallest K whose remainder bound is below 10^-(digits+3), or None past the ceiling."""
-    target = -(digits + 3)
-    best = math.inf
-    for k in range(0, 10 * digits + 50):
-        bound = log10_secant(k) - k * math.log10(4) - (2 * k + 1) * math.log10(terms)
-        if bound < target:
-            return k
-        if bound > best:  # the asymptotic series has started to diverge
-            return None
-        best = bound
-    return None
-
-
-def plan(digits: int, extra: int = RUN_GUARD) -> EulerPlan:
-    """M = digits^2/100 (even): the sum is cheap by binary splitting and spreads over
-    workers, while the Euler numbers cost ~K^2.75 on one core, so a larger M buys a
-    smaller K. ``extra`` digits of precision settle runs of 9s or 0s after the cut."""
-    terms = max(1000, 2 * math.ceil(digits * digits / 200))
-    while (k := correction_terms_needed(digits + extra, terms)) is None:
-        terms *= 2
-    return EulerPlan(digits, terms, k, digits + guard_digits(terms, k, extra))
+from pipeline.methods.leibniz_euler.certificate import bracket
+from pipeline.methods.leibniz_euler.plan import EulerPlan
 
 
 def block_pairs(scale: int) -> int:
@@ -128,50 +74,6 @@ def remainder_units(scale: int, terms: int, secants: list[int], correction_terms
 def with_remainder(correction: FixedSum, remainder: int) -> FixedSum:
     """The whole tail, sum_{m<K} + R_K, with |W R_K| < remainder folded into the interval."""
     return FixedSum(correction.value - remainder, correction.error + 2 * remainder)
-
-
-def common_prefix_digits(lower: int, upper: int, precision: int, digits: int) -> str | None:
-    """The longest decimal prefix (at most ``digits`` decimals) shared by every value in
-    [lower, upper] / 10^precision, or None if not even the integer part is fixed."""
-    low = format_units(lower, precision)
-    high = format_units(upper, precision)
-    point = low.index(".")
-    if low[:point] != high[:point]:
-        return None
-    end = min(point + 1 + digits, len(low), len(high))
-    shared = point + 1
-    while shared < end and low[shared] == high[shared]:
-        shared += 1
-    return low[:shared] if shared > point + 1 else low[:point]
-
-
-@dataclass(frozen=True)
-class EulerBracket:
-    plan: EulerPlan
-    lower: int  # W*pi > lower
-    upper: int  # W*pi < upper
-
-    @property
-    def _cut(self) -> int:
-        """Units of 1/W per unit of the last certified decimal."""
-        return int(10 ** (self.plan.precision - self.plan.digits))
-
-    def certifies(self) -> bool:
-        return self.lower // self._cut == self.upper // self._cut
-
-    def digits(self) -> str:
-        if not self.certifies():
-            raise ValueError(f"the bracket does not fix {self.plan.digits} digits")
-        return format_units(self.lower // self._cut, self.plan.digits)
-
-
-def bracket(plan: EulerPlan, series: FixedSum, tail: FixedSum) -> EulerBracket:
-    """W*pi from the M-term sum and the tail (correction with its remainder), M even."""
-    if plan.terms % 2:
-        raise ValueError(f"M must be even for the tail's sign, got {plan.terms}")
-    lower = series.value + tail.value - 1
-    upper = series.value + series.error + tail.value + tail.error + 1
-    return EulerBracket(plan, lower, upper)
 
 
 def tail(plan: EulerPlan, secants: list[int]) -> FixedSum:

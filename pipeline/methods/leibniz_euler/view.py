@@ -12,13 +12,10 @@ from pipeline.job_view import (
     tally,
 )
 from pipeline.methods.fixed_point import ZERO
+from pipeline.methods.leibniz_euler.certificate import common_prefix_digits
 from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
-from pipeline.methods.leibniz_euler.plan import stored_plan, stored_sum
-from pipeline.methods.leibniz_euler.series import (
-    PREFIX_CORRECTION_TERMS,
-    common_prefix_digits,
-    prefix_bracket,
-)
+from pipeline.methods.leibniz_euler.planner import stored_plan, stored_sum
+from pipeline.methods.leibniz_euler.series import PREFIX_CORRECTION_TERMS, prefix_bracket
 from pipeline.rounds import current_round
 from storage import ChunkRecord, JobRecord
 from storage.records import ChunkKind

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.chunk_planner import ChunkPlanner
+from pipeline.methods.leibniz.models import LeibnizChunk
 from pipeline.methods.leibniz.reducer import reduce_job
 from pipeline.rounds import IncompleteJobError
 from storage import ChunkRecord, JobStatus, JobStore
@@ -26,8 +27,9 @@ def finish_chunks(store: JobStore, job_id: str) -> None:
                     stop=spec.stop,
                     status=JobStatus.SUCCESS,
                     terms_done=spec.terms,
-                    partial=chunk.value,
-                    error_bound=chunk.error_bound,
+                    details=LeibnizChunk(
+                        partial=chunk.value, error_bound=chunk.error_bound
+                    ).dumped(),
                 ),
             )
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from config import Settings
-from pipeline.methods.leibniz.method import planner
+from pipeline.methods.leibniz.method import LEIBNIZ
 from pipeline.methods.leibniz.speed import (
     FIRST_GUESS,
     SPEED_NAME,
@@ -55,6 +55,6 @@ def test_chunks_are_cut_from_the_setting_else_the_measured_speed(tmp_path: Path)
     assert fast is not None
     book(settings).record(SPEED_NAME, fast)
     assert terms_per_second(settings) == 4e10
-    assert planner(settings, 2).chunk_terms == 10**10
+    assert LEIBNIZ.series_planner(settings, 2).chunk_terms == 10**10
     fixed = settings.model_copy(update={"kernel_terms_per_second": 1e6})
     assert terms_per_second(fixed) == 1e6

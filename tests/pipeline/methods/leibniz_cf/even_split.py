@@ -1,5 +1,5 @@
 """leibniz-cf's work cut into equal parts, the way the tests and bench/cf_math.py compute it
-in one process (a job's chunks are laid out by pipeline.methods.leibniz_cf.job_plan)."""
+in one process (a job's chunks are laid out by pipeline.methods.leibniz_cf.planner)."""
 
 from dataclasses import dataclass
 

@@ -5,8 +5,8 @@ import pytest
 from pipeline.methods.fixed_point import FixedSum
 from pipeline.methods.leibniz_cf.certificate import pi_bracket
 from pipeline.methods.leibniz_cf.fraction import Matrix, convergents, multiply, tail_bracket
+from pipeline.methods.leibniz_cf.merge import reduce_chunks
 from pipeline.methods.leibniz_cf.plan import CfPlan, plan
-from pipeline.methods.leibniz_cf.reducer import reduce_chunks
 from pipeline.methods.leibniz_cf.series import series_sum
 from pipeline.verify import reference_digits
 from tests.pipeline.methods.leibniz_cf.even_split import depth_chunk, series_chunk, split

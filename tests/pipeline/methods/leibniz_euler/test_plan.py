@@ -5,7 +5,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.methods.leibniz_euler.series import correction_terms_needed, log10_secant, plan
+from pipeline.methods.leibniz_euler.plan import correction_terms_needed, log10_secant, plan
 
 
 @settings(max_examples=60, deadline=None)

@@ -10,21 +10,27 @@ from config import Settings
 from pipeline.chunk_runner import run_chunk
 from pipeline.jobs import plan_job
 from pipeline.methods.fixed_point import ZERO
-from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER, planner
-from pipeline.methods.leibniz_euler.plan import stored_plan
+from pipeline.methods.leibniz_euler.certificate import bracket
+from pipeline.methods.leibniz_euler.method import LEIBNIZ_EULER
+from pipeline.methods.leibniz_euler.models import EulerChunk, EulerPlanParams
+from pipeline.methods.leibniz_euler.planner import stored_plan
 from pipeline.methods.leibniz_euler.reducer import combine, reduce_euler_job
-from pipeline.methods.leibniz_euler.series import bracket, pair_sum, with_remainder
+from pipeline.methods.leibniz_euler.series import pair_sum, with_remainder
 from pipeline.rounds import IncompleteJobError
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.records import ChunkKind
+from tests.conftest import MethodEnv
 
 
-def new_job(state_dir: Path, digits: int, **settings: object) -> tuple[JobStore, JobRecord]:
+@pytest.fixture(autouse=True)
+def small_chunks(method_env: MethodEnv) -> None:
+    method_env(PICHORD_EULER_TERMS_PER_SECOND="2e3")
+
+
+def new_job(state_dir: Path, digits: int) -> tuple[JobStore, JobRecord]:
     """A leibniz-euler job planned as the API plans it (no Celery app needed)."""
-    config = Settings(
-        state_dir=state_dir, worker_concurrency=3, euler_terms_per_second=2e3, **settings
-    )
+    config = Settings(state_dir=state_dir, worker_concurrency=3)
     store = JobStore(state_dir)
     job = plan_job(config, LEIBNIZ_EULER.name, digits)
     store.create(job)
@@ -76,32 +82,37 @@ def test_a_series_chunk_resumes_from_its_checkpoint(state_dir: Path) -> None:
             start=spec.start,
             stop=spec.stop,
             terms_done=middle - spec.start,
-            exact_value=format(half.value, "x"),
-            exact_error=half.error,
+            details=EulerChunk(
+                exact_value=format(half.value, "x"), exact_error=half.error
+            ).dumped(),
             attempts=1,
         ),
     )
     record = run(store, job, spec)
     assert record.attempts == 2 and record.finished
     whole = pair_sum(plan.scale, spec.start, spec.stop)
-    value = int(record.exact_value or "0", 16)
+    stored = EulerChunk.of(record)
+    value = int(stored.exact_value or "0", 16)
     # Both are one-sided bounds on the same exact sum.
-    assert value <= whole.value + whole.error and whole.value <= value + record.exact_error
+    assert value <= whole.value + whole.error and whole.value <= value + stored.exact_error
     for other in job.chunks:
         run(store, job, other)
     reduce_euler_job(store, job.id, lambda a, b: [(a, b)])
     assert store.result(job.id) == reference_digits(500)
 
 
-def test_a_run_of_nines_past_the_guard_plans_a_second_round(state_dir: Path) -> None:
-    store, job = new_job(state_dir, 761, euler_guard_digits=0)
+def test_a_run_of_nines_past_the_guard_plans_a_second_round(
+    state_dir: Path, method_env: MethodEnv
+) -> None:
+    method_env(PICHORD_EULER_GUARD_DIGITS="0")
+    store, job = new_job(state_dir, 761)
     for spec in job.chunks:
         run(store, job, spec)
-    split = planner(Settings(state_dir=state_dir), processes=2).split
+    split = LEIBNIZ_EULER.split(Settings(state_dir=state_dir), lambda: 2)
     extension = reduce_euler_job(store, job.id, split)
     assert extension is not None
     job = store.get(job.id)
-    assert job.rounds == 2 and job.euler is not None and job.euler.guard > 0
+    assert job.rounds == 2 and EulerPlanParams.of(job).guard > 0
     assert {s.round for s in extension.chunks} == {2}
     # A duplicate reducer of round 1 finds round 2 unfinished and plans nothing.
     with pytest.raises(IncompleteJobError):
@@ -118,12 +129,11 @@ def test_a_correction_chunk_of_no_terms_still_carries_the_remainder(state_dir: P
     # K = 0: the tail is R_0 alone, 0 < R_0 < 1/M. The chunk does no terms, yet its stored
     # sum must hold R_0's interval, or the bracket misses pi by about 1/M.
     store, job = new_job(state_dir, 300)
-    assert job.euler is not None
     correction = job.chunks[0].model_copy(update={"stop": 0})
     job = job.model_copy(
         update={
             "chunks": [correction, *job.chunks[1:]],
-            "euler": job.euler.model_copy(update={"correction_terms": 0}),
+            "plan": {**job.plan, "correction_terms": 0},
         }
     )
     store.update(job.id, lambda _: job)

@@ -4,17 +4,13 @@ import mpmath
 import pytest
 
 from pipeline.methods.fixed_point import ZERO
+from pipeline.methods.leibniz_euler.certificate import EulerBracket, bracket, common_prefix_digits
 from pipeline.methods.leibniz_euler.euler_numbers import secant_numbers
+from pipeline.methods.leibniz_euler.plan import RUN_GUARD, EulerPlan, plan
 from pipeline.methods.leibniz_euler.series import (
     PREFIX_CORRECTION_TERMS,
-    RUN_GUARD,
-    EulerBracket,
-    EulerPlan,
-    bracket,
-    common_prefix_digits,
     correction_sum,
     pair_sum,
-    plan,
     prefix_bracket,
     tail,
 )

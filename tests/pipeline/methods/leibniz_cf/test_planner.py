@@ -8,13 +8,13 @@ import pytest
 
 from config import Settings
 from pipeline.jobs import plan_job
-from pipeline.methods.leibniz_cf.job_plan import (
+from pipeline.methods.leibniz_cf.plan import plan
+from pipeline.methods.leibniz_cf.planner import (
     DEPTH_STEP_COST,
     REFERENCE_DIGIT_COST,
     attempt_chunks,
     layout,
 )
-from pipeline.methods.leibniz_cf.plan import plan
 from storage.records import ChunkKind
 
 

@@ -8,10 +8,11 @@ import pytest
 from config import Settings
 from pipeline.chunk_runner import Checkpoints, run_chunk
 from pipeline.jobs import plan_job
-from pipeline.methods.leibniz_cf.job_plan import attempt_chunks, plan_params, stored_plan
-from pipeline.methods.leibniz_cf.job_reducer import CertificationError
 from pipeline.methods.leibniz_cf.method import LEIBNIZ_CF
+from pipeline.methods.leibniz_cf.models import CfCertificate
 from pipeline.methods.leibniz_cf.plan import CfPlan
+from pipeline.methods.leibniz_cf.planner import attempt_chunks, plan_params, stored_plan
+from pipeline.methods.leibniz_cf.reducer import CertificationError
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.records import ChunkKind
@@ -46,8 +47,8 @@ def test_certified_digits_equal_mpmath(state_dir: Path, digits: int) -> None:
     assert done.status is JobStatus.SUCCESS and done.verified is True
     assert store.result(job.id) == reference_digits(digits)
     certificate = done.certificate
-    assert certificate is not None and certificate.depth == stored_plan(job).depth
-    assert certificate.terms == job.terms_total and certificate.precision is not None
+    assert certificate is not None and CfCertificate.of(certificate).depth == stored_plan(job).depth
+    assert certificate.terms == job.terms_total and CfCertificate.of(certificate).precision > 0
     assert certificate.lower < reference_digits(digits + 3) + "9" and len(certificate.lower) == (
         digits + 5 if digits else 5
     )
@@ -100,7 +101,10 @@ def test_a_depth_too_short_refuses_to_certify(state_dir: Path) -> None:
     good = stored_plan(job)
     short = CfPlan(good.digits, good.terms, good.depth // 2, good.precision, good.attempt)
     job = job.model_copy(
-        update={"chunks": attempt_chunks(short, 2, first_index=0), "params": plan_params(short)}
+        update={
+            "chunks": attempt_chunks(short, 2, first_index=0),
+            "plan": plan_params(short).dumped(),
+        }
     )
     store.update(job.id, lambda _: job)
     run_all(settings, store, job)

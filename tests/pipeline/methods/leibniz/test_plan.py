@@ -5,8 +5,8 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from pipeline.methods.leibniz.certify import pi_bracket
-from pipeline.methods.leibniz.terms import extended_terms, terms_needed
+from pipeline.methods.leibniz.certificate import pi_bracket
+from pipeline.methods.leibniz.plan import extended_terms, terms_needed
 from tests.pipeline.methods.leibniz.test_kernel import closed_form
 
 # Smallest N certifying n truncated digits (checked with mpmath).

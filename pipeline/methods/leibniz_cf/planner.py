@@ -14,7 +14,8 @@ cheapest fixed chunk (first free) first.
 import math
 from dataclasses import dataclass
 
-from pipeline.methods.leibniz_cf.plan import CfPlan, even_cuts
+from pipeline.methods.leibniz_cf.models import CfPlanParams
+from pipeline.methods.leibniz_cf.plan import CfPlan, even_cuts, plan
 from storage import ChunkSpec, JobRecord
 from storage.records import ChunkKind
 
@@ -25,21 +26,25 @@ DEPTH_STEP_COST = 2.45
 REFERENCE_DIGIT_COST = 0.55
 
 
-class NotACfJobError(ValueError):
-    def __init__(self, job: JobRecord) -> None:
-        super().__init__(f"job {job.id} has method {job.method!r} and no leibniz-cf plan")
+def plan_params(chosen: CfPlan) -> CfPlanParams:
+    return CfPlanParams(depth=chosen.depth, precision=chosen.precision, attempt=chosen.attempt)
 
 
-def plan_params(chosen: CfPlan) -> dict[str, int]:
-    return {"depth": chosen.depth, "precision": chosen.precision, "attempt": chosen.attempt}
+def new_job(method: str, job_id: str, digits: int, processes: int) -> JobRecord:
+    chosen = plan(digits)
+    return JobRecord(
+        id=job_id,
+        method=method,
+        digits=digits,
+        terms_total=chosen.terms,
+        chunks=attempt_chunks(chosen, processes, first_index=0),
+        plan=plan_params(chosen).dumped(),
+    )
 
 
 def stored_plan(job: JobRecord) -> CfPlan:
-    try:
-        depth, precision, attempt = (job.params[k] for k in ("depth", "precision", "attempt"))
-    except KeyError:
-        raise NotACfJobError(job) from None
-    return CfPlan(job.digits, job.terms_total, depth, precision, attempt)
+    params = CfPlanParams.of(job)
+    return CfPlan(job.digits, job.terms_total, params.depth, params.precision, params.attempt)
 
 
 def unit_costs(chosen: CfPlan) -> dict[ChunkKind, float]:

@@ -4,10 +4,10 @@ import mpmath
 import pytest
 
 from pipeline.digits import format_rounded, format_truncated
-from pipeline.methods.leibniz.certify import pi_bracket
+from pipeline.methods.leibniz.certificate import pi_bracket
 from pipeline.verify import reference_digits
 from tests.pipeline.methods.leibniz.test_kernel import closed_form
-from tests.pipeline.methods.leibniz.test_terms import N_MIN
+from tests.pipeline.methods.leibniz.test_plan import N_MIN
 
 PI_50 = "3.14159265358979323846264338327950288419716939937510"
 
