@@ -49,16 +49,26 @@ class JobIndex:
         return self._owners / owner / "pending"
 
     def add(self, job_id: str, created: datetime, status: JobStatus, owner: str | None) -> None:
+        if not status.finished:
+            self.mark_pending(job_id, owner)
+        self.add_entries(job_id, created, status, owner)
+
+    def mark_pending(self, job_id: str, owner: str | None) -> None:
+        """The markers admission counts: the service's, and the job's client's."""
+        if owner is not None:
+            self._owned_pending(owner).mkdir(parents=True, exist_ok=True)
+            (self._owned_pending(owner) / job_id).touch()
+        (self._pending / job_id).touch()
+
+    def add_entries(
+        self, job_id: str, created: datetime, status: JobStatus, owner: str | None
+    ) -> None:
+        """The listing entries: creation order, its client's, and its status if finished."""
         if owner is not None:
             self._owned(owner).add(job_id, created)
         self._index.add(job_id, created)
         if status.finished:
             self._finished[status].add(job_id, created)
-            return
-        if owner is not None:
-            self._owned_pending(owner).mkdir(parents=True, exist_ok=True)
-            (self._owned_pending(owner) / job_id).touch()
-        (self._pending / job_id).touch()
 
     def finished(self, job_id: str, created: datetime, status: JobStatus) -> None:
         self._finished[status].add(job_id, created)

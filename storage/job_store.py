@@ -20,6 +20,7 @@ Every file is replaced atomically, so a reader never sees a partial write.
 """
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -89,8 +90,10 @@ class JobStore:
         (it raises to refuse the job), and no other admitted creation runs meanwhile.
 
         The folder is written aside (``.<id>.new``, which nothing lists) with its record
-        fsynced, then renamed into place: concurrent submissions wait on one another for a
-        count and a rename, never for a disk flush."""
+        fsynced, then renamed into place: concurrent submissions wait on one another only
+        for a count, a rename and the markers that admission counts, never for a disk flush
+        or the listing entries. (A crash before those entries leaves a job the API's next
+        start lists again: its markers no longer add up with the job folders.)"""
         job_dir = self._job_dir(job.id)
         staged = self.layout.jobs / f".{job.id}{_STAGED}"
         (staged / "chunks").mkdir(parents=True)
@@ -99,10 +102,15 @@ class JobStore:
             with self._admission_lock() if admit else contextlib.nullcontext():
                 if admit:
                     admit()
-                if job_dir.exists():
-                    raise FileExistsError(f"job {job.id} is stored already")
-                os.rename(staged, job_dir)
-                self.index.add(job.id, job.pushqtime, job.status, job.owner)
+                try:
+                    os.rename(staged, job_dir)
+                except OSError as exc:
+                    if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                        raise
+                    raise FileExistsError(f"job {job.id} is stored already") from exc
+                if not job.status.finished:
+                    self.index.mark_pending(job.id, job.owner)
+            self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
 
