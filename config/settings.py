@@ -73,9 +73,6 @@ class Settings(BaseSettings):
     # for a turn, and each chunk costs a few ms of messages (bench/fairness.py, scaling.py).
     # Far below RabbitMQ's consumer_timeout.
     chunk_seconds: Annotated[float, Field(gt=0, le=600)] = 0.25
-    # The plain kernel's speed on one process, to size leibniz chunks. Unset: measured from
-    # the chunks of finished jobs (the first job assumes 1.6e10).
-    kernel_terms_per_second: Annotated[float, Field(gt=0)] | None = None
     # Lane tickets one job keeps waiting in the broker (pipeline/lanes.py): each running
     # chunk first queues its lane's next ticket, so any number of processes take part in a
     # job, and jobs take turns in proportion to their lanes. One is fairest and bounds a

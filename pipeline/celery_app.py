@@ -7,7 +7,7 @@ from pipeline.celery_config import PichordCelery, celery_config
 from pipeline.consumption_guard import ConsumptionGuard
 from pipeline.fleet_beat import FleetBeat
 from pipeline.limbo_guard import LimboGuard
-from pipeline.methods import import_method_modules
+from pipeline.methods import import_method_modules, read_method_settings
 from pipeline.tasks import register_tasks
 from storage.layout import StateLayout
 
@@ -17,6 +17,7 @@ def create_celery_app(settings: Settings | None = None) -> PichordCelery:
     settings = settings or get_settings()
     # Before anything asks the registry: the API and every worker build their app here.
     import_method_modules(settings.method_modules)
+    read_method_settings()
     layout = StateLayout(settings.state_dir).ensure()
     app = PichordCelery(settings)
     app.conf.update(celery_config(settings))

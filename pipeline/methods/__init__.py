@@ -10,6 +10,9 @@ import importlib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from pydantic import ValidationError
+
+from config import ConfigError
 from pipeline.methods.base import ComputeMethod
 from pipeline.methods.leibniz.method import LEIBNIZ
 from pipeline.methods.leibniz_cf.method import LEIBNIZ_CF
@@ -63,3 +66,19 @@ def import_method_modules(modules: Iterable[str]) -> None:
     """Import modules that register methods (PICHORD_METHOD_MODULES)."""
     for module in modules:
         importlib.import_module(module)
+
+
+def read_method_settings() -> None:
+    """Read every method's settings now (at start), so that a bad value fails the process
+    with the variable it came from rather than the first request that plans a job."""
+    for method in METHODS.values():
+        try:
+            method.settings()
+        except ValidationError as exc:
+            fields = method.settings_model.model_fields
+            # A field's error is located by its name, or by the variable it is read from.
+            located = [str(error["loc"][0]) for error in exc.errors() if error["loc"]]
+            names = [method.settings_model.variable(f) if f in fields else f for f in located]
+            raise ConfigError(
+                f"{', '.join(names)} of method {method.name!r} is invalid; fix or unset it ({exc})"
+            ) from exc

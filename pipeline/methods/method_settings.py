@@ -22,7 +22,10 @@ class MethodSettings(BaseSettings):
 
     @classmethod
     def variable(cls, field: str) -> str:
-        """The environment variable that sets ``field``."""
+        """The environment variable that sets ``field``: its own name, if it has one."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, str):
+            return alias.upper()
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
 
     @classmethod

@@ -19,15 +19,16 @@ from pipeline.fleet import fleet
 from pipeline.inspection import queue_depth
 from storage import ChunkRecord, JobStatus, JobStore
 from storage.records import utcnow
-from tests.conftest import fleet_member
+from tests.conftest import MethodEnv, fleet_member
 
 SNAKE_CASE = re.compile(r"^[a-z_:][a-z0-9_:]*$")
 
 
 @pytest.fixture
-def settings(state_dir: Path) -> Settings:
+def settings(state_dir: Path, method_env: MethodEnv) -> Settings:
     # A slow kernel on paper, so an n=7 job is planned as several chunks.
-    return Settings(state_dir=state_dir, kernel_terms_per_second=1e6)
+    method_env(PICHORD_KERNEL_TERMS_PER_SECOND="1e6")
+    return Settings(state_dir=state_dir)
 
 
 def scrape(client: TestClient) -> dict[str, list[Sample]]:

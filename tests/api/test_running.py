@@ -13,15 +13,16 @@ from api.running import RateSampler, Reading, fleet_load, running_jobs
 from config import Settings
 from pipeline.fleet import fleet
 from storage import ChunkRecord, JobStatus, JobStore
-from tests.conftest import fleet_member
+from tests.conftest import MethodEnv, fleet_member
 
 TOKEN = "reader-token-for-tests"
 
 
 @pytest.fixture
-def settings(state_dir: Path) -> Settings:
+def settings(state_dir: Path, method_env: MethodEnv) -> Settings:
     # A slow kernel on paper, so an n=7 job is planned as several chunks.
-    return Settings(state_dir=state_dir, kernel_terms_per_second=1e6)
+    method_env(PICHORD_KERNEL_TERMS_PER_SECOND="1e6")
+    return Settings(state_dir=state_dir)
 
 
 def submit(client: TestClient, digits: int) -> str:
@@ -205,10 +206,13 @@ def test_every_view_of_a_job_follows_its_checkpoints(state_dir: Path, client: Te
     assert seen[0] < seen[1]
 
 
-def test_the_running_jobs_stay_cached_however_many_others_are_read(state_dir: Path) -> None:
+def test_the_running_jobs_stay_cached_however_many_others_are_read(
+    state_dir: Path, method_env: MethodEnv
+) -> None:
     """A listing reads finished jobs directly: it does not push the running ones out of the
     cache, which the app sizes for the unfinished jobs it admits (here 1, so 9 jobs)."""
-    settings = Settings(state_dir=state_dir, kernel_terms_per_second=1e6, max_pending_jobs=1)
+    method_env(PICHORD_KERNEL_TERMS_PER_SECOND="1e6")
+    settings = Settings(state_dir=state_dir, max_pending_jobs=1)
     store = JobStore(state_dir)
     with TestClient(create_app(settings)) as client:
         finished = []

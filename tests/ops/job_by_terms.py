@@ -8,6 +8,7 @@ source on stdin): the job's files then belong to the service's user, and the set
 fails at collection rather than inside a container.
 """
 
+import os
 import sys
 import uuid
 
@@ -21,7 +22,9 @@ from storage import ChunkSpec, JobRecord, JobStore
 
 def submit_by_terms(digits: int, terms: int, chunk_terms: int) -> str:
     """The new job's id; its chunks are cut as the service cuts them, ``chunk_terms`` each."""
-    settings = Settings(kernel_terms_per_second=chunk_terms, chunk_seconds=1.0)
+    # Chunks of chunk_terms: a kernel of that speed on paper, one second per chunk.
+    os.environ["PICHORD_KERNEL_TERMS_PER_SECOND"] = str(chunk_terms)
+    settings = Settings(chunk_seconds=1.0)
     ranges = LEIBNIZ.series_planner(settings, processes_online(settings)).split(0, terms)
     job = JobRecord(
         id=str(uuid.uuid4()),

@@ -41,6 +41,7 @@ from pipeline.fleet import live_workers
 from pipeline.jobs import submit
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, JobRecord, JobStatus, JobStore
+from tests.conftest import MethodEnv
 from tests.ops.conftest import (
     STANDINS,
     Timings,
@@ -209,13 +210,15 @@ def host_user() -> str:
 
 
 @pytest.fixture
-def cluster_settings(celery_setup_config: dict[str, Any], shared_state: Path) -> Settings:
+def cluster_settings(
+    celery_setup_config: dict[str, Any], shared_state: Path, method_env: MethodEnv
+) -> Settings:
     """This process's settings: the broker as the host reaches it, the shared state dir."""
+    method_env(PICHORD_KERNEL_TERMS_PER_SECOND=str(KERNEL_HINT))
     return Settings(
         state_dir=shared_state,
         broker_url=celery_setup_config["broker_url"],
         worker_concurrency=CONCURRENCY,
-        kernel_terms_per_second=KERNEL_HINT,
         chunk_seconds=CHUNK_TERMS / KERNEL_HINT,
     )
 

@@ -10,6 +10,7 @@ the speed a chunk will have.
 import statistics
 
 from config import Settings
+from pipeline.methods.leibniz.settings import LeibnizSettings
 from storage import ChunkRecord
 from storage.layout import StateLayout
 from storage.speeds import Speed, SpeedBook
@@ -50,8 +51,9 @@ def book(settings: Settings) -> SpeedBook:
 def terms_per_second(settings: Settings) -> float:
     """PICHORD_KERNEL_TERMS_PER_SECOND when set; else the speed the last job measured; else
     a conservative guess for a first job."""
-    if settings.kernel_terms_per_second is not None:
-        return settings.kernel_terms_per_second
+    given = LeibnizSettings.current().kernel_terms_per_second
+    if given is not None:
+        return given
     speed = book(settings).get(SPEED_NAME)
     return speed.units_per_second if speed is not None else FIRST_GUESS
 

@@ -14,6 +14,7 @@ from pipeline.methods.leibniz.speed import (
 )
 from storage import ChunkRecord, JobStatus
 from storage.records import utcnow
+from tests.conftest import MethodEnv
 
 
 def record(index: int, terms: int, seconds: float, attempts: int = 1) -> ChunkRecord:
@@ -48,7 +49,9 @@ def test_nothing_measurable_gives_no_speed() -> None:
     assert measured({0: record(0, 10, 0.001)}) is None
 
 
-def test_chunks_are_cut_from_the_setting_else_the_measured_speed(tmp_path: Path) -> None:
+def test_chunks_are_cut_from_the_setting_else_the_measured_speed(
+    tmp_path: Path, method_env: MethodEnv
+) -> None:
     settings = Settings(state_dir=tmp_path, chunk_seconds=0.25)
     assert terms_per_second(settings) == FIRST_GUESS
     fast = measured({0: record(0, 4 * 10**9, 0.1)})
@@ -56,5 +59,5 @@ def test_chunks_are_cut_from_the_setting_else_the_measured_speed(tmp_path: Path)
     book(settings).record(SPEED_NAME, fast)
     assert terms_per_second(settings) == 4e10
     assert LEIBNIZ.series_planner(settings, 2).chunk_terms == 10**10
-    fixed = settings.model_copy(update={"kernel_terms_per_second": 1e6})
-    assert terms_per_second(fixed) == 1e6
+    method_env(PICHORD_KERNEL_TERMS_PER_SECOND="1e6")
+    assert terms_per_second(settings) == 1e6
