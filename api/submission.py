@@ -9,11 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials
 
 from api import audit
 from api.admission import admit_submission
-from api.auth import CredentialsDep, require_writer
+from api.auth import Caller, WriterCaller
 from api.broker_health import BrokerDownError
 from api.deps import StoreDep, SubmissionLimiterDep, SubmitterDep
 from api.schemas.tasks import TaskCreated
@@ -83,7 +82,7 @@ class Submission:
     submitter: Submitter
     store: JobStore
     limiter: SubmissionLimiter
-    credentials: HTTPAuthorizationCredentials | None
+    caller: Caller | None
     key: str | None
 
 
@@ -93,10 +92,12 @@ async def _submission(
     submitter: SubmitterDep,
     store: StoreDep,
     limiter: SubmissionLimiterDep,
-    credentials: CredentialsDep,
+    # A dependency, so that a request without a valid token is refused (401/403, audited)
+    # before its body or path is validated, and tells nothing to whoever sent it.
+    caller: WriterCaller,
     key: IdempotencyKeyDep,
 ) -> Submission:
-    return Submission(request, response, submitter, store, limiter, credentials, key)
+    return Submission(request, response, submitter, store, limiter, caller, key)
 
 
 SubmissionDep = Annotated[Submission, Depends(_submission)]
@@ -107,11 +108,10 @@ async def submit_job(
 ) -> TaskCreated:
     """Create the job (202), or answer with the one this key created before (200).
 
-    Who is asking (a file holds the clients), its rate and the submission itself wait on
-    files and the broker, so all of them run on one worker thread: as dependencies of their
-    own they took a thread each, and under load every hand-over between a thread and the
-    event loop waits for the other threads' turn on the GIL. The routes are async so that
-    FastAPI checks the answer on the loop rather than on another thread."""
+    The caller's rate and the submission itself run on one worker thread: as dependencies
+    of their own they took a thread each, and under load every hand-over between a thread
+    and the event loop waits for the other threads' turn on the GIL. The routes are async so
+    that FastAPI checks the answer on the loop rather than on another thread."""
     return await run_in_threadpool(_submit_job, submission, method, digits, callback_url)
 
 
@@ -119,7 +119,7 @@ def _submit_job(
     submission: Submission, method: str, digits: int, callback_url: str | None
 ) -> TaskCreated:
     settings = submission.submitter.app.settings
-    caller = require_writer(settings, submission.request, submission.credentials)
+    caller = submission.caller
     admit_submission(submission.request, caller, settings, submission.limiter)
     owner = None if caller is None else caller.name
     with audit.audited(settings, submission.request, AuditAction.SUBMIT, caller=caller) as outcome:

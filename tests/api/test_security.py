@@ -41,6 +41,15 @@ def test_writes_need_the_token_and_reads_stay_open(guarded: TestClient) -> None:
     assert guarded.delete(f"/tasks/{job_id}", headers=AUTH).json()["status"] == "REVOKED"
 
 
+def test_a_submission_without_a_token_is_refused_before_its_body_is_read(
+    guarded: TestClient,
+) -> None:
+    for bad in (guarded.post("/tasks", json={"digits": "x"}), guarded.get("/leibnic/-1")):
+        assert bad.status_code == 401, bad.text
+        assert "digits" not in bad.text
+    assert guarded.post("/tasks", json={"digits": "x"}, headers=AUTH).status_code == 422
+
+
 def test_reads_need_the_token_when_configured(state_dir: Path) -> None:
     with service(state_dir, api_token=TOKEN, api_token_reads=True) as client:
         for path in ("/tasks", "/cpu/percent", "/workers", "/metrics", "/"):
