@@ -4,6 +4,7 @@ Talks to a running service over HTTP (--url, --token or PICHORD_URL, PICHORD_TOK
 `serve` starts one (what `make run` calls).
 """
 
+import sys
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
@@ -230,6 +231,17 @@ def host(ctx: typer.Context, url: UrlAfter = None, token: TokenAfter = None) -> 
 @app.command()
 def serve() -> None:
     """Start supervisord with the API, a worker and beat in the foreground (make run)."""
+    # Imported here: the other commands only talk HTTP and start without the pipeline.
+    from config import ConfigError
+    from config.supervisord import EXIT_CANNOT_START
     from config.supervisord import main as run_supervisord
+    from pipeline.methods import read_method_settings
 
+    # config (and so supervisord's launcher) knows no method: their settings are checked
+    # here, so that a bad one is named on the terminal rather than in the programs' logs.
+    try:
+        read_method_settings()
+    except ConfigError as exc:
+        print(f"pichord serve: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CANNOT_START) from None
     run_supervisord([])

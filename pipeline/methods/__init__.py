@@ -76,9 +76,12 @@ def read_method_settings() -> None:
             method.settings()
         except ValidationError as exc:
             fields = method.settings_model.model_fields
-            # A field's error is located by its name, or by the variable it is read from.
-            located = [str(error["loc"][0]) for error in exc.errors() if error["loc"]]
-            names = [method.settings_model.variable(f) if f in fields else f for f in located]
+            problems = []
+            for error in exc.errors():
+                # A field's error is located by its name, or by the variable it is read from.
+                located = str(error["loc"][0]) if error["loc"] else method.name
+                name = method.settings_model.variable(located) if located in fields else located
+                problems.append(f"{name}: {error['msg']}")
             raise ConfigError(
-                f"{', '.join(names)} of method {method.name!r} is invalid; fix or unset it ({exc})"
+                f"{'; '.join(problems)} (a setting of method {method.name!r}; fix or unset it)"
             ) from exc

@@ -6,6 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api import cli
+from config.supervisord import EXIT_CANNOT_START
+from tests.conftest import MethodEnv
 
 URL_BEFORE = "http://before.invalid:1"
 URL_AFTER = "http://after.invalid:2"
@@ -82,3 +84,12 @@ def test_an_unreachable_url_after_the_command_is_named(monkeypatch: pytest.Monke
     result = CliRunner().invoke(cli.app, ["submit", "4", "--watch", "--url", "http://127.0.0.1:9"])
     assert result.exit_code == 1
     assert "cannot reach http://127.0.0.1:9" in result.output
+
+
+def test_serve_names_a_bad_method_setting_and_starts_nothing(method_env: MethodEnv) -> None:
+    method_env(PICHORD_EULER_MAX_DIGITS="many")
+    result = CliRunner().invoke(cli.app, ["serve"])
+    assert result.exit_code == EXIT_CANNOT_START
+    assert "pichord serve: PICHORD_EULER_MAX_DIGITS: Input should be a valid integer" in (
+        result.stderr
+    )

@@ -33,5 +33,5 @@ def test_a_bad_method_setting_fails_the_start_naming_its_variable(
     method_env: MethodEnv, state_dir: Path, variable: str, value: str, method: str
 ) -> None:
     method_env(**{variable: value})
-    with pytest.raises(ConfigError, match=f"{variable} of method '{method}' is invalid"):
+    with pytest.raises(ConfigError, match=f"^{variable}: .*method '{method}'; fix or unset it"):
         create_celery_app(Settings(state_dir=state_dir))
