@@ -12,7 +12,7 @@ from pipeline.celery_config import PichordCelery
 from pipeline.lanes import head_ticket_id, lane_ticket, tickets_per_dispatch
 from pipeline.task_names import REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
-from storage.job_store import FIRST_DISPATCH
+from storage.job_store import FIRST_DISPATCH, first_round
 from storage.records import utcnow
 
 
@@ -67,8 +67,9 @@ def send_dispatch(
     """Open dispatch ``number``'s claim book over ``specs`` (the first dispatch's opens
     itself) and send a chord of lane tickets for it. With no chunks (a reducer that was
     lost) the header is empty and the reducer is sent straight away."""
-    if number != FIRST_DISPATCH:
-        store.claims(job.id, number).open([spec.index for spec in specs])
+    indices = [spec.index for spec in specs]
+    if number != FIRST_DISPATCH or indices != first_round(job):
+        store.claims(job.id, number).open(indices)
     tickets = tickets_per_dispatch(app.settings, len(specs)) if specs else 0
     canvas = job_chord(app, job, number, tickets)
     # Only the publish: a fault in building the canvas is a bug to surface, not an outage.

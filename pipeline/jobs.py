@@ -127,6 +127,9 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
         if pending >= settings.max_pending_jobs:
             raise TooManyPendingJobsError(pending, settings.max_pending_jobs)
 
+    # Checked once before the record is written and fsynced, so that a full service turns
+    # submissions away without touching the disk; then again, to count, under the lock.
+    admit()
     store.create(job, admit)
     try:
         send_dispatch(app, store, job, job.dispatches, job.chunks)

@@ -1,6 +1,7 @@
 """Which chunks of one dispatch are taken, handed out one at a time to whoever runs next.
 
-A dispatch names the chunks it covers (``open``); each lane ticket that runs claims one
+A dispatch names the chunks it covers (``open``; a book may open itself at its first claim,
+as the first dispatch's does); each lane ticket that runs claims one
 (``claim``), so a fast process takes more chunks than a slow one and a process that joins
 mid-job takes the next one like any other. The book is a cursor into the dispatch's chunks
 plus the claimed ones not yet seen finished. A claim holds the chunk's lock from the moment

@@ -48,11 +48,6 @@ class JobIndex:
     def _owned_pending(self, owner: str) -> Path:
         return self._owners / owner / "pending"
 
-    def add(self, job_id: str, created: datetime, status: JobStatus, owner: str | None) -> None:
-        if not status.finished:
-            self.mark_pending(job_id, owner)
-        self.add_entries(job_id, created, status, owner)
-
     def mark_pending(self, job_id: str, owner: str | None) -> None:
         """The markers admission counts: the service's, and the job's client's."""
         if owner is not None:

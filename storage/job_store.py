@@ -20,13 +20,12 @@ Every file is replaced atomically, so a reader never sees a partial write.
 """
 
 import contextlib
-import errno
 import logging
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -35,21 +34,17 @@ from storage.atomic import locked, try_locked, write_bytes_atomic
 from storage.claims import Claims
 from storage.job_index import JobIndex
 from storage.layout import StateLayout
-from storage.records import ChunkRecord, JobRecord, utcnow
+from storage.records import ChunkRecord, JobRecord
+from storage.staging import remove_abandoned, staged
 from storage.status import JobStatus
 from storage.webhooks import WebhookQueue
 
 logger = logging.getLogger(__name__)
 
-# Canonical lowercase UUIDs only: nothing else ever becomes part of a path.
-# The suffix of a job folder being written, before it is renamed into place, and how long
-# such a folder may be left before it counts as a creation a crash cut short.
-_STAGED = ".new"
-STAGED_LIFETIME = timedelta(minutes=1)
-
 # A job's first dispatch, sent when it is submitted.
 FIRST_DISPATCH = 1
 
+# Canonical lowercase UUIDs only: nothing else ever becomes part of a path.
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -95,34 +90,16 @@ class JobStore:
         or the listing entries. (A crash before those entries leaves a job the API's next
         start lists again: its markers no longer add up with the job folders.)"""
         job_dir = self._job_dir(job.id)
-        staged = self.layout.jobs / f".{job.id}{_STAGED}"
-        (staged / "chunks").mkdir(parents=True)
-        try:
-            write_bytes_atomic(staged / "job.json", job.model_dump_json(indent=1).encode())
+        with staged(self.layout.jobs, job.id) as folder:
+            (folder.path / "chunks").mkdir()
+            write_bytes_atomic(folder.path / "job.json", job.model_dump_json(indent=1).encode())
             with self._admission_lock() if admit else contextlib.nullcontext():
                 if admit:
                     admit()
-                try:
-                    os.rename(staged, job_dir)
-                except OSError as exc:
-                    if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                        raise
-                    raise FileExistsError(f"job {job.id} is stored already") from exc
+                folder.move_to(job_dir)
                 if not job.status.finished:
                     self.index.mark_pending(job.id, job.owner)
-            self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
-        finally:
-            shutil.rmtree(staged, ignore_errors=True)
-
-    def _remove_staged(self, older_than: datetime) -> None:
-        """Remove the folders of creations a crash cut short, made before ``older_than`` so
-        that another process's creation in progress keeps its own."""
-        cutoff = older_than.timestamp()
-        with os.scandir(self.layout.jobs) as entries:
-            for entry in entries:
-                if entry.name.endswith(_STAGED) and entry.stat().st_mtime < cutoff:
-                    logger.warning("removing %s, a job creation cut short", entry.path)
-                    shutil.rmtree(entry.path, ignore_errors=True)
+        self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
 
     def exists(self, job_id: str) -> bool:
         try:
@@ -233,7 +210,7 @@ class JobStore:
         are read (a crash between a record and its markers leaves one of them pending);
         otherwise, or when asked, ``rebuild_index`` reads every record. Creations a crash
         cut short before their folder was moved into place are removed."""
-        self._remove_staged(utcnow() - STAGED_LIFETIME)
+        remove_abandoned(self.layout.jobs)
         if not self.index.adds_up(set(self.ids())):
             self.rebuild_index()
             return
@@ -405,20 +382,22 @@ class JobStore:
             record = self.get_chunk(job_id, index)
             return record is not None and record.finished
 
-        def first_round() -> list[int]:
-            return [spec.index for spec in self.get(job_id).chunks if spec.round == 1]
-
         return Claims(
             self._job_dir(job_id) / "claims" / f"d{dispatch}.json",
             lambda index: self._chunk_path(job_id, index, ".lock"),
             finished,
-            first_round if dispatch == FIRST_DISPATCH else None,
+            (lambda: first_round(self.get(job_id))) if dispatch == FIRST_DISPATCH else None,
         )
 
     def chunk_running(self, job_id: str, index: int) -> bool:
         """True while a live process holds the chunk's lock (the kernel drops a dead one's)."""
         with try_locked(self._chunk_path(job_id, index, ".lock")) as acquired:
             return not acquired
+
+
+def first_round(job: JobRecord) -> list[int]:
+    """The chunks of the job's first dispatch, whose claim book opens itself with them."""
+    return [spec.index for spec in job.chunks if spec.round == 1]
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -1,8 +1,8 @@
 import multiprocessing
-import os
 import threading
 import time
 import uuid
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,11 @@ from storage import (
     ChunkRecord,
     CorruptRecordError,
     JobNotFoundError,
+    JobRecord,
     JobStatus,
     JobStore,
 )
+from storage.staging import staged
 from tests.conftest import JobFactory
 
 
@@ -254,44 +256,61 @@ def test_admitted_creations_take_turns(state_dir: Path, new_job: JobFactory) -> 
     store = JobStore(state_dir)
     first, second = new_job(store=False), new_job(store=False)
     checking, go_on = threading.Event(), threading.Event()
-    counted: list[int] = []
+    counted: list[tuple[str, int]] = []
 
     def slow_check() -> None:
         checking.set()
         assert go_on.wait(30)
-        counted.append(store.pending_count())
+        counted.append(("first", store.pending_count()))
 
     creating = threading.Thread(target=store.create, args=(first, slow_check))
     creating.start()
     assert checking.wait(30)
     second_done = threading.Thread(
-        target=store.create, args=(second, lambda: counted.append(store.pending_count()))
+        target=store.create,
+        args=(second, lambda: counted.append(("second", store.pending_count()))),
     )
     second_done.start()
-    time.sleep(0.2)  # the second check waits on the first, however long it takes
-    assert counted == []
+    time.sleep(0.2)  # time for the second check to run, were it not held back
     go_on.set()
     creating.join(30)
     second_done.join(30)
-    assert counted == [0, 1]
+    assert counted == [("first", 0), ("second", 1)]
+
+
+def _write_and_hold(state_dir: Path, job: JobRecord, holding: Event, done: Event) -> None:
+    # Another process creating a job: its folder is written aside, under its lock.
+    with staged(state_dir / "jobs", job.id) as folder:
+        (folder.path / "job.json").write_text(job.model_dump_json())
+        holding.set()
+        done.wait(30)
 
 
 def test_a_creation_cut_short_is_removed_at_start(state_dir: Path, new_job: JobFactory) -> None:
     store = JobStore(state_dir)
     kept = new_job()
-    old, fresh = (
-        state_dir / "jobs" / f".{uuid.uuid4()}.new",
-        state_dir / "jobs" / f".{uuid.uuid4()}.new",
+    # A creation whose process died: its folder is left, and nobody holds its lock.
+    abandoned = state_dir / "jobs" / f".{uuid.uuid4()}.new"
+    (abandoned / "chunks").mkdir(parents=True)
+    (abandoned / "job.json").write_text(kept.model_dump_json())
+    context = multiprocessing.get_context("fork")
+    holding, done = context.Event(), context.Event()
+    writer = context.Process(
+        target=_write_and_hold, args=(state_dir, new_job(store=False), holding, done)
     )
-    for folder in (old, fresh):
-        (folder / "chunks").mkdir(parents=True)
-        (folder / "job.json").write_text(kept.model_dump_json())
-    an_hour_ago = time.time() - 3600
-    os.utime(old, (an_hour_ago, an_hour_ago))
-    assert store.ids() == [kept.id]  # staged folders are never listed as jobs
-    store.refresh_index()
-    assert not old.exists() and fresh.exists()  # another process may still be writing it
-    assert store.ids() == [kept.id] and store.get(kept.id) == kept
+    writer.start()
+    try:
+        assert holding.wait(30)
+        in_progress = [p for p in (state_dir / "jobs").glob(".*.new") if p != abandoned]
+        assert len(in_progress) == 1
+        assert store.ids() == [kept.id]  # staged folders are never listed as jobs
+        store.refresh_index()
+        assert not abandoned.exists() and in_progress[0].exists()
+        assert store.ids() == [kept.id] and store.get(kept.id) == kept
+    finally:
+        done.set()
+        writer.join(30)
+    assert not list((state_dir / "jobs").glob(".*"))
 
 
 def test_an_owner_that_is_not_a_client_name_is_refused(new_job: JobFactory) -> None:
