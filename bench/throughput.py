@@ -119,7 +119,8 @@ def print_cpu_per_job(
     RabbitMQ's until the last job ended, which includes the waits between polls."""
     used = {
         role: (
-            (submitted if role in ("API", "this script") else ended)[role] - before.get(role, 0.0)
+            (submitted if role in ("API", "this script") else ended).get(role, 0.0)
+            - before.get(role, 0.0)
         )
         * 1000
         / jobs

@@ -75,10 +75,10 @@ def get_digits(
     text = _stored_text(store, job, of)
     if text is None:
         # Only damage from outside does this: the files are written before the SUCCESS.
-        what = "digits" if of is DigitsPart.RESULT else f"certificate's {of} bound"
+        what = "digits are" if of is DigitsPart.RESULT else f"certificate's {of} bound is"
         raise HTTPException(
             status.HTTP_409_CONFLICT,
-            f"task {job_id} is SUCCESS but its stored {what} are missing from the state "
+            f"task {job_id} is SUCCESS but its stored {what} missing from the state "
             "dir (removed or damaged from outside the service); submit the task again",
         )
     name = f"pi-{job.digits}-{job_id}.txt" if of is DigitsPart.RESULT else f"pi-{of}-{job_id}.txt"

@@ -136,9 +136,9 @@ def test_stored_digits_removed_from_outside_are_named_missing(
     store = JobStore(settings.state_dir)
     job_id = finished(store, new_job, INLINE_DIGITS + 1)
     store.result_path(job_id).unlink()
-    for part, what in (("", "digits"), ("?of=lower", "certificate's lower bound")):
+    for part, what in (("", "digits are"), ("?of=lower", "certificate's lower bound is")):
         if part:
             (store.layout.jobs / job_id / "bounds.txt").unlink(missing_ok=True)
         answer = client.get(f"/tasks/{job_id}/digits{part}")
         assert answer.status_code == 409
-        assert f"is SUCCESS but its stored {what} are missing" in answer.json()["detail"]
+        assert f"is SUCCESS but its stored {what} missing" in answer.json()["detail"]

@@ -110,5 +110,9 @@ def test_pool_processes_yield_the_cpu_and_the_consumer_does_not(
         assert poll_until_finished(client, job_id, timeout=60)[-1]["status"] == "SUCCESS"
     pids = {record.pid for record in JobStore(state).chunks(job_id).values()}
     assert pids and None not in pids
-    assert {psutil.Process(pid).nice() for pid in pids if pid is not None} == {7}
-    assert psutil.Process(worker.pid).nice() == 0
+    # Relative to the worker's main process: the tests themselves may run under nice.
+    consumer = psutil.Process(worker.pid).nice()
+    assert {psutil.Process(pid).nice() for pid in pids if pid is not None} == {
+        min(consumer + 7, 19)
+    }
+    assert consumer == psutil.Process().nice()
