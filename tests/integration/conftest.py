@@ -285,6 +285,22 @@ class Supervisord:
         return self.proc.wait(timeout=90)
 
 
+def processes_of(state: Path) -> list[psutil.Process]:
+    """The running processes of the service on ``state``: they inherit its state dir."""
+    found = []
+    for process in psutil.process_iter(["pid", "ppid", "cmdline"]):
+        try:
+            if (
+                process.pid != os.getpid()
+                and process.status() != psutil.STATUS_ZOMBIE
+                and process.environ().get("PICHORD_STATE_DIR") == str(state)
+            ):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
 @pytest.fixture
 def supervisord(tmp_path: Path) -> Iterator[Supervisord]:
     """Configured (not started): set ``env`` entries, then ``start()``; stopped at teardown."""
@@ -308,3 +324,8 @@ def supervisord(tmp_path: Path) -> Iterator[Supervisord]:
     finally:
         if run.proc is not None and run.proc.poll() is None:
             run.stop()
+        # Whatever the test killed, nothing of the service may outlive its supervisord.
+        _, left = psutil.wait_procs(processes_of(state), timeout=10)
+        for process in left:
+            process.kill()
+        assert not left, f"outlived supervisord: {[p.info for p in left]}"
