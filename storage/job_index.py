@@ -65,9 +65,14 @@ class JobIndex:
         if status.finished:
             self._finished[status].add(job_id, created)
 
-    def finished(self, job_id: str, created: datetime, status: JobStatus) -> None:
+    def finished(
+        self, job_id: str, created: datetime, status: JobStatus, owner: str | None
+    ) -> None:
         self._finished[status].add(job_id, created)
-        self.drop_pending(job_id)
+        # The owner's marker first, as in drop_pending; knowing the owner, nothing is listed.
+        if owner is not None:
+            (self._owned_pending(owner) / job_id).unlink(missing_ok=True)
+        (self._pending / job_id).unlink(missing_ok=True)
 
     def drop_pending(self, job_id: str) -> None:
         # The owner's marker first: a job never counts for its client once it stopped

@@ -138,7 +138,7 @@ class JobStore:
                 self.webhooks.add(job_id, changed.callback_url)
             write_bytes_atomic(job_dir / "job.json", changed.model_dump_json(indent=1).encode())
             if changed.status.finished:
-                self.index.finished(job_id, changed.pushqtime, changed.status)
+                self.index.finished(job_id, changed.pushqtime, changed.status, changed.owner)
             return changed
 
     def ids(self) -> list[str]:
@@ -231,7 +231,7 @@ class JobStore:
         if job is None:
             self.index.drop_pending(job_id)
         elif job.status.finished:
-            self.index.finished(job_id, job.pushqtime, job.status)
+            self.index.finished(job_id, job.pushqtime, job.status, job.owner)
 
     def delete(self, job_id: str, record: JobRecord | None = None) -> None:
         """Remove a job and everything stored for it (retention); ``record``: its record as

@@ -42,8 +42,10 @@ class LeibnizMethod(ComputeMethod):
     def reduce(
         self, settings: Settings, store: JobStore, job_id: str, processes: Callable[[], int]
     ) -> Extension | None:
-        record_speed(settings, store.chunks(job_id))
-        return reduce_job(store, job_id, self.split(settings, processes))
+        # Read once for both: a job of many chunks has as many files.
+        records = store.chunks(job_id)
+        record_speed(settings, records)
+        return reduce_job(store, job_id, self.split(settings, processes), records)
 
     def warm_up(self) -> None:
         warm_up()

@@ -29,8 +29,16 @@ def combine(job: JobRecord, records: dict[int, ChunkRecord]) -> Bracket:
     return pi_bracket(job.terms_total, total, bound)
 
 
-def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None:
+def reduce_job(
+    store: JobStore,
+    job_id: str,
+    split: SplitFn,
+    records: dict[int, ChunkRecord] | None = None,
+) -> Extension | None:
     """Finish the job, or plan an extension round when the bracket does not fix the digits.
+    ``records``: the job's chunks, when the caller has read them already (before the job:
+    a round that started in between is then incomplete in them, and this reducer stands
+    down as it does for any round it does not see whole).
 
     Safe to run more than once: a finished job is left as it is, and an extension is planned
     only by the first reducer that sees the current number of terms.
@@ -38,7 +46,8 @@ def reduce_job(store: JobStore, job_id: str, split: SplitFn) -> Extension | None
     job = store.get(job_id)
     if job.status.finished:
         return None
-    records = store.chunks(job_id)
+    if records is None:
+        records = store.chunks(job_id)
     bracket = combine(job, records)
     if bracket.certifies(job.digits):
         result = bracket.digits(job.digits)
