@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.audit import record
@@ -19,7 +20,7 @@ from api.deps import SettingsDep
 from config import Settings
 from storage import JobRecord
 from storage.audit import AuditAction
-from storage.clients import ClientBook, Scope
+from storage.clients import ClientBook, Scope, use_is_due
 from storage.layout import StateLayout
 
 # The client PICHORD_API_TOKEN stands for (a name no added client may take).
@@ -48,17 +49,27 @@ def auth_enabled(settings: Settings) -> bool:
     return settings.api_token is not None or client_book(settings).in_use()
 
 
-def identify(settings: Settings, token: str) -> Caller | None:
+async def identify(settings: Settings, token: str) -> Caller | None:
     """The client holding ``token``, or None."""
     if settings.api_token is not None and secrets.compare_digest(
         token.encode(), settings.api_token.get_secret_value().encode()
     ):
         return Caller(API_TOKEN_CLIENT, Scope.ADMIN)
-    client = client_book(settings).find(token)
-    return None if client is None else Caller(client.name, client.scope)
+    book = client_book(settings)
+    client = book.holder(token)
+    if client is None:
+        return None
+    if use_is_due(client):
+        # A write under the book's lock, once a minute per client: not on the event loop.
+        await run_in_threadpool(book.note_use, token, client)
+    return Caller(client.name, client.scope)
 
 
-def _require(
+# The checks below are async, so they run on the event loop: as plain functions FastAPI
+# would hand every request to a thread and back for them, which costs more under load than
+# the stat and the small read they do. Writes (the audit line of a refusal, a client's last
+# use) still go to a thread.
+async def _require(
     settings: Settings,
     request: Request,
     credentials: HTTPAuthorizationCredentials | None,
@@ -67,19 +78,19 @@ def _require(
     if not auth_enabled(settings):
         return None
     if credentials is None:
-        record(settings, request, AuditAction.AUTH_FAILURE, caller=None, result="401")
+        await _audit_refusal(settings, request, None, "401")
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             f"this endpoint needs 'Authorization: Bearer <token>' of a client with the "
             f"{needed.value!r} scope (`pichord clients add NAME --scope {needed.value}`)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    caller = identify(settings, credentials.credentials)
+    caller = await identify(settings, credentials.credentials)
     if caller is None:
-        record(settings, request, AuditAction.AUTH_FAILURE, caller=None, result="403")
+        await _audit_refusal(settings, request, None, "403")
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the bearer token is not accepted here")
     if not caller.scope.allows(needed):
-        record(settings, request, AuditAction.AUTH_FAILURE, caller=caller, result="403")
+        await _audit_refusal(settings, request, caller, "403")
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             f"this needs the {needed.value!r} scope; client {caller.name!r} has "
@@ -88,35 +99,43 @@ def _require(
     return caller
 
 
-def optional_caller(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
+async def _audit_refusal(
+    settings: Settings, request: Request, caller: Caller | None, result: str
+) -> None:
+    await run_in_threadpool(
+        record, settings, request, AuditAction.AUTH_FAILURE, caller=caller, result=result
+    )
+
+
+async def optional_caller(settings: SettingsDep, credentials: CredentialsDep) -> Caller | None:
     """Who sent a request that does not need a token: None when it brings none, or one that
     no client holds (an open read is answered as before, whatever token it carries)."""
     if credentials is None:
         return None
-    return identify(settings, credentials.credentials)
+    return await identify(settings, credentials.credentials)
 
 
-def require_writer(
+async def require_writer(
     settings: SettingsDep, request: Request, credentials: CredentialsDep
 ) -> Caller | None:
-    return _require(settings, request, credentials, Scope.SUBMIT)
+    return await _require(settings, request, credentials, Scope.SUBMIT)
 
 
-def require_reader(
+async def require_reader(
     settings: SettingsDep, request: Request, credentials: CredentialsDep
 ) -> Caller | None:
     if settings.api_token_reads:
-        return _require(settings, request, credentials, Scope.READ)
-    return optional_caller(settings, credentials)
+        return await _require(settings, request, credentials, Scope.READ)
+    return await optional_caller(settings, credentials)
 
 
-def require_host_reader(
+async def require_host_reader(
     settings: SettingsDep, request: Request, credentials: CredentialsDep
 ) -> Caller | None:
     """Hostname, addresses, kernel, workers: nobody else's business once other machines
     can reach the API, though task reads may stay open for a shared dashboard."""
     if settings.api_token_reads or settings.exposed:
-        return _require(settings, request, credentials, Scope.ADMIN)
+        return await _require(settings, request, credentials, Scope.ADMIN)
     return None
 
 

@@ -70,6 +70,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def use_is_due(client: Client, now: datetime | None = None) -> bool:
+    """Whether a use of ``client`` is to be noted: at most once every LAST_USED_EVERY."""
+    last = client.last_used
+    return last is None or (now or datetime.now(UTC)) - last >= LAST_USED_EVERY
+
+
 class ClientBook:
     """The clients under ``folder``: ``by-token/<sha256>.json`` holds a client, and
     ``names/<name>`` (created with O_EXCL) reserves its name and points to that hash."""
@@ -130,19 +136,25 @@ class ClientBook:
 
     def find(self, token: str, now: datetime | None = None) -> Client | None:
         """The client holding ``token``, its last use noted (at most once a minute)."""
-        path = self._token_path(token_digest(token))
-        client = self._read(path)
-        if client is None:
-            return None
-        now = now or datetime.now(UTC)
-        if client.last_used is None or now - client.last_used >= LAST_USED_EVERY:
-            client = client.model_copy(update={"last_used": now})
-            # Under the book's lock, so that a removal between the read and this write is
-            # not undone by it.
-            with locked(self._lock):
-                if path.exists():
-                    write_bytes_atomic(path, client.model_dump_json().encode(), durable=False)
+        client = self.holder(token)
+        if client is not None and use_is_due(client, now):
+            client = self.note_use(token, client, now)
         return client
+
+    def holder(self, token: str) -> Client | None:
+        """The client holding ``token``; only reads (one small file), writes nothing."""
+        return self._read(self._token_path(token_digest(token)))
+
+    def note_use(self, token: str, client: Client, now: datetime | None = None) -> Client:
+        """Note that ``client`` (the holder of ``token``) was used now."""
+        noted = client.model_copy(update={"last_used": now or datetime.now(UTC)})
+        path = self._token_path(token_digest(token))
+        # Under the book's lock, so that a removal between the read and this write is not
+        # undone by it.
+        with locked(self._lock):
+            if path.exists():
+                write_bytes_atomic(path, noted.model_dump_json().encode(), durable=False)
+        return noted
 
     def _token_path(self, digest: str) -> Path:
         return self._tokens / f"{digest}.json"

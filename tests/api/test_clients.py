@@ -48,6 +48,18 @@ def test_closed_reads_take_any_client_and_host_details_only_admin(state_dir: Pat
             assert api.get(path, headers=bearer(admin)).status_code == 200, path
 
 
+def test_a_request_notes_when_its_client_was_last_used(state_dir: Path) -> None:
+    token = book(state_dir).add("dash", Scope.READ)
+    with TestClient(create_app(Settings(state_dir=state_dir, api_token_reads=True))) as api:
+        assert book(state_dir).clients()[0].last_used is None
+        assert api.get("/tasks", headers=bearer(token)).status_code == 200
+        noted = book(state_dir).clients()[0].last_used
+        assert noted is not None
+        # At most once a minute: the next request leaves the note as it is.
+        assert api.get("/tasks", headers=bearer(token)).status_code == 200
+        assert book(state_dir).clients()[0].last_used == noted
+
+
 def test_the_api_token_is_a_client_named_admin(state_dir: Path) -> None:
     settings = Settings(state_dir=state_dir, api_token="long-secret", api_token_reads=True)
     book(state_dir).add("dash", Scope.READ)
