@@ -8,6 +8,7 @@ same chord, same worker settings, one run:
 - Celery's stock file:// backend, which joins through the chord_unlock polling task.
 """
 
+import shutil
 import statistics
 import tempfile
 import time
@@ -53,6 +54,7 @@ def main() -> None:
             for job_id in ids:
                 for key in store.scan_iter(f"*{job_id}*"):
                     store.delete(key)
+    shutil.rmtree(results, ignore_errors=True)
 
 
 if __name__ == "__main__":

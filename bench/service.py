@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -73,6 +74,8 @@ def running_service(
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
         log.close()
+    # Only after a benchmark that ended normally: a failed one leaves its state and logs.
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def bench_env(state: Path, processes: int, **settings: str) -> dict[str, str]:

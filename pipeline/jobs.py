@@ -118,18 +118,18 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
     job = counted_first_dispatch(job)
     settings = app.settings
 
-    def admit() -> None:
+    def admit(pending: int) -> None:
+        # The client's share is small (max_pending_jobs_per_client): counted each time.
         if job.owner is not None:
             owned = store.pending_count(job.owner)
             if owned >= settings.max_pending_jobs_per_client:
                 raise ClientQuotaError(job.owner, owned, settings.max_pending_jobs_per_client)
-        pending = store.pending_count()
         if pending >= settings.max_pending_jobs:
             raise TooManyPendingJobsError(pending, settings.max_pending_jobs)
 
     # Checked once before the record is written and fsynced, so that a full service turns
-    # submissions away without touching the disk; then again, to count, under the lock.
-    admit()
+    # submissions away without touching the disk; then again, binding, under the lock.
+    store.admission.check(admit)
     store.create(job, admit)
     try:
         send_dispatch(app, store, job, job.dispatches, job.chunks)

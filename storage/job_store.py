@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from storage.admission import Admission, AdmitFn
 from storage.atomic import locked, try_locked, write_bytes_atomic
 from storage.claims import Claims
 from storage.job_index import JobIndex
@@ -69,6 +70,7 @@ class JobStore:
         self.layout.jobs.mkdir(parents=True, exist_ok=True)
         self.index = JobIndex(self.layout, _JOB_ID)
         self.webhooks = WebhookQueue(self.layout.webhooks)
+        self.admission = Admission(self.layout.locks, self.index.pending_count)
 
     # -- paths -------------------------------------------------------------------------------
     def _job_dir(self, job_id: str) -> Path:
@@ -80,25 +82,29 @@ class JobStore:
         return self._job_dir(job_id) / "chunks" / f"{index}{suffix}"
 
     # -- jobs --------------------------------------------------------------------------------
-    def create(self, job: JobRecord, admit: Callable[[], None] | None = None) -> None:
-        """Store a new job. With ``admit``, the job is stored only if ``admit`` returns
-        (it raises to refuse the job), and no other admitted creation runs meanwhile.
+    def create(self, job: JobRecord, admit: AdmitFn | None = None) -> None:
+        """Store a new job. With ``admit``, the job is stored only if ``admit`` accepts the
+        number of unfinished jobs (it raises to refuse; see ``storage.admission``), and no
+        other admitted creation runs meanwhile.
 
         The folder is written aside (``.<id>.new``, which nothing lists) with its record
         fsynced, then renamed into place: concurrent submissions wait on one another only
-        for a count, a rename and the markers that admission counts, never for a disk flush
+        for a check, a rename and the markers that admission counts, never for a disk flush
         or the listing entries. (A crash before those entries leaves a job the API's next
         start lists again: its markers no longer add up with the job folders.)"""
         job_dir = self._job_dir(job.id)
         with staged(self.layout.jobs, job.id) as folder:
             (folder.path / "chunks").mkdir()
             write_bytes_atomic(folder.path / "job.json", job.model_dump_json(indent=1).encode())
-            with self._admission_lock() if admit else contextlib.nullcontext():
-                if admit:
-                    admit()
+            with self.admission.held() if admit else contextlib.nullcontext():
+                checked = self.admission.check(admit) if admit else None
                 folder.move_to(job_dir)
                 if not job.status.finished:
                     self.index.mark_pending(job.id, job.owner)
+                    if checked is None:
+                        self.admission.forget()
+                    else:
+                        self.admission.admitted(checked)
         self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
 
     def exists(self, job_id: str) -> bool:
@@ -203,6 +209,7 @@ class JobStore:
                     yield job_id, job.pushqtime, job.status, job.owner
 
         self.index.rebuild(facts(), self.exists)
+        self.admission.forget()
 
     def refresh_index(self) -> None:
         """At API start: restore the markers after a crash without reading every record.
@@ -211,6 +218,9 @@ class JobStore:
         otherwise, or when asked, ``rebuild_index`` reads every record. Creations a crash
         cut short before their folder was moved into place are removed."""
         remove_abandoned(self.layout.jobs)
+        # Whatever happened while no API ran (a power cut after an admission, an older
+        # version's submissions), the first admission counts.
+        self.admission.forget()
         if not self.index.adds_up(set(self.ids())):
             self.rebuild_index()
             return
@@ -244,14 +254,6 @@ class JobStore:
         else:
             self.index.remove_known(job_id, job.pushqtime, job.status, job.owner)
         shutil.rmtree(job_dir, ignore_errors=True)
-
-    @contextlib.contextmanager
-    def _admission_lock(self) -> Iterator[None]:
-        """Held while a creation admits its job (``create``), so two concurrent submissions
-        cannot both take the last free place."""
-        self.layout.locks.mkdir(parents=True, exist_ok=True)
-        with locked(self.layout.locks / "admission.lock"):
-            yield
 
     def created_at(self, job_id: str) -> float:
         """When the job folder was made (POSIX time); known even if job.json is unreadable."""

@@ -236,14 +236,14 @@ def test_a_refused_creation_stores_nothing(state_dir: Path, new_job: JobFactory)
     store = JobStore(state_dir)
     job = new_job(store=False)
 
-    def refuse() -> None:
+    def refuse(_: int) -> None:
         raise RefusedError
 
     with pytest.raises(RefusedError):
         store.create(job, refuse)
     assert not store.exists(job.id) and store.pending_ids() == []
     assert [p.name for p in (state_dir / "jobs").iterdir()] == []
-    store.create(job, lambda: None)
+    store.create(job, lambda _: None)
     assert store.get(job.id) == job and store.pending_ids() == [job.id]
     with pytest.raises(FileExistsError, match=job.id):
         store.create(job.model_copy(update={"digits": 9}))
@@ -258,17 +258,17 @@ def test_admitted_creations_take_turns(state_dir: Path, new_job: JobFactory) -> 
     checking, go_on = threading.Event(), threading.Event()
     counted: list[tuple[str, int]] = []
 
-    def slow_check() -> None:
+    def slow_check(pending: int) -> None:
         checking.set()
         assert go_on.wait(30)
-        counted.append(("first", store.pending_count()))
+        counted.append(("first", pending))
 
     creating = threading.Thread(target=store.create, args=(first, slow_check))
     creating.start()
     assert checking.wait(30)
     second_done = threading.Thread(
         target=store.create,
-        args=(second, lambda: counted.append(("second", store.pending_count()))),
+        args=(second, lambda pending: counted.append(("second", pending))),
     )
     second_done.start()
     time.sleep(0.2)  # time for the second check to run, were it not held back
