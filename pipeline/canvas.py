@@ -12,7 +12,7 @@ from pipeline.celery_config import PichordCelery
 from pipeline.lanes import head_ticket_id, lane_ticket, tickets_per_dispatch
 from pipeline.task_names import REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
-from storage.job_store import FIRST_DISPATCH, first_round
+from storage.job_files import FIRST_DISPATCH, first_round
 from storage.records import utcnow
 
 

@@ -1,0 +1,162 @@
+"""What a job's folder holds besides its record: the certified digits, a long
+certificate's bounds, and each chunk's progress, exact value, lock and claims.
+
+``JobStore`` is the one class that reads and writes them (``storage.job_store`` has the
+folder's whole layout); they live here so that each module stays one concept.
+"""
+
+import contextlib
+import logging
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from storage.atomic import locked, try_locked, write_bytes_atomic
+from storage.claims import Claims
+from storage.records import ChunkRecord, JobRecord
+
+logger = logging.getLogger(__name__)
+
+# A job's first dispatch, sent when it is submitted.
+FIRST_DISPATCH = 1
+
+
+class JobFiles(ABC):
+    """The files of a job folder other than its record; the store names the folder."""
+
+    @abstractmethod
+    def _job_dir(self, job_id: str) -> Path: ...
+
+    @abstractmethod
+    def get(self, job_id: str) -> JobRecord: ...
+
+    def _chunk_path(self, job_id: str, index: int, suffix: str) -> Path:
+        return self._job_dir(job_id) / "chunks" / f"{index}{suffix}"
+
+    # -- large values ------------------------------------------------------------------------
+    # Digits and exact numbers can run to megabytes: they get files of their own, so that
+    # reading a job record (listings, sweeps, every poll) never parses them.
+    def save_result(self, job_id: str, digits: str) -> None:
+        # One line, so the file is served as it is (GET /tasks/{id}/digits, with ranges).
+        write_bytes_atomic(self.result_path(job_id), f"{digits}\n".encode("ascii"))
+
+    def result(self, job_id: str) -> str | None:
+        """The certified digits saved for the job, if any."""
+        try:
+            return self.result_path(job_id).read_text(encoding="ascii").rstrip("\n")
+        except FileNotFoundError:
+            return None
+
+    def result_path(self, job_id: str) -> Path:
+        """Where the digits are (to send the file as it is; only the store writes it)."""
+        return self._job_dir(job_id) / "result.txt"
+
+    def save_bounds(self, job_id: str, lower: str, upper: str) -> None:
+        """A certificate's full bounds, when too long for the record (Certificate.bounds_cut)."""
+        text = f"{lower}\n{upper}\n"
+        write_bytes_atomic(self._job_dir(job_id) / "bounds.txt", text.encode("ascii"))
+
+    def bounds(self, job_id: str) -> tuple[str, str] | None:
+        """The full (lower, upper) saved by ``save_bounds``, if any."""
+        try:
+            text = (self._job_dir(job_id) / "bounds.txt").read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+        lower, _, upper = text.rstrip("\n").partition("\n")
+        return lower, upper
+
+    def save_chunk_value(self, job_id: str, index: int, data: bytes) -> None:
+        """A chunk's exact result, too big for its progress record (recomputable, so not
+        fsynced)."""
+        write_bytes_atomic(self._chunk_path(job_id, index, ".bin"), data, durable=False)
+
+    def chunk_value(self, job_id: str, index: int) -> bytes | None:
+        try:
+            return self._chunk_path(job_id, index, ".bin").read_bytes()
+        except FileNotFoundError:
+            return None
+
+    # -- chunks ------------------------------------------------------------------------------
+    def save_chunk(self, job_id: str, record: ChunkRecord) -> None:
+        # Not fsynced: a checkpoint lost to a power cut (or left empty, which reads as not
+        # started) only costs recomputing terms, and the job record that holds the answer is.
+        path = self._chunk_path(job_id, record.index, ".json")
+        write_bytes_atomic(path, record.model_dump_json().encode(), durable=False)
+
+    def get_chunk(self, job_id: str, index: int) -> ChunkRecord | None:
+        path = self._chunk_path(job_id, index, ".json")
+        try:
+            return ChunkRecord.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except ValidationError as exc:
+            # Chunk files are written atomically, so this is damage from outside; the
+            # chunk is treated as not started and is recomputed if it runs again.
+            logger.warning("ignoring unreadable %s: %s", path, first_error(exc))
+            return None
+
+    def chunks(self, job_id: str) -> dict[int, ChunkRecord]:
+        folder = self._job_dir(job_id) / "chunks"
+        found: dict[int, ChunkRecord] = {}
+        with contextlib.suppress(FileNotFoundError):
+            for path in folder.glob("*.json"):
+                if path.stem.isdigit():
+                    record = self.get_chunk(job_id, int(path.stem))
+                    if record is not None:
+                        found[record.index] = record
+        return found
+
+    def chunk_stamps(self, job_id: str) -> dict[int, tuple[int, int, int]]:
+        """Each chunk file's (inode, mtime_ns, size), a stat instead of a read: a changed
+        stamp means the file was replaced (every write is a new inode by ``os.replace``)."""
+        stamps: dict[int, tuple[int, int, int]] = {}
+        folder = self._job_dir(job_id) / "chunks"
+        with contextlib.suppress(FileNotFoundError), os.scandir(folder) as it:
+            for entry in it:
+                stem, dot, suffix = entry.name.partition(".")
+                if suffix == "json" and dot and stem.isdigit():
+                    with contextlib.suppress(FileNotFoundError):
+                        st = entry.stat()
+                        stamps[int(stem)] = (st.st_ino, st.st_mtime_ns, st.st_size)
+        return stamps
+
+    @contextlib.contextmanager
+    def chunk_lock(self, job_id: str, index: int) -> Iterator[None]:
+        """Serialise the tasks computing one chunk (a redelivered or re-dispatched duplicate)."""
+        with locked(self._chunk_path(job_id, index, ".lock")):
+            yield
+
+    def claims(self, job_id: str, dispatch: int) -> Claims:
+        """The claim book of the job's dispatch number ``dispatch``. The first dispatch's
+        covers the first round's chunks, which the record holds, so it opens itself at its
+        first claim and a submission writes one file less (``open`` it for later ones)."""
+
+        def finished(index: int) -> bool:
+            record = self.get_chunk(job_id, index)
+            return record is not None and record.finished
+
+        return Claims(
+            self._job_dir(job_id) / "claims" / f"d{dispatch}.json",
+            lambda index: self._chunk_path(job_id, index, ".lock"),
+            finished,
+            (lambda: first_round(self.get(job_id))) if dispatch == FIRST_DISPATCH else None,
+        )
+
+    def chunk_running(self, job_id: str, index: int) -> bool:
+        """True while a live process holds the chunk's lock (the kernel drops a dead one's)."""
+        with try_locked(self._chunk_path(job_id, index, ".lock")) as acquired:
+            return not acquired
+
+
+def first_round(job: JobRecord) -> list[int]:
+    """The chunks of the job's first dispatch, whose claim book opens itself with them."""
+    return [spec.index for spec in job.chunks if spec.round == 1]
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first complaint of a record that does not validate, for a log or an error."""
+    errors = exc.errors()
+    return errors[0]["msg"] if errors else str(exc)
