@@ -217,5 +217,7 @@ def register_tasks(app: PichordCelery) -> None:
     for name in LEGACY_CHUNK_TASKS:
         app.task(name=name, bind=True, base=JobTask)(compute_chunk)
     app.task(name=LANE_TASK, bind=True, base=JobTask)(run_lane)
-    app.task(name=REDUCE_TASK, bind=True, base=JobTask)(reduce_chunks)
+    # The reducer's answer is the job record: Celery's copy of its return value (None) would
+    # be one more result file per round, read by nobody.
+    app.task(name=REDUCE_TASK, bind=True, base=JobTask, ignore_result=True)(reduce_chunks)
     app.task(name=CLEANUP_TASK, bind=True, ignore_result=True)(cleanup)

@@ -34,11 +34,11 @@ from pytest_docker_tools import container, fxtr
 from pytest_docker_tools.exceptions import ContainerFailed
 
 from config import Settings
-from pipeline.canvas import reduce_task_id
 from pipeline.celery_app import create_celery_app
 from pipeline.celery_config import FILE_BACKEND, PichordCelery, result_backend_url
 from pipeline.fleet import live_workers
 from pipeline.jobs import submit
+from pipeline.lanes import head_ticket_id
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, JobRecord, JobStatus, JobStore
 from tests.conftest import MethodEnv
@@ -415,11 +415,11 @@ def test_a_job_is_one_chord_over_both_worker_containers(
     assert_pi(store, job)
     computed_by = {chunk.worker for chunk in store.chunks(job_id).values()}
     assert computed_by == {worker.hostname() for worker in workers(celery_setup)}
-    # The chord's body ran once its last lane returned; its result, which a worker container
-    # stored after the job record, is read here through the same backend.
-    reducer = app.AsyncResult(reduce_task_id(job_id, job.dispatches))
-    reducer.get(timeout=30)
-    assert reducer.state == "SUCCESS"
+    # The chord joined through the shared backend: a lane's result, which a worker container
+    # stored, is read here through the same backend.
+    lane = app.AsyncResult(head_ticket_id(job_id, job.dispatches, 0))
+    lane.get(timeout=30)
+    assert lane.state == "SUCCESS"
 
 
 def test_a_worker_container_killed_mid_chunk_leaves_the_job_to_the_other(
