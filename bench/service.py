@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -135,22 +135,49 @@ def wait_finished(client: httpx2.Client, job_id: str, poll: float = 0.005) -> di
 def cpu_by_role(state: Path) -> dict[str, float]:
     """CPU seconds used so far by ``state``'s service processes, RabbitMQ and this script,
     by role: API (uvicorn and the processes it spawned), worker main, pool processes."""
+    return cpu_of(lambda process, here: _role(process, state, here))
+
+
+def cpu_of_worker(worker: int) -> dict[str, float]:
+    """CPU seconds used so far by the worker whose main process is ``worker`` (worker main,
+    pool processes), RabbitMQ, Redis and this script, by role."""
+
+    def role(process: psutil.Process, here: int) -> str | None:
+        if "redis-server" in " ".join(process.info["cmdline"] or []):
+            return "Redis"
+        if process.info["pid"] == worker:
+            return "worker main"
+        if process.info["ppid"] == worker:
+            return "pool processes"
+        return _shared_role(process, here)
+
+    return cpu_of(role)
+
+
+def cpu_of(role_of: Callable[[psutil.Process, int], str | None]) -> dict[str, float]:
+    """CPU seconds (user and system) used so far by the processes ``role_of`` names a role
+    for (given the process and this script's pid), summed by role."""
     totals: dict[str, float] = {}
     here = os.getpid()
     for process in psutil.process_iter(["cmdline", "cpu_times", "ppid", "pid"]):
-        role = _role(process, state, here)
+        role = role_of(process, here)
         if role is not None:
             times = process.info["cpu_times"]
             totals[role] = totals.get(role, 0.0) + times.user + times.system
     return totals
 
 
-def _role(process: psutil.Process, state: Path, here: int) -> str | None:
-    line = " ".join(process.info["cmdline"] or [])
-    if "beam.smp" in line:
+def _shared_role(process: psutil.Process, here: int) -> str | None:
+    if "beam.smp" in " ".join(process.info["cmdline"] or []):
         return "RabbitMQ"
-    if process.info["pid"] == here:
-        return "this script"
+    return "this script" if process.info["pid"] == here else None
+
+
+def _role(process: psutil.Process, state: Path, here: int) -> str | None:
+    shared = _shared_role(process, here)
+    if shared is not None:
+        return shared
+    line = " ".join(process.info["cmdline"] or [])
     try:
         if process.environ().get("PICHORD_STATE_DIR") != str(state):
             return None

@@ -12,6 +12,9 @@ from the jobs' own stoptimes). Submit latency is each POST's time to its 202.
 plain Celery (the anchor): a worker of 2 processes and a chord of one task and a reducer per
 job, sent from as many threads, results in Redis; with the Redis broker, and with RabbitMQ's
 when PICHORD_BROKER_URL is set.
+
+Both print the CPU each role spent per job (this script's clients or senders included), so
+the two can be compared role by role.
 """
 
 import argparse
@@ -29,7 +32,7 @@ from pathlib import Path
 import httpx2
 from celery import chord
 from plain_celery import REDIS, make_app
-from service import REPO, broker_name, cpu_by_role, running_service
+from service import REPO, broker_name, cpu_by_role, cpu_of_worker, running_service
 
 BENCH = Path(__file__).resolve().parent
 
@@ -115,8 +118,8 @@ def print_cpu_per_job(
     jobs: int, before: dict[str, float], submitted: dict[str, float], ended: dict[str, float]
 ) -> None:
     """CPU milliseconds per job by role. The API's and this script's are counted while the
-    jobs were being submitted (afterwards both only poll for the ends); the workers' and
-    RabbitMQ's until the last job ended, which includes the waits between polls."""
+    jobs were being submitted (afterwards both only poll for the ends); the workers' and the
+    brokers' until the last job ended, which includes the waits between polls."""
     used = {
         role: (
             (submitted if role in ("API", "this script") else ended).get(role, 0.0)
@@ -164,16 +167,20 @@ def plain_celery(jobs: int, clients: int, broker: str, label: str) -> None:
             return time.perf_counter() - start
 
         start = time.perf_counter()
+        before = cpu_of_worker(worker.pid)
         latencies = spread(jobs, clients, send)
+        submitted = cpu_of_worker(worker.pid)
         for result in results:
             result.get(timeout=120)
         elapsed = time.perf_counter() - start
+        ended = cpu_of_worker(worker.pid)
         print(
             f"plain Celery, {label} broker, Redis results: {jobs} chords from {clients} "
             f"threads in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; send p50 "
             f"{statistics.median(latencies) * 1000:.1f} ms, p99 "
             f"{percentile(latencies, 0.99) * 1000:.1f} ms"
         )
+        print_cpu_per_job(jobs, before, submitted, ended)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
