@@ -37,8 +37,15 @@ from pipeline.task_names import LANE_TASK
 
 
 def lane_ticket(app: PichordCelery, job_id: str, dispatch: int) -> Signature[None]:
+    """A ticket of the job's dispatch. It stores no result: its chord reads what it returned
+    from its marker (``storage.result_backend``)."""
     # sent_at: when the ticket went to the queue, for the time it waited there (metrics).
-    return app.signature(LANE_TASK, args=(job_id, dispatch), kwargs={"sent_at": time.time()})
+    return app.signature(
+        LANE_TASK,
+        args=(job_id, dispatch),
+        kwargs={"sent_at": time.time()},
+        ignore_result=True,
+    )
 
 
 def head_ticket_id(job_id: str, dispatch: int, lane: int) -> str:

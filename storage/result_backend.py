@@ -5,8 +5,11 @@ waits for ``celery.chord_unlock``, which polls once a second (Celery #1544, #272
 and it writes results in place. Here the task that finishes a chord's last header task starts
 the body itself:
 
-* each finished header task leaves a marker named after its task id, so a task delivered
-  twice counts once (a plain counter would fire the body early);
+* each finished header task leaves a marker named after its task id, holding its result, so
+  a task delivered twice counts once (a plain counter would fire the body early) and the
+  body's arguments are read from the markers, as Celery's Redis backend reads them from the
+  chord's own keys: header tasks need not store their results, and the group itself is only
+  saved when its members are groups, to be joined in their shape;
 * the task that sees every marker creates ``fired`` with ``O_CREAT|O_EXCL``; only the
   one that created it sends the body, so the body is sent at most once per chord;
 * a running member may grow the chord (``Task.add_to_chord``, Celery's API for it, which
@@ -49,8 +52,9 @@ def _names_job(task_id: str, job_ids: set[str]) -> bool:
 
 
 def _file_name(key: str) -> str:
-    """Keys are built from task ids a client may choose; never let one become a path."""
-    if _SAFE_NAME.match(key) and key not in (".", ".."):
+    """Keys are built from task ids a client may choose; never let one become a path, nor a
+    name starting with a dot, which marks a file being written (``storage.atomic``)."""
+    if _SAFE_NAME.match(key) and not key.startswith("."):
         return key
     return "h-" + hashlib.sha256(key.encode()).hexdigest()
 
@@ -164,12 +168,14 @@ class FileResultBackend(KeyValueStoreBackend):
     def apply_chord(self, header_result_args: Any, body: Any, **kwargs: Any) -> None:
         self.ensure_chords_allowed()
         header_result = self.app.GroupResult(*header_result_args)
-        header_result.save(backend=self)
         assert header_result.id is not None  # chord.run always names the group
+        members = list(header_result.results or ())
+        if any(isinstance(member, GroupResult) for member in members):
+            header_result.save(backend=self)
+        # Before any member is sent: a member that returns finds the size it counts up to.
         chord_dir = self._chord_dir(header_result.id)
-        (chord_dir / "done").mkdir(parents=True, exist_ok=True)
-        size = str(len(header_result.results or ())).encode()
-        write_bytes_atomic(chord_dir / "size", size, durable=False)
+        chord_dir.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(chord_dir / "size", str(len(members)).encode(), durable=False)
 
     def add_to_chord(self, chord_id: str, result: Any) -> None:
         added = self._chord_dir(chord_id) / "added"
@@ -192,12 +198,14 @@ class FileResultBackend(KeyValueStoreBackend):
             # Added members are not in the saved group the join reads: remember the failure.
             reason = f"chunk {request.id} raised {result!r}"
             write_bytes_atomic(chord_dir / "failed", reason.encode(), durable=False)
-        (done / _file_name(request.id)).touch()
+        returned = self.encode([request.group_index, state, self.encode_result(result, state)])
+        marker = returned.encode() if isinstance(returned, str) else returned
+        write_bytes_atomic(done / _file_name(request.id), marker, durable=False)
 
         size = request.chord.get("chord_size") or int((chord_dir / "size").read_text())
         with contextlib.suppress(FileNotFoundError):
             size += len(os.listdir(chord_dir / "added"))
-        finished = len(os.listdir(done))
+        finished = len(_returned_names(done))
         if finished < size:
             return
         if finished > size:
@@ -222,18 +230,19 @@ class FileResultBackend(KeyValueStoreBackend):
             except ChordError as exc:
                 self.chord_error_from_stack(callback, exc)
             return
+        # A saved group is joined from its members' stored results: one whose members are
+        # groups, or one sent by a version that saved every group (and stored every result).
         deps = GroupResult.restore(group_id, backend=self)
-        if deps is None:
-            self.chord_error_from_stack(callback, ChordError(f"group {group_id} was not saved"))
-            return
         try:
-            with allow_join_result():
-                values = deps.join_native(
-                    timeout=self.app.conf.result_chord_join_timeout, propagate=True
-                )
+            if deps is None:
+                values = self._returned_values(group_id)
+            else:
+                with allow_join_result():
+                    values = deps.join_native(
+                        timeout=self.app.conf.result_chord_join_timeout, propagate=True
+                    )
         except Exception as exc:
-            culprit = next(deps._failed_join_report(), None)  # type: ignore[attr-defined]
-            reason = f"chunk {culprit.id} raised {exc!r}" if culprit else repr(exc)
+            reason = str(exc) if deps is None else _join_failure(deps, exc)
             logger.warning("chord %s failed: %s", group_id, reason)
             self.chord_error_from_stack(callback, ChordError(reason))
             return
@@ -243,3 +252,31 @@ class FileResultBackend(KeyValueStoreBackend):
         except Exception as exc:
             logger.exception("chord %s could not send its body", group_id)
             self.chord_error_from_stack(callback, ChordError(f"could not send the body: {exc!r}"))
+
+    def _returned_values(self, group_id: str) -> list[Any]:
+        """The results the chord's members left with their markers, in the header's order
+        (members added while the chord ran come last, by id)."""
+        done = self._chord_dir(group_id) / "done"
+        returned = []
+        for name in _returned_names(done):
+            data = (done / name).read_bytes()
+            if not data:
+                raise ChordError(
+                    f"member {name} returned through a worker of an earlier version, which "
+                    "keeps no result with its marker: upgrade every worker before the API"
+                )
+            index, state, result = self.decode(data)
+            if state in states.PROPAGATE_STATES:
+                raise ChordError(f"chunk {name} raised {self.exception_to_python(result)!r}")
+            returned.append((index is None, index or 0, name, result))
+        return [result for *_, result in sorted(returned, key=lambda part: part[:3])]
+
+
+def _join_failure(deps: GroupResult, exc: Exception) -> str:
+    culprit = next(deps._failed_join_report(), None)  # type: ignore[attr-defined]
+    return f"chunk {culprit.id} raised {exc!r}" if culprit else repr(exc)
+
+
+def _returned_names(done: Path) -> list[str]:
+    """The members whose return ``done`` holds a marker of (not the files being written)."""
+    return [name for name in os.listdir(done) if not name.startswith(".")]

@@ -9,6 +9,7 @@ import httpx2
 import pytest
 
 from config import Settings
+from pipeline import canvas
 from pipeline.canvas import dispatch, reduce_task_id
 from pipeline.celery_app import create_celery_app
 from pipeline.celery_config import PichordCelery
@@ -16,6 +17,7 @@ from pipeline.jobs import plan_job, submit_planned
 from pipeline.lanes import head_ticket_id, lane_ticket, next_ticket_id
 from pipeline.task_names import LANE_TASK, REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
+from storage.result_backend import FileResultBackend
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
 
 
@@ -89,11 +91,12 @@ def test_a_next_ticket_added_but_never_sent_is_sent_by_its_senders_next_delivery
     orphan = next_ticket_id(job.id, 1, head_ticket_id(job.id, 1, 0))
     app.backend.add_to_chord(group_id, app.AsyncResult(orphan))
     submit_planned(app, JobStore(state), job)
-    # Well before the stall sweep (JOB_STALL_SECONDS, 120 s) could send the job again.
+    # Well before the stall sweep (JOB_STALL_SECONDS, 120 s) could send the job again: the
+    # chord waits for every member, so it fired in its first dispatch only once the orphan
+    # had been sent and had returned.
     final = poll_until_finished(client, job.id, timeout=60)[-1]
     assert final["status"] == "SUCCESS" and final["result"] == digits_of_pi, final.get("error")
     assert JobStore(state).get(job.id).dispatches == 1
-    assert app.AsyncResult(orphan).state == "SUCCESS"
 
 
 def test_chunk_that_raises_fails_the_job_with_its_error(
@@ -134,3 +137,40 @@ def test_chunk_that_raises_fails_the_job_with_its_error(
     # The failure cancels the sibling at its next checkpoint, far before it could finish.
     wait_for(sibling_stopped, 10, "the running sibling to stop")
     assert executed(app).get(REDUCE_TASK, 0) == 0
+
+
+def test_tickets_store_no_results_and_the_job_still_joins(
+    client_app: tuple[httpx2.Client, PichordCelery, Path],
+) -> None:
+    client, app, _ = client_app
+    job_id = client.get("/leibnic/9").json()["id"]
+    final = poll_until_finished(client, job_id, timeout=60)[-1]
+    assert final["status"] == "SUCCESS" and final["result"] == "3.141592653", final.get("error")
+    # The chord read the tickets' returns from its own markers, and kept nothing else.
+    assert app.AsyncResult(head_ticket_id(job_id, 1, 0)).state == "PENDING"
+
+
+def test_a_chord_an_earlier_version_sent_is_joined_from_stored_results(
+    client_app: tuple[httpx2.Client, PichordCelery, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, app, state = client_app
+    # That version's API saved every chord's group, whose tickets stored their results: the
+    # chord is joined from those of the group's tickets (not from the markers).
+    save_group = FileResultBackend.apply_chord
+
+    def apply_chord(backend: FileResultBackend, header: Any, body: Any, **options: Any) -> None:
+        save_group(backend, header, body, **options)
+        app.GroupResult(*header).save(backend=backend)
+
+    def storing_ticket(*args: Any) -> Any:
+        return lane_ticket(*args).set(ignore_result=False)
+
+    monkeypatch.setattr(FileResultBackend, "apply_chord", apply_chord)
+    monkeypatch.setattr(canvas, "lane_ticket", storing_ticket)
+    # Planned as the service plans (chunk_seconds), so that tickets send next tickets.
+    job = plan_job(app.settings.model_copy(update={"chunk_seconds": 0.05}), "leibniz", 9)
+    assert len(job.chunks) > app.settings.job_lanes
+    submit_planned(app, JobStore(state), job)
+    final = poll_until_finished(client, job.id, timeout=60)[-1]
+    assert final["status"] == "SUCCESS" and final["result"] == "3.141592653", final.get("error")
+    assert app.AsyncResult(head_ticket_id(job.id, 1, 0)).state == "SUCCESS"

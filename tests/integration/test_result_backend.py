@@ -5,6 +5,7 @@ mark_as_failure with the task's request); every body the backend sends lands in 
 where RabbitMQ counts it.
 """
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,23 @@ def start_chord(app: PichordCelery, size: int) -> tuple[str, list[str], dict[str
 
 
 def finish(
-    app: PichordCelery, group_id: str, task_id: str, body: dict[str, Any], value: Any
+    app: PichordCelery,
+    group_id: str,
+    task_id: str,
+    body: dict[str, Any],
+    value: Any,
+    *,
+    ignore_result: bool = False,
 ) -> None:
-    request = Context(id=task_id, group=group_id, chord=body, delivery_info={})
+    index = int(task_id.rpartition(".c")[2]) if ".c" in task_id else None
+    request = Context(
+        id=task_id,
+        group=group_id,
+        group_index=index,
+        chord=body,
+        delivery_info={},
+        ignore_result=ignore_result,
+    )
     if isinstance(value, Exception):
         app.backend.mark_as_failure(task_id, value, request=request)
     else:
@@ -72,6 +87,59 @@ def test_body_is_sent_once_when_the_last_distinct_part_finishes(app: PichordCele
     finish(app, group_id, ids[1], body, 2)
     assert queued(app) == 1
     assert app.AsyncResult(ids[1]).get(timeout=1) == 2
+
+
+def sent_body_values(app: PichordCelery) -> list[Any]:
+    """What the one body in the queue was given as the parts' results: its first argument,
+    before its own (Celery's message protocol 2)."""
+    with app.connection_for_write() as conn:
+        message = conn.default_channel.basic_get(app.settings.queue, no_ack=True)
+    assert message is not None, "no body was sent"
+    args, _kwargs, _embed = json.loads(message.body)
+    assert args[1:] == ["job"]
+    return list(args[0])
+
+
+def test_body_gets_the_parts_results_in_header_order_without_stored_results(
+    app: PichordCelery,
+) -> None:
+    group_id, ids, body = start_chord(app, 3)
+    meta = Path(app.backend.root) / "meta"
+    assert not [path.name for path in meta.iterdir() if "taskset" in path.name]
+    # Finished out of order, storing nothing, as lane tickets do (ignore_result).
+    for task_id, value in [(ids[2], {"c": 2}), (ids[0], 0.5), (ids[1], [1])]:
+        finish(app, group_id, task_id, body, value, ignore_result=True)
+    assert [path.name for path in meta.iterdir()] == []
+    assert sent_body_values(app) == [0.5, [1], {"c": 2}]
+
+
+def test_a_group_saved_by_an_earlier_version_is_joined_from_its_stored_results(
+    app: PichordCelery,
+) -> None:
+    group_id, ids, body = start_chord(app, 2)
+    # That version saved every group and left empty markers; its tickets stored results.
+    app.GroupResult(group_id, [app.AsyncResult(i) for i in ids]).save(backend=app.backend)
+    app.backend.mark_as_done(ids[0], "a")
+    app.backend.mark_as_done(ids[1], "b")
+    done = Path(app.backend.root) / "chords" / group_id / "done"
+    done.mkdir(parents=True, exist_ok=True)
+    (done / ids[0]).touch()
+    finish(app, group_id, ids[1], body, "b")
+    assert sent_body_values(app) == ["a", "b"]
+
+
+def test_a_member_returned_through_an_earlier_worker_fails_a_new_chord_saying_why(
+    app: PichordCelery,
+) -> None:
+    group_id, ids, body = start_chord(app, 2)
+    done = Path(app.backend.root) / "chords" / group_id / "done"
+    done.mkdir(parents=True, exist_ok=True)
+    (done / ids[0]).touch()  # an earlier version's marker: no result beside it
+    finish(app, group_id, ids[1], body, "b")
+    assert queued(app) == 0
+    outcome = app.AsyncResult(body["options"]["task_id"])
+    assert outcome.state == "FAILURE"
+    assert "upgrade every worker before the API" in str(outcome.result)
 
 
 def test_single_part_chord_fires_once(app: PichordCelery) -> None:
