@@ -10,9 +10,8 @@ running ones).
 import threading
 from collections import OrderedDict
 
-from storage import ChunkRecord, JobRecord, JobStore
+from storage import ChunkRecord, JobRecord, JobStore, Stamp
 
-Stamp = tuple[int, int, int]
 Cached = dict[int, tuple[Stamp, ChunkRecord | None]]
 
 

@@ -21,11 +21,9 @@ from uuid import UUID
 from api.chunk_cache import ChunkCache
 from api.reading import read_task
 from api.schemas.tasks import TaskPublic
-from storage import JobNotFoundError, JobStore
+from storage import JobNotFoundError, JobStore, Stamp
 
 logger = logging.getLogger(__name__)
-
-Stamp = tuple[int, int, int]
 
 
 @dataclass(eq=False)
@@ -201,7 +199,7 @@ class JobWatcher:
         with ``strict`` raises JobNotFoundError."""
         found = []
         for watch in watches:
-            stamp = _stamp(self._store, watch.job_id)
+            stamp = self._store.record_stamp(watch.job_id)
             stamps = watch.chunk_stamps
             if with_chunks and watch.streams and not _finished(watch):
                 stamps = self._store.chunk_stamps(watch.job_id)
@@ -221,11 +219,3 @@ class JobWatcher:
 
 def _finished(watch: Watch) -> bool:
     return watch.task is not None and watch.task.status.finished
-
-
-def _stamp(store: JobStore, job_id: str) -> Stamp | None:
-    try:
-        st = store.record_path(job_id).stat()
-    except (FileNotFoundError, LookupError):
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size

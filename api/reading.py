@@ -3,6 +3,7 @@ unknown id raises JobNotFoundError, which api/errors.py answers with 404."""
 
 from uuid import UUID
 
+from api.answer_cache import FinishedAnswers
 from api.chunk_cache import ChunkCache
 from api.progress import inline_digits, task_public, unreadable_task
 from api.schemas.tasks import TaskPublic
@@ -20,3 +21,25 @@ def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = F
     # A record finished with its final progress needs none of its chunk files.
     chunks = {} if job.final is not None else cache.job_chunks(store, job)
     return task_public(job, chunks, digits, brief=brief)
+
+
+def read_task_answer(
+    store: JobStore, cache: ChunkCache, answers: FinishedAnswers, task_id: UUID
+) -> TaskPublic | bytes:
+    """``read_task``, except that a finished job comes as its JSON, rendered once for each
+    version of its record."""
+    job_id = str(task_id)
+    stamp = store.record_stamp(job_id)
+    if stamp is None:
+        answers.forget(job_id)
+    else:
+        cached = answers.get(job_id, stamp)
+        if cached is not None:
+            return cached
+    task = read_task(store, cache, task_id)
+    # Kept only when the record did not change while it was read: its stamp names it.
+    if not task.status.finished or stamp is None or store.record_stamp(job_id) != stamp:
+        return task
+    answer = task.model_dump_json(by_alias=True).encode()
+    answers.put(job_id, stamp, answer)
+    return answer

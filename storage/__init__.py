@@ -1,5 +1,6 @@
 """The file-backed job store and the Celery result backend built on the same files."""
 
+from storage.job_files import Stamp
 from storage.job_store import CorruptRecordError, JobNotFoundError, JobStore
 from storage.records import ChunkRecord, ChunkSpec, JobRecord
 from storage.status import JobStatus
@@ -12,4 +13,5 @@ __all__ = [
     "JobRecord",
     "JobStatus",
     "JobStore",
+    "Stamp",
 ]

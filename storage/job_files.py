@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 # A job's first dispatch, sent when it is submitted.
 FIRST_DISPATCH = 1
 
+# A file's (inode, mtime_ns, size): every write replaces a job's files (``os.replace``), so
+# a stamp that differs means the file changed, learnt from a stat instead of a read.
+Stamp = tuple[int, int, int]
+
 
 class JobFiles(ABC):
     """The files of a job folder other than its record; the store names the folder."""
@@ -109,10 +113,9 @@ class JobFiles(ABC):
                         found[record.index] = record
         return found
 
-    def chunk_stamps(self, job_id: str) -> dict[int, tuple[int, int, int]]:
-        """Each chunk file's (inode, mtime_ns, size), a stat instead of a read: a changed
-        stamp means the file was replaced (every write is a new inode by ``os.replace``)."""
-        stamps: dict[int, tuple[int, int, int]] = {}
+    def chunk_stamps(self, job_id: str) -> dict[int, Stamp]:
+        """Each chunk file's stamp."""
+        stamps: dict[int, Stamp] = {}
         folder = self._job_dir(job_id) / "chunks"
         with contextlib.suppress(FileNotFoundError), os.scandir(folder) as it:
             for entry in it:

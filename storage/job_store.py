@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from storage.admission import Admission, AdmitFn
 from storage.atomic import locked, try_locked, write_bytes_atomic
-from storage.job_files import JobFiles, first_error
+from storage.job_files import JobFiles, Stamp, first_error
 from storage.job_index import JobIndex
 from storage.layout import StateLayout
 from storage.records import JobRecord
@@ -107,6 +107,14 @@ class JobStore(JobFiles):
     def record_path(self, job_id: str) -> Path:
         """Where the job's record is (for a stat; only the store reads or writes it)."""
         return self._job_dir(job_id) / "job.json"
+
+    def record_stamp(self, job_id: str) -> Stamp | None:
+        """The record's stamp; None when the job has no record."""
+        try:
+            st = self.record_path(job_id).stat()
+        except (FileNotFoundError, JobNotFoundError):
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def get(self, job_id: str) -> JobRecord:
         path = self.record_path(job_id)

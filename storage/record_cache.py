@@ -2,13 +2,11 @@
 parsing a record of 2,000 chunks costs milliseconds each time, while the record changes only
 between rounds. A stat tells whether the file was replaced (every write is a new inode)."""
 
-import os
 from collections import OrderedDict
 
+from storage.job_files import Stamp
 from storage.job_store import JobNotFoundError, JobStore
 from storage.records import JobRecord
-
-_Stamp = tuple[int, int, int]
 
 
 class RecordCache:
@@ -17,15 +15,13 @@ class RecordCache:
     def __init__(self, store: JobStore, size: int = 16) -> None:
         self._store = store
         self._size = size
-        self._records: OrderedDict[str, tuple[_Stamp, JobRecord]] = OrderedDict()
+        self._records: OrderedDict[str, tuple[Stamp, JobRecord]] = OrderedDict()
 
     def get(self, job_id: str) -> JobRecord:
-        try:
-            st = os.stat(self._store.record_path(job_id))
-        except FileNotFoundError:
+        stamp = self._store.record_stamp(job_id)
+        if stamp is None:
             self._records.pop(job_id, None)
-            raise JobNotFoundError(job_id) from None
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            raise JobNotFoundError(job_id)
         cached = self._records.get(job_id)
         if cached is not None and cached[0] == stamp:
             self._records.move_to_end(job_id)

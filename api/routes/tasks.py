@@ -5,15 +5,15 @@ import time
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from api import audit, errors
 from api.auth import ReaderDep, WriterCaller, require_owner
-from api.deps import ChunkCacheDep, SettingsDep, StoreDep, WatcherDep
+from api.deps import AnswersDep, ChunkCacheDep, SettingsDep, StoreDep, WatcherDep
 from api.job_watcher import JobWatcher
 from api.progress import chunk_public, job_status
-from api.reading import read_task
+from api.reading import read_task, read_task_answer
 from api.schemas.tasks import ChunkList, TaskCreate, TaskCreated, TaskList, TaskPublic
 from api.submission import REPLAYED, SubmissionDep, submit_job
 from api.submitter import submitter_lifespan
@@ -94,6 +94,7 @@ async def get_task(
     task_id: UUID,
     store: StoreDep,
     cache: ChunkCacheDep,
+    answers: AnswersDep,
     watcher: WatcherDep,
     wait: Annotated[
         float | None,
@@ -104,13 +105,16 @@ async def get_task(
             "task as it is then (a long poll)",
         ),
     ] = None,
-) -> TaskPublic:
+) -> TaskPublic | Response:
     """Status, progress and, when done, the certified digits of one task."""
     if wait is not None:
         await wait_until_finished(watcher, str(task_id), wait)
     # The read waits on files, so it runs on a thread; a sync route would take a second
     # thread to check the answer against TaskPublic, the most polled route's largest cost.
-    return await run_in_threadpool(read_task, store, cache, task_id)
+    answer = await run_in_threadpool(read_task_answer, store, cache, answers, task_id)
+    if isinstance(answer, bytes):
+        return Response(answer, media_type="application/json")
+    return answer
 
 
 async def wait_until_finished(watcher: JobWatcher, job_id: str, seconds: float) -> None:
