@@ -1,10 +1,12 @@
-"""Finished jobs' answers, rendered once per change of their record.
+"""Answers of jobs that ended with their final progress, rendered once per record version.
 
-A finished job never changes, yet ``GET /tasks/{id}`` parsed its record and rendered its JSON
-on every read: for a 100,000-digit job (an answer of ~300 KB, the largest inline) that was
-0.6 ms of a ~2 ms read. The rendered bytes are kept, by the record's stamp (inode, mtime,
-size: every write replaces the file), so a record rewritten after its job ended is rendered
-again, and a removed job is answered 404 as before. One cache per API process.
+Such a job's answer comes from its record alone and never changes, yet ``GET /tasks/{id}``
+parsed the record and rendered its JSON on every read: for a 100,000-digit job (an answer of
+~300 KB, the largest inline) that was 0.6 ms of a ~2 ms read. The rendered bytes are kept by
+the record's stamp (inode, mtime, size: every write replaces the file), so a record rewritten
+after the end is rendered again, and a removed job is answered 404 as before. A job that
+ended otherwise (cancelled, failed) is still read with its chunks, which may still change.
+One cache per API process.
 """
 
 import threading
@@ -16,7 +18,7 @@ from storage import Stamp
 DEFAULT_MAX_BYTES = 32 << 20
 
 
-class FinishedAnswers:
+class AnswerCache:
     """Rendered answers, the least recently read dropped first beyond ``max_bytes``."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:

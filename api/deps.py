@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from api.answer_cache import FinishedAnswers
+from api.answer_cache import AnswerCache
 from api.chunk_cache import ChunkCache
 from api.host.sampler import CpuSampler
 from api.job_watcher import JobWatcher
@@ -32,7 +32,7 @@ def _app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
 SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
 StoreDep = Annotated[JobStore, Depends(_app_state("store"))]
 ChunkCacheDep = Annotated[ChunkCache, Depends(_app_state("chunk_cache"))]
-AnswersDep = Annotated[FinishedAnswers, Depends(_app_state("finished_answers"))]
+AnswerCacheDep = Annotated[AnswerCache, Depends(_app_state("answer_cache"))]
 CeleryDep = Annotated[PichordCelery, Depends(_app_state("celery"))]
 # Set up by the tasks router's lifespan (api.submitter.submitter_lifespan).
 SubmitterDep = Annotated[Submitter, Depends(_app_state("submitter"))]

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.answer_cache import FinishedAnswers
+from api.answer_cache import AnswerCache
 from api.body_limit import BodyLimitMiddleware
 from api.chunk_cache import ChunkCache
 from api.errors import install_error_handlers
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # A few more than the unfinished jobs admitted, for those finishing between two reads.
     app.state.chunk_cache = ChunkCache(max_jobs=settings.max_pending_jobs + 8)
-    app.state.finished_answers = FinishedAnswers()
+    app.state.answer_cache = AnswerCache()
     app.state.running = RunningState()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)

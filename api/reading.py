@@ -3,7 +3,7 @@ unknown id raises JobNotFoundError, which api/errors.py answers with 404."""
 
 from uuid import UUID
 
-from api.answer_cache import FinishedAnswers
+from api.answer_cache import AnswerCache
 from api.chunk_cache import ChunkCache
 from api.progress import inline_digits, task_public, unreadable_task
 from api.schemas.tasks import TaskPublic
@@ -11,23 +11,32 @@ from storage import CorruptRecordError, JobStatus, JobStore
 
 
 def read_task(store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = False) -> TaskPublic:
+    return _read_task(store, cache, task_id, brief)[0]
+
+
+def _read_task(
+    store: JobStore, cache: ChunkCache, task_id: UUID, brief: bool = False
+) -> tuple[TaskPublic, bool]:
+    """The task, and whether its record alone made it: a job that ended with its final
+    progress, which nothing changes but a rewrite of the record."""
     job_id = str(task_id)
     try:
         job = store.get(job_id)
     except CorruptRecordError as exc:
-        return unreadable_task(exc, store.created_at(job_id))
+        return unreadable_task(exc, store.created_at(job_id)), False
     wants_digits = job.status is JobStatus.SUCCESS and not brief and inline_digits(job)
     digits = store.result(job_id) if wants_digits else None
-    # A record finished with its final progress needs none of its chunk files.
+    # A record finished with its final progress needs none of its chunk files. Any other
+    # job's may still change, a cancelled one's too: its chunks stop at their checkpoints.
     chunks = {} if job.final is not None else cache.job_chunks(store, job)
-    return task_public(job, chunks, digits, brief=brief)
+    return task_public(job, chunks, digits, brief=brief), job.final is not None
 
 
 def read_task_answer(
-    store: JobStore, cache: ChunkCache, answers: FinishedAnswers, task_id: UUID
+    store: JobStore, cache: ChunkCache, answers: AnswerCache, task_id: UUID
 ) -> TaskPublic | bytes:
-    """``read_task``, except that a finished job comes as its JSON, rendered once for each
-    version of its record."""
+    """``read_task``, except that a job its record alone shows comes as its JSON, rendered
+    once for each version of the record."""
     job_id = str(task_id)
     stamp = store.record_stamp(job_id)
     if stamp is None:
@@ -36,9 +45,9 @@ def read_task_answer(
         cached = answers.get(job_id, stamp)
         if cached is not None:
             return cached
-    task = read_task(store, cache, task_id)
+    task, from_record = _read_task(store, cache, task_id)
     # Kept only when the record did not change while it was read: its stamp names it.
-    if not task.status.finished or stamp is None or store.record_stamp(job_id) != stamp:
+    if not from_record or stamp is None or store.record_stamp(job_id) != stamp:
         return task
     answer = task.model_dump_json(by_alias=True).encode()
     answers.put(job_id, stamp, answer)

@@ -38,7 +38,7 @@ from pipeline.task_names import LANE_TASK
 
 def lane_ticket(app: PichordCelery, job_id: str, dispatch: int) -> Signature[None]:
     """A ticket of the job's dispatch. It stores no result: its chord reads what it returned
-    from its marker (``storage.result_backend``)."""
+    from its marker (``storage.chord_join``)."""
     # sent_at: when the ticket went to the queue, for the time it waited there (metrics).
     return app.signature(
         LANE_TASK,

@@ -80,7 +80,7 @@ class ChordJoiningBackend(KeyValueStoreBackend):
         done = chord_dir / "done"
         done.mkdir(parents=True, exist_ok=True)
         if state in states.PROPAGATE_STATES:
-            # Added members are not in the saved group the join reads: remember the failure.
+            # Apart from the marker: a saved group's join does not see added members.
             reason = f"chunk {request.id} raised {result!r}"
             write_bytes_atomic(chord_dir / "failed", reason.encode(), durable=False)
         returned = self.encode([request.group_index, state, self.encode_result(result, state)])
@@ -140,15 +140,16 @@ class ChordJoiningBackend(KeyValueStoreBackend):
 
     def _returned_values(self, group_id: str) -> list[Any]:
         """The results the chord's members left with their markers, in the header's order
-        (members added while the chord ran come last, by id)."""
+        (a member added while the chord ran carries its adder's index), then by id."""
         done = self._chord_dir(group_id) / "done"
         returned = []
         for name in _returned_names(done):
             data = (done / name).read_bytes()
             if not data:
                 raise ChordError(
-                    f"member {name} returned through a worker of an earlier version, which "
-                    "keeps no result with its marker: upgrade every worker before the API"
+                    f"member {name} left an empty marker: either a worker of an earlier "
+                    "version returned it (upgrade every worker before the API) or a crash cut "
+                    "its write short; the stall sweep sends the job again"
                 )
             index, state, result = self.decode(data)
             if state in states.PROPAGATE_STATES:

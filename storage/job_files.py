@@ -114,7 +114,7 @@ class JobFiles(ABC):
         return found
 
     def chunk_stamps(self, job_id: str) -> dict[int, Stamp]:
-        """Each chunk file's stamp."""
+        """Each chunk file's stamp, from a listing and a stat per file (none is read)."""
         stamps: dict[int, Stamp] = {}
         folder = self._job_dir(job_id) / "chunks"
         with contextlib.suppress(FileNotFoundError), os.scandir(folder) as it:

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api import audit, errors
 from api.auth import ReaderDep, WriterCaller, require_owner
-from api.deps import AnswersDep, ChunkCacheDep, SettingsDep, StoreDep, WatcherDep
+from api.deps import AnswerCacheDep, ChunkCacheDep, SettingsDep, StoreDep, WatcherDep
 from api.job_watcher import JobWatcher
 from api.progress import chunk_public, job_status
 from api.reading import read_task, read_task_answer
@@ -94,7 +94,7 @@ async def get_task(
     task_id: UUID,
     store: StoreDep,
     cache: ChunkCacheDep,
-    answers: AnswersDep,
+    answers: AnswerCacheDep,
     watcher: WatcherDep,
     wait: Annotated[
         float | None,

@@ -150,12 +150,12 @@ def test_tickets_store_no_results_and_the_job_still_joins(
     assert app.AsyncResult(head_ticket_id(job_id, 1, 0)).state == "PENDING"
 
 
-def test_a_chord_an_earlier_version_sent_is_joined_from_stored_results(
+def test_a_chord_an_earlier_version_sent_finishes_on_this_worker(
     client_app: tuple[httpx2.Client, PichordCelery, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, app, state = client_app
-    # That version's API saved every chord's group, whose tickets stored their results: the
-    # chord is joined from those of the group's tickets (not from the markers).
+    # That version's API saved every chord's group, whose tickets stored their results; such a
+    # chord is joined from those results (tests/integration/test_result_backend.py).
     save_group = FileResultBackend.apply_chord
 
     def apply_chord(backend: FileResultBackend, header: Any, body: Any, **options: Any) -> None:
