@@ -1,0 +1,104 @@
+"""The result backend's own work for a chord, in this process, against the real broker:
+
+    PICHORD_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// .venv/bin/python bench/chord_join.py
+
+- CPU per one-ticket chord (the shape of an n=1 job): ``apply_chord`` (the API's share) and
+  the ticket's return, which fires the chord and publishes the body (a pool process's share);
+- the time the last member of a big chord takes to return: it reads every member's marker
+  and sends the body.
+
+Members return as a worker returns them (``mark_as_done`` with the task's request), storing
+a result only if lane tickets do. The bodies go to a queue of the run's own, deleted after.
+"""
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from celery.app.task import Context
+
+from config import Settings
+from pipeline.celery_app import create_celery_app
+from pipeline.celery_config import PichordCelery
+from pipeline.lanes import lane_ticket
+from pipeline.task_names import REDUCE_TASK
+
+
+def new_chord(app: PichordCelery, members: int) -> tuple[str, list[str], dict[str, Any]]:
+    group_id = f"{uuid.uuid4()}.d1.reduce"
+    ids = [f"{group_id[:36]}.d1.l{i}" for i in range(members)]
+    body = app.signature(REDUCE_TASK, args=(group_id[:36],))
+    body.freeze(group_id, group_id=group_id)
+    return group_id, ids, dict(body)
+
+
+def member_returns(app: PichordCelery, group_id: str, task_id: str, body: dict[str, Any]) -> None:
+    ignore = bool(lane_ticket(app, group_id[:36], 1).options.get("ignore_result"))
+    request = Context(
+        id=task_id,
+        group=group_id,
+        group_index=0,
+        chord=body,
+        delivery_info={},
+        ignore_result=ignore,
+    )
+    app.backend.mark_as_done(task_id, None, request=request)
+
+
+def one_ticket_chords(app: PichordCelery, count: int) -> None:
+    chords = [new_chord(app, 1) for _ in range(count)]
+    started = time.process_time()
+    for group_id, ids, body in chords:
+        app.backend.apply_chord((group_id, [app.AsyncResult(i) for i in ids]), body)
+    applied = time.process_time()
+    for group_id, ids, body in chords:
+        member_returns(app, group_id, ids[0], body)
+    returned = time.process_time()
+    print(
+        f"{count} one-ticket chords, CPU ms per chord: apply_chord "
+        f"{(applied - started) * 1000 / count:.3f}, the ticket's return and the body's publish "
+        f"{(returned - applied) * 1000 / count:.3f}"
+    )
+
+
+def big_chord(app: PichordCelery, members: int) -> None:
+    group_id, ids, body = new_chord(app, members)
+    app.backend.apply_chord((group_id, [app.AsyncResult(i) for i in ids]), body)
+    for task_id in ids[:-1]:
+        member_returns(app, group_id, task_id, body)
+    started = time.perf_counter()
+    member_returns(app, group_id, ids[-1], body)  # reads every marker, sends the body
+    elapsed = time.perf_counter() - started
+    print(f"a chord of {members} members: the last one's return took {elapsed * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chords", type=int, default=2000)
+    parser.add_argument("--members", type=int, default=2048)
+    args = parser.parse_args()
+    broker = os.environ.get("PICHORD_BROKER_URL")
+    if not broker:
+        raise SystemExit("set PICHORD_BROKER_URL: the bodies are published to the broker")
+    state = Path(tempfile.mkdtemp(prefix="pichord-chords-"))
+    queue = f"bench-chords-{state.name}"
+    app = create_celery_app(Settings(state_dir=state, broker_url=broker, queue=queue))
+    try:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_declare(queue, durable=True, auto_delete=False)
+        one_ticket_chords(app, args.chords)
+        big_chord(app, args.members)
+    finally:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(queue)
+        app.close()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
