@@ -37,27 +37,28 @@ def new_chord(app: PichordCelery, members: int) -> tuple[str, list[str], dict[st
     return group_id, ids, dict(body)
 
 
-def member_returns(app: PichordCelery, group_id: str, task_id: str, body: dict[str, Any]) -> None:
-    ignore = bool(lane_ticket(app, group_id[:36], 1).options.get("ignore_result"))
+def member_returns(
+    app: PichordCelery, group_id: str, task_id: str, body: dict[str, Any], ignore_result: bool
+) -> None:
     request = Context(
         id=task_id,
         group=group_id,
         group_index=0,
         chord=body,
         delivery_info={},
-        ignore_result=ignore,
+        ignore_result=ignore_result,
     )
     app.backend.mark_as_done(task_id, None, request=request)
 
 
-def one_ticket_chords(app: PichordCelery, count: int) -> None:
+def one_ticket_chords(app: PichordCelery, count: int, ignore_result: bool) -> None:
     chords = [new_chord(app, 1) for _ in range(count)]
     started = time.process_time()
     for group_id, ids, body in chords:
         app.backend.apply_chord((group_id, [app.AsyncResult(i) for i in ids]), body)
     applied = time.process_time()
     for group_id, ids, body in chords:
-        member_returns(app, group_id, ids[0], body)
+        member_returns(app, group_id, ids[0], body, ignore_result)
     returned = time.process_time()
     print(
         f"{count} one-ticket chords, CPU ms per chord: apply_chord "
@@ -66,13 +67,14 @@ def one_ticket_chords(app: PichordCelery, count: int) -> None:
     )
 
 
-def big_chord(app: PichordCelery, members: int) -> None:
+def big_chord(app: PichordCelery, members: int, ignore_result: bool) -> None:
     group_id, ids, body = new_chord(app, members)
     app.backend.apply_chord((group_id, [app.AsyncResult(i) for i in ids]), body)
     for task_id in ids[:-1]:
-        member_returns(app, group_id, task_id, body)
+        member_returns(app, group_id, task_id, body, ignore_result)
     started = time.perf_counter()
-    member_returns(app, group_id, ids[-1], body)  # reads every marker, sends the body
+    # The last return reads every marker and sends the body.
+    member_returns(app, group_id, ids[-1], body, ignore_result)
     elapsed = time.perf_counter() - started
     print(f"a chord of {members} members: the last one's return took {elapsed * 1000:.1f} ms")
 
@@ -91,8 +93,10 @@ def main() -> None:
     try:
         with app.connection_for_write() as conn:
             conn.default_channel.queue_declare(queue, durable=True, auto_delete=False)
-        one_ticket_chords(app, args.chords)
-        big_chord(app, args.members)
+        # As lane tickets are sent: storing their results or not.
+        ignore_result = bool(lane_ticket(app, "job", 1).options.get("ignore_result"))
+        one_ticket_chords(app, args.chords, ignore_result)
+        big_chord(app, args.members, ignore_result)
     finally:
         with app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
