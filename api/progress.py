@@ -50,7 +50,6 @@ def task_public(
     """The task as a client sees it; ``digits`` are its stored result, if it has one.
     ``brief`` leaves out the result (digits or intermediate value), as listings do."""
     status = job_status(job, chunks)
-    digits = digits if job.result_length is not None else job.result
     try:
         method = method_named(job.method)
     except UnknownMethodError as exc:

@@ -25,7 +25,7 @@ def _read_task(
     except CorruptRecordError as exc:
         return unreadable_task(exc, store.created_at(job_id)), False
     wants_digits = job.status is JobStatus.SUCCESS and not brief and inline_digits(job)
-    digits = store.result(job_id) if wants_digits else None
+    digits = store.digits(job) if wants_digits else None
     # A record finished with its final progress needs none of its chunk files. Any other
     # job's may still change, a cancelled one's too: its chunks stop at their checkpoints.
     chunks = {} if job.final is not None else cache.job_chunks(store, job)

@@ -96,7 +96,7 @@ def record_success(
     if reference is None:
         reference = reference_digits(job.digits)
     verified = digits == reference
-    store.save_result(job.id, digits)
+    stored = store.save_result(job.id, digits)
     if job.digits > INLINE_DIGITS:
         store.save_bounds(job.id, certificate.lower, certificate.upper)
         lower, upper = cut_outward(certificate.lower, certificate.upper, CUT_BOUND_DECIMALS)
@@ -111,7 +111,7 @@ def record_success(
             update={
                 "status": JobStatus.SUCCESS,
                 "stoptime": utcnow(),
-                "result_length": len(digits),
+                **stored,
                 "certificate": certificate,
                 "final": final,
                 "verified": verified,

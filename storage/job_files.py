@@ -1,4 +1,4 @@
-"""What a job's folder holds besides its record: the certified digits, a long
+"""What a job's folder holds besides its record: long certified digits, a long
 certificate's bounds, and each chunk's progress, exact value, lock and claims.
 
 ``JobStore`` is the one class that reads and writes them (``storage.job_store`` has the
@@ -11,6 +11,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 from pydantic import ValidationError
 
@@ -26,6 +27,19 @@ FIRST_DISPATCH = 1
 # A file's (inode, mtime_ns, size): every write replaces a job's files (``os.replace``), so
 # a stamp that differs means the file changed, learnt from a stat instead of a read.
 Stamp = tuple[int, int, int]
+
+# Digits of up to this many characters go in the job record itself, written and fsynced with
+# its SUCCESS: a small job then ends with one durable write instead of two, and its record
+# grows by a few hundred bytes at most. Longer ones get result.txt, served as it is.
+RECORD_RESULT_CHARS = 1_024
+
+
+class ResultFields(TypedDict):
+    """Where a job record finds its digits: in ``result``, or ``result_length`` characters
+    in result.txt beside it."""
+
+    result: str | None
+    result_length: int | None
 
 
 class JobFiles(ABC):
@@ -43,14 +57,22 @@ class JobFiles(ABC):
     # -- large values ------------------------------------------------------------------------
     # Digits and exact numbers can run to megabytes: they get files of their own, so that
     # reading a job record (listings, sweeps, every poll) never parses them.
-    def save_result(self, job_id: str, digits: str) -> None:
+    def save_result(self, job_id: str, digits: str) -> ResultFields:
+        """Store a job's certified digits; the record fields to write with its SUCCESS,
+        which hold short digits themselves."""
+        if len(digits) <= RECORD_RESULT_CHARS:
+            return ResultFields(result=digits, result_length=None)
         # One line, so the file is served as it is (GET /tasks/{id}/digits, with ranges).
         write_bytes_atomic(self.result_path(job_id), f"{digits}\n".encode("ascii"))
+        return ResultFields(result=None, result_length=len(digits))
 
-    def result(self, job_id: str) -> str | None:
-        """The certified digits saved for the job, if any."""
+    def digits(self, job: JobRecord) -> str | None:
+        """The job's certified digits, from its record or the file beside it; None if it
+        has none (or the file was removed from outside the service)."""
+        if job.result_length is None:
+            return job.result
         try:
-            return self.result_path(job_id).read_text(encoding="ascii").rstrip("\n")
+            return self.result_path(job.id).read_text(encoding="ascii").rstrip("\n")
         except FileNotFoundError:
             return None
 

@@ -113,8 +113,8 @@ class JobRecord(_Record):
     dispatched_at: datetime | None = None
     # Lower bound for the reported percent once an extension round has grown terms_total.
     percent_floor: float = 0.0
-    # The digits are stored beside the record (JobStore.result); this is their count.
-    # Records written before that hold the digits in ``result`` instead.
+    # Digits longer than RECORD_RESULT_CHARS are stored beside the record (JobStore.result);
+    # this is their count. Shorter ones are in ``result``, as all were before result.txt.
     result_length: int | None = None
     result: str | None = None
     certificate: Certificate | None = None

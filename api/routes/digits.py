@@ -91,7 +91,7 @@ def get_digits(
 
 def _stored_text(store: JobStore, job: JobRecord, part: DigitsPart) -> str | None:
     if part is DigitsPart.RESULT:
-        return store.result(job.id) if job.result_length is not None else job.result
+        return store.digits(job)
     certificate = job.certificate
     if certificate is None:
         return None

@@ -1,4 +1,4 @@
-"""Big results stay cheap: the digits and long bounds live beside the job record, GET
+"""Big results stay cheap: long digits and long bounds live beside the job record, GET
 /tasks/{id} carries them up to INLINE_DIGITS and reads no chunk file once the job ended, the
 download serves them in full, listings never carry them."""
 
@@ -10,6 +10,7 @@ from pipeline.digits import format_units
 from pipeline.rounds import CUT_BOUND_DECIMALS
 from pipeline.verify import reference_digits
 from storage import JobStatus, JobStore
+from storage.job_files import RECORD_RESULT_CHARS
 from storage.records import INLINE_DIGITS
 from tests.api.finishing import FINAL, finish
 from tests.conftest import JobFactory
@@ -31,9 +32,25 @@ def test_the_digits_are_stored_beside_the_record(settings: Settings, new_job: Jo
     job = store.get(job_id)
     assert job.status is JobStatus.SUCCESS and job.verified is True
     assert job.result is None and job.result_length == DIGITS + 2
-    assert store.result(job_id) == reference_digits(DIGITS)
+    assert store.digits(store.get(job_id)) == reference_digits(DIGITS)
     record = store.layout.jobs / job_id / "job.json"
     assert record.stat().st_size < 2_000
+
+
+def test_short_digits_are_stored_in_the_record(
+    client: TestClient, settings: Settings, new_job: JobFactory
+) -> None:
+    store = JobStore(settings.state_dir)
+    longest = RECORD_RESULT_CHARS - 2  # "3." and the decimals
+    for digits in (1, longest):
+        job_id = finished(store, new_job, digits)
+        job = store.get(job_id)
+        assert job.result == reference_digits(digits) and job.result_length is None
+        assert not store.result_path(job_id).exists()
+        assert client.get(f"/tasks/{job_id}").json()["result"] == reference_digits(digits)
+        assert client.get(f"/tasks/{job_id}/digits").text == reference_digits(digits) + "\n"
+    job = store.get(finished(store, new_job, longest + 1))
+    assert job.result is None and job.result_length == RECORD_RESULT_CHARS + 1
 
 
 def test_the_task_and_the_download_serve_them_and_listings_do_not(

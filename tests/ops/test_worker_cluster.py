@@ -354,7 +354,7 @@ def finished(store: JobStore, job_id: str) -> JobRecord:
 
 def assert_pi(store: JobStore, job: JobRecord) -> None:
     assert job.status is JobStatus.SUCCESS, job.error
-    digits = store.result(job.id) if job.result_length is not None else job.result
+    digits = store.digits(job)
     assert digits == reference_digits(DIGITS)
     assert job.verified is True
 

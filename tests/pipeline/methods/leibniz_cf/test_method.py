@@ -45,7 +45,7 @@ def test_certified_digits_equal_mpmath(state_dir: Path, digits: int) -> None:
     assert LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2) is None
     done = store.get(job.id)
     assert done.status is JobStatus.SUCCESS and done.verified is True
-    assert store.result(job.id) == reference_digits(digits)
+    assert store.digits(store.get(job.id)) == reference_digits(digits)
     certificate = done.certificate
     assert certificate is not None and CfCertificate.of(certificate).depth == stored_plan(job).depth
     assert certificate.terms == job.terms_total and CfCertificate.of(certificate).precision > 0
@@ -62,7 +62,7 @@ def test_any_number_of_workers_and_any_order_give_the_same_certificate(tmp_path:
         LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2)
         certificate = store.get(job.id).certificate
         assert certificate is not None
-        seen.add((certificate.lower, certificate.upper, store.result(job.id)))
+        seen.add((certificate.lower, certificate.upper, store.digits(store.get(job.id))))
     assert len(seen) == 1
 
 
@@ -93,7 +93,7 @@ def test_a_chunk_resumes_from_its_checkpoint_and_percent_never_falls(state_dir: 
     # Every chunk done: only the reducer's share is left.
     assert LEIBNIZ_CF.progress(job, store.chunks(job.id)).percent == pytest.approx(92.0)
     assert LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2) is None
-    assert store.result(job.id) == reference_digits(5000)
+    assert store.digits(store.get(job.id)) == reference_digits(5000)
 
 
 def test_a_depth_too_short_refuses_to_certify(state_dir: Path) -> None:
@@ -110,7 +110,7 @@ def test_a_depth_too_short_refuses_to_certify(state_dir: Path) -> None:
     run_all(settings, store, job)
     with pytest.raises(CertificationError, match="too wide to certify 2000 digits"):
         LEIBNIZ_CF.reduce(settings, store, job.id, processes=lambda: 2)
-    assert store.get(job.id).status is JobStatus.WAITING and store.result(job.id) is None
+    assert store.get(job.id).status is JobStatus.WAITING and store.digits(store.get(job.id)) is None
 
 
 def test_the_convergence_follows_the_finished_depth_chunks(state_dir: Path) -> None:
