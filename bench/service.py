@@ -132,6 +132,16 @@ def wait_finished(client: httpx2.Client, job_id: str, poll: float = 0.005) -> di
         time.sleep(poll)
 
 
+def worker_processes(state: Path) -> list[psutil.Process]:
+    """The worker main and pool processes of ``state``'s service."""
+    here = os.getpid()
+    return [
+        process
+        for process in psutil.process_iter(["cmdline", "ppid", "pid"])
+        if _role(process, state, here) in ("worker main", "pool processes")
+    ]
+
+
 def cpu_by_role(state: Path) -> dict[str, float]:
     """CPU seconds used so far by ``state``'s service processes, RabbitMQ and this script,
     by role: API (uvicorn and the processes it spawned), worker main, pool processes."""

@@ -15,9 +15,13 @@ when PICHORD_BROKER_URL is set.
 
 Both print the CPU each role spent per job (this script's clients or senders included), so
 the two can be compared role by role.
+
+--phases runs pichord's two halves apart instead: the jobs submitted while the worker is
+stopped, then the worker draining them alone; each half's rate shows which side bounds a run.
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -25,14 +29,21 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import httpx2
 from celery import chord
 from plain_celery import REDIS, make_app
-from service import REPO, broker_name, cpu_by_role, cpu_of_worker, running_service
+from service import (
+    REPO,
+    broker_name,
+    cpu_by_role,
+    cpu_of_worker,
+    running_service,
+    worker_processes,
+)
 
 BENCH = Path(__file__).resolve().parent
 
@@ -67,51 +78,110 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def pichord(jobs: int, clients: int, api_processes: int) -> None:
+    with tiny_job_service(jobs, api_processes) as (client, state):
+        first = datetime.now().astimezone()
+        before = cpu_by_role(state)
+        ids, latencies = submit_tiny_jobs(client, jobs, clients)
+        submitted = cpu_by_role(state)
+        elapsed = (last_stop(client, ids) - first).total_seconds()
+        ended = cpu_by_role(state)
+        print(
+            f"pichord, {broker_name()}, {api_processes} API processes: {jobs} n=1 jobs from "
+            f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit "
+            f"{latency_figures(latencies)}"
+        )
+        print_cpu_per_job(jobs, before, submitted, ended)
+
+
+def phases(jobs: int, clients: int, api_processes: int) -> None:
+    """The two halves of ``pichord`` apart: the jobs submitted while the worker is stopped
+    (SIGSTOP), so the API has the cores to itself; then the worker resumed, draining them
+    alone. Their times add up to about the run's when both halves saturate the cores."""
+    with tiny_job_service(jobs, api_processes) as (client, state):
+        worker = worker_processes(state)
+        for process in worker:
+            process.suspend()
+        try:
+            before = cpu_by_role(state)
+            start = time.perf_counter()
+            ids, latencies = submit_tiny_jobs(client, jobs, clients)
+            elapsed = time.perf_counter() - start
+            submitted = cpu_by_role(state)
+        finally:
+            resumed = datetime.now().astimezone()
+            for process in worker:
+                process.resume()
+        print(
+            f"pichord, {broker_name()}, workers stopped: {jobs} n=1 jobs submitted by "
+            f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit "
+            f"{latency_figures(latencies)}"
+        )
+        print_cpu_per_job(jobs, before, submitted, submitted)
+        drained = (last_stop(client, ids) - resumed).total_seconds()
+        ended = cpu_by_role(state)
+        print(
+            f"pichord, {broker_name()}, the worker resumed: the {jobs} jobs done in "
+            f"{drained:.2f} s = {jobs / drained:.0f} jobs/s"
+        )
+        # The API's CPU here is the polls for the jobs' ends.
+        print_cpu_per_job(jobs, submitted, ended, ended)
+
+
+@contextlib.contextmanager
+def tiny_job_service(jobs: int, api_processes: int) -> Iterator[tuple[httpx2.Client, Path]]:
+    """A service that takes ``jobs`` at once (no rate limit, room for all), warmed up."""
     settings = {
         "submit_rate_limit": "",
         "max_pending_jobs": str(jobs + 10),
         "max_pending_jobs_per_client": str(jobs + 10),
     }
     with running_service(2, api_processes=api_processes, **settings) as (client, state):
-        url = str(client.base_url)
         for _ in range(5):  # the workers load the kernel, the API its modules
             client.post("/tasks", json={"digits": 1})
         time.sleep(2)
-        local = threading.local()
-        ids: list[str] = []
+        yield client, state
 
-        def send(_: int) -> float:
-            if not hasattr(local, "http"):
-                local.http = httpx2.Client(base_url=url, timeout=60)
-            start = time.perf_counter()
-            response = local.http.post("/tasks", json={"digits": 1})
-            latency = time.perf_counter() - start
-            assert response.status_code == 202, response.text
-            ids.append(response.json()["id"])
-            return latency
 
-        first = datetime.now().astimezone()
-        before = cpu_by_role(state)
-        latencies = spread(jobs, clients, send)
-        submitted = cpu_by_role(state)
-        stops = []
-        for job_id in ids:
-            while True:
-                body = client.get(f"/tasks/{job_id}").json()
-                if body["status"] == "SUCCESS":
-                    stops.append(datetime.fromisoformat(body["stoptime"]))
-                    break
-                assert body["status"] in ("WAITING", "PROGRESS"), body
-                time.sleep(0.05)
-        elapsed = (max(stops) - first).total_seconds()
-        ended = cpu_by_role(state)
-        print(
-            f"pichord, {broker_name()}, {api_processes} API processes: {jobs} n=1 jobs from "
-            f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit p50 "
-            f"{statistics.median(latencies) * 1000:.0f} ms, p99 "
-            f"{percentile(latencies, 0.99) * 1000:.0f} ms"
-        )
-        print_cpu_per_job(jobs, before, submitted, ended)
+def submit_tiny_jobs(
+    client: httpx2.Client, jobs: int, clients: int
+) -> tuple[list[str], list[float]]:
+    """Submit ``jobs`` n=1 jobs from ``clients`` threads; their ids and submit latencies."""
+    url = str(client.base_url)
+    local = threading.local()
+    ids: list[str] = []
+
+    def send(_: int) -> float:
+        if not hasattr(local, "http"):
+            local.http = httpx2.Client(base_url=url, timeout=60)
+        start = time.perf_counter()
+        response = local.http.post("/tasks", json={"digits": 1})
+        latency = time.perf_counter() - start
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["id"])
+        return latency
+
+    return ids, spread(jobs, clients, send)
+
+
+def last_stop(client: httpx2.Client, ids: list[str]) -> datetime:
+    """The latest stoptime of the jobs, once every one succeeded."""
+    stops = []
+    for job_id in ids:
+        while True:
+            body = client.get(f"/tasks/{job_id}").json()
+            if body["status"] == "SUCCESS":
+                stops.append(datetime.fromisoformat(body["stoptime"]))
+                break
+            assert body["status"] in ("WAITING", "PROGRESS"), body
+            time.sleep(0.05)
+    return max(stops)
+
+
+def latency_figures(latencies: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
+    )
 
 
 def print_cpu_per_job(
@@ -192,7 +262,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=400)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--api-processes", type=int, default=2)
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="instead: submitting with the worker stopped, then the worker draining alone",
+    )
     args = parser.parse_args()
+    if args.phases:
+        phases(args.jobs, args.clients, args.api_processes)
+        return
     pichord(args.jobs, args.clients, args.api_processes)
     plain_celery(args.jobs, args.clients, REDIS, "Redis")
     rabbitmq = os.environ.get("PICHORD_BROKER_URL")
