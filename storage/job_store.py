@@ -33,6 +33,7 @@ from storage.admission import Admission, AdmitFn
 from storage.atomic import locked, try_locked, write_bytes_atomic
 from storage.job_files import JobFiles, Stamp, first_error
 from storage.job_index import JobIndex
+from storage.job_listing import JobListing
 from storage.layout import StateLayout
 from storage.records import JobRecord
 from storage.staging import remove_abandoned, staged
@@ -58,7 +59,7 @@ class CorruptRecordError(ValueError):
         self.path = path
 
 
-class JobStore(JobFiles):
+class JobStore(JobFiles, JobListing):
     def __init__(self, state_dir: Path) -> None:
         self.layout = StateLayout(state_dir)
         self.layout.jobs.mkdir(parents=True, exist_ok=True)
@@ -159,40 +160,6 @@ class JobStore(JobFiles):
                 yield job_id, exc
             except JobNotFoundError:
                 continue
-
-    def pending_ids(self, owner: str | None = None) -> list[str]:
-        """Ids of the jobs marked unfinished, all or the client ``owner``'s (a stale marker
-        may outlive a crash)."""
-        return self.index.pending_ids(owner)
-
-    def pending_created_before(self, moment: datetime) -> list[str]:
-        """Ids of unfinished jobs created before ``moment`` (a stat of each marker, no record
-        read); a marker restored by ``rebuild_index`` counts from its restoration."""
-        return self.index.pending_marked_before(moment)
-
-    def pending_count(self, owner: str | None = None) -> int:
-        """How many jobs are marked unfinished, all or the client ``owner``'s."""
-        return self.index.pending_count(owner)
-
-    def newest_first(self, status: JobStatus | None = None, owner: str | None = None) -> list[str]:
-        """Ids of stored jobs (or of those that finished with ``status``, or that ``owner``
-        owns), newest first, without reading them."""
-        return self.index.newest_first(status, owner)
-
-    def created_before(self, moment: datetime) -> list[str]:
-        """Ids of the jobs created before ``moment``, from the index (no record is read)."""
-        return self.index.created_before(moment)
-
-    def prune_index(self) -> None:
-        """Drop the index's empty hour folders (after removing jobs)."""
-        self.index.prune()
-
-    def page(
-        self, status: JobStatus | None, owner: str | None, offset: int, limit: int
-    ) -> tuple[list[str], int]:
-        """One page of ``newest_first`` and the number of ids in all, without listing every
-        job of a big store."""
-        return self.index.page(status, owner, offset, limit)
 
     def rebuild_index(self) -> None:
         """Restore the markers from the records (at API start: a crash between a job's
