@@ -46,6 +46,8 @@ from service import (
 )
 
 BENCH = Path(__file__).resolve().parent
+# Jobs each client sends before a run is timed (pichord and the anchor alike).
+WARM_UP_ROUNDS = 4
 
 
 def spread(jobs: int, clients: int, send: Callable[[int], float]) -> list[float]:
@@ -78,7 +80,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def pichord(jobs: int, clients: int, api_processes: int) -> None:
-    with tiny_job_service(jobs, api_processes) as (client, state):
+    with tiny_job_service(jobs, clients, api_processes) as (client, state):
         first = datetime.now().astimezone()
         before = cpu_by_role(state)
         ids, latencies = submit_tiny_jobs(client, jobs, clients)
@@ -97,7 +99,7 @@ def phases(jobs: int, clients: int, api_processes: int) -> None:
     """The two halves of ``pichord`` apart: the jobs submitted while the worker is stopped
     (SIGSTOP), so the API has the cores to itself; then the worker resumed, draining them
     alone. Their times add up to about the run's when both halves saturate the cores."""
-    with tiny_job_service(jobs, api_processes) as (client, state):
+    with tiny_job_service(jobs, clients, api_processes) as (client, state):
         worker = worker_processes(state)
         for process in worker:
             process.suspend()
@@ -128,16 +130,20 @@ def phases(jobs: int, clients: int, api_processes: int) -> None:
 
 
 @contextlib.contextmanager
-def tiny_job_service(jobs: int, api_processes: int) -> Iterator[tuple[httpx2.Client, Path]]:
+def tiny_job_service(
+    jobs: int, clients: int, api_processes: int
+) -> Iterator[tuple[httpx2.Client, Path]]:
     """A service that takes ``jobs`` at once (no rate limit, room for all), warmed up."""
+    warm_up = WARM_UP_ROUNDS * clients
     settings = {
         "submit_rate_limit": "",
-        "max_pending_jobs": str(jobs + 10),
-        "max_pending_jobs_per_client": str(jobs + 10),
+        "max_pending_jobs": str(jobs + warm_up + 10),
+        "max_pending_jobs_per_client": str(jobs + warm_up + 10),
     }
     with running_service(2, api_processes=api_processes, **settings) as (client, state):
-        for _ in range(5):  # the workers load the kernel, the API its modules
-            client.post("/tasks", json={"digits": 1})
+        # From as many connections as the run uses, so that every API process has answered
+        # some (one connection would reach one of them) and has its broker connections.
+        last_stop(client, submit_tiny_jobs(client, warm_up, clients)[0])
         time.sleep(2)
         yield client, state
 
@@ -228,7 +234,6 @@ def plain_celery(jobs: int, clients: int, broker: str, label: str) -> None:
     app = make_app(broker, REDIS, queue)
     part, total = app.signature("plain.part"), app.signature("plain.total")
     try:
-        chord([part.clone(args=(0,))])(total.clone()).get(timeout=60)
         results = []
 
         def send(n: int) -> float:
@@ -236,6 +241,11 @@ def plain_celery(jobs: int, clients: int, broker: str, label: str) -> None:
             results.append(chord([part.clone(args=(n,))])(total.clone()))
             return time.perf_counter() - start
 
+        # Warmed up as pichord is: its sender threads open their broker connections.
+        spread(WARM_UP_ROUNDS * clients, clients, send)
+        for result in results:
+            result.get(timeout=60)
+        results.clear()
         start = time.perf_counter()
         before = cpu_of_worker(worker.pid)
         latencies = spread(jobs, clients, send)
