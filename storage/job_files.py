@@ -55,8 +55,9 @@ class JobFiles(ABC):
         return self._job_dir(job_id) / "chunks" / f"{index}{suffix}"
 
     # -- large values ------------------------------------------------------------------------
-    # Digits and exact numbers can run to megabytes: they get files of their own, so that
-    # reading a job record (listings, sweeps, every poll) never parses them.
+    # Digits and exact numbers can run to megabytes: past a few hundred bytes they get files
+    # of their own, so that reading a job record (listings, sweeps, every poll) never parses
+    # them.
     def save_result(self, job_id: str, digits: str) -> ResultFields:
         """Store a job's certified digits; the record fields to write with its SUCCESS,
         which hold short digits themselves."""
