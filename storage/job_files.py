@@ -28,6 +28,11 @@ FIRST_DISPATCH = 1
 # a stamp that differs means the file changed, learnt from a stat instead of a read.
 Stamp = tuple[int, int, int]
 
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 # Digits of up to this many characters go in the job record itself, written and fsynced with
 # its SUCCESS: a small job then ends with one durable write instead of two, and its record
 # grows by a few hundred bytes at most. Longer ones get result.txt, served as it is.
@@ -145,8 +150,7 @@ class JobFiles(ABC):
                 stem, dot, suffix = entry.name.partition(".")
                 if suffix == "json" and dot and stem.isdigit():
                     with contextlib.suppress(FileNotFoundError):
-                        st = entry.stat()
-                        stamps[int(stem)] = (st.st_ino, st.st_mtime_ns, st.st_size)
+                        stamps[int(stem)] = stamp_of(entry.stat())
         return stamps
 
     @contextlib.contextmanager

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from storage.admission import Admission, AdmitFn
 from storage.atomic import locked, try_locked, write_bytes_atomic
-from storage.job_files import JobFiles, Stamp, first_error
+from storage.job_files import JobFiles, Stamp, first_error, stamp_of
 from storage.job_index import JobIndex
 from storage.job_listing import JobListing
 from storage.layout import StateLayout
@@ -112,10 +112,9 @@ class JobStore(JobFiles, JobListing):
     def record_stamp(self, job_id: str) -> Stamp | None:
         """The record's stamp; None when the job has no record."""
         try:
-            st = self.record_path(job_id).stat()
+            return stamp_of(self.record_path(job_id).stat())
         except (FileNotFoundError, JobNotFoundError):
             return None
-        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def get(self, job_id: str) -> JobRecord:
         path = self.record_path(job_id)
