@@ -42,6 +42,7 @@ from service import (
     cpu_by_role,
     cpu_of_worker,
     running_service,
+    wait_finished,
     worker_processes,
 )
 
@@ -173,13 +174,9 @@ def last_stop(client: httpx2.Client, ids: list[str]) -> datetime:
     """The latest stoptime of the jobs, once every one succeeded."""
     stops = []
     for job_id in ids:
-        while True:
-            body = client.get(f"/tasks/{job_id}").json()
-            if body["status"] == "SUCCESS":
-                stops.append(datetime.fromisoformat(body["stoptime"]))
-                break
-            assert body["status"] in ("WAITING", "PROGRESS"), body
-            time.sleep(0.05)
+        body = wait_finished(client, job_id, poll=0.05)
+        assert body["status"] == "SUCCESS", body
+        stops.append(datetime.fromisoformat(str(body["stoptime"])))
     return max(stops)
 
 
