@@ -11,6 +11,13 @@ Here the task that finishes a chord's last header task starts the body itself:
   saved when its members are groups, to be joined in their shape;
 * the task that sees every marker creates ``fired`` with ``O_CREAT|O_EXCL``; only the
   one that created it sends the body, so the body is sent at most once per chord;
+* a chord of a single task (nothing added) runs its body in place, in the process of that
+  task, instead of sending it: for a small body the message's round trip (a confirmed
+  publish, a delivery, a task start, an ack) costs more than the body. The runner holds a
+  lock on ``fired`` until ``ran`` exists, so a delivery of the task that finds the lock free
+  and no ``ran`` knows the runner died, and runs the body itself (its message is still
+  unacknowledged: acks are late). A body that ran partly, or that a worker of an earlier
+  version also sent, may so run twice, which a Celery task delivered twice must bear anyway;
 * a running member may grow the chord (``Task.add_to_chord``, Celery's API for it, which
   only the Redis backend implements otherwise): the new member leaves an ``added`` marker
   before it is sent, and the chord waits for it too. A member is always added by a member
@@ -29,7 +36,7 @@ from celery.backends.base import KeyValueStoreBackend
 from celery.exceptions import ChordError
 from celery.result import GroupResult, allow_join_result
 
-from storage.atomic import create_exclusive, write_bytes_atomic
+from storage.atomic import create_exclusive, try_locked, write_bytes_atomic
 from storage.key_names import file_name
 
 logger = logging.getLogger(__name__)
@@ -97,11 +104,23 @@ class ChordJoiningBackend(KeyValueStoreBackend):
             logger.warning(
                 "chord %s has %d finished tasks for %d expected", group_id, finished, size
             )
-        if not create_exclusive(chord_dir / "fired"):
-            return  # another task, or an earlier delivery of this one, already fired it
-        self._fire(group_id, request)
+        if size == 1:
+            self._fire_in_place(group_id, request)
+        elif create_exclusive(chord_dir / "fired"):
+            self._fire(group_id, request)
+        # else another task, or an earlier delivery of this one, already fired it
 
-    def _fire(self, group_id: str, request: Any) -> None:
+    def _fire_in_place(self, group_id: str, request: Any) -> None:
+        """Run the body of a chord of one task here, unless another delivery of the task runs
+        it now or ran it: at most once, except after its runner died."""
+        chord_dir = self._chord_dir(group_id)
+        with try_locked(chord_dir / "fired") as free:
+            if not free or (chord_dir / "ran").exists():
+                return
+            self._fire(group_id, request, in_place=True)
+            create_exclusive(chord_dir / "ran")
+
+    def _fire(self, group_id: str, request: Any, *, in_place: bool = False) -> None:
         from celery.canvas import maybe_signature
 
         callback = maybe_signature(request.chord, app=self.app)
@@ -132,11 +151,16 @@ class ChordJoiningBackend(KeyValueStoreBackend):
             self.chord_error_from_stack(callback, ChordError(reason))
             return
         try:
-            # The same retrying publish Celery uses for its own chord bodies.
-            self.app.amqp._retry_publish(callback.delay, values)  # type: ignore[attr-defined]
+            if in_place:
+                # Traced as the worker traces a task (signals, on_failure); its failure is
+                # its own to report, not the chord's.
+                callback.apply(args=(values,), throw=False)
+            else:
+                # The same retrying publish Celery uses for its own chord bodies.
+                self.app.amqp._retry_publish(callback.delay, values)  # type: ignore[attr-defined]
         except Exception as exc:
-            logger.exception("chord %s could not send its body", group_id)
-            self.chord_error_from_stack(callback, ChordError(f"could not send the body: {exc!r}"))
+            logger.exception("chord %s could not start its body", group_id)
+            self.chord_error_from_stack(callback, ChordError(f"could not start the body: {exc!r}"))
 
     def _returned_values(self, group_id: str) -> list[Any]:
         """The results the chord's members left with their markers, in the header's order

@@ -1,23 +1,26 @@
 """Kill workers mid-job and show the job still ends with the right digits."""
 
+import contextlib
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
+import psutil
 import pytest
 
 from pipeline.verify import reference_digits
-from storage import JobStore
+from storage import JobRecord, JobStore
 from tests.integration.conftest import (
     Processes,
     poll_until_finished,
     rabbitmq_service_env,
     service_env,
 )
-from tests.integration.pool_pause import paused_mid_chunk
+from tests.integration.pool_pause import paused_mid_chunk, pool_paused, pool_processes
 
 # n=10: 1e11 terms in 25 chunks; a chunk is caught running by pausing its pool process, so
 # how fast the kernel runs here does not matter.
@@ -129,3 +132,50 @@ def poll_for_seconds(client: httpx2.Client, job_id: str, seconds: float) -> list
         seen.append(client.get(f"/tasks/{job_id}").json())
         time.sleep(0.2)
     return seen
+
+
+def test_a_one_chunk_job_whose_process_dies_while_reducing_in_place_still_ends(
+    processes: Processes, rabbitmq_url: str, tmp_path: Path
+) -> None:
+    """A job of one chunk is reduced in its chunk's process, not sent to the queue as a
+    reducer message: killed there, the chunk's ticket is delivered again and reduces the job
+    itself, without waiting for the stall sweep."""
+    state, processes.env = rabbitmq_service_env(
+        tmp_path, rabbitmq_url, job_stall_seconds="600", watchdog_seconds="0.3"
+    )
+    worker = processes.worker("w1", concurrency=1)
+    store = JobStore(state)
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        with pool_paused(worker.pid):
+            job_id = client.get("/leibnic/1").json()["id"]
+            # The reducer's write of the finished record waits for the record's lock.
+            record_locked, release = threading.Event(), threading.Event()
+
+            def hold(_: JobRecord) -> None:
+                record_locked.set()
+                release.wait(60)
+
+            holder = threading.Thread(target=store.update, args=(job_id, hold))
+            holder.start()
+            assert record_locked.wait(10)
+        try:
+            reducing = wait_for_pool_process_holding(worker.pid, "job.lock")
+            os.kill(reducing.pid, signal.SIGKILL)
+        finally:
+            release.set()
+            holder.join()
+        final = poll_until_finished(client, job_id, timeout=60)[-1]
+        assert final["status"] == "SUCCESS" and final["result"] == reference_digits(1)
+        assert store.get(job_id).dispatches == 1
+
+
+def wait_for_pool_process_holding(worker: int, lock_name: str) -> psutil.Process:
+    """The worker's pool process that opened a file named ``lock_name`` (to wait for it)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for process in pool_processes(worker):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if any(Path(f.path).name == lock_name for f in process.open_files()):
+                    return process
+        time.sleep(0.01)
+    raise AssertionError(f"no pool process of worker {worker} opened {lock_name} within 60 s")

@@ -2,7 +2,7 @@
 
 Parts are marked done through the backend exactly as a worker does it (mark_as_done /
 mark_as_failure with the task's request); every body the backend sends lands in the queue,
-where RabbitMQ counts it.
+where RabbitMQ counts it, and the body of a chord of one part runs in this process.
 """
 
 import json
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Task
 from celery.app.task import Context
 from celery.exceptions import ChordError
 
@@ -40,10 +41,12 @@ def queued(app: PichordCelery) -> int:
         return int(ok.message_count)
 
 
-def start_chord(app: PichordCelery, size: int) -> tuple[str, list[str], dict[str, Any]]:
+def start_chord(
+    app: PichordCelery, size: int, body_name: str = REDUCE_TASK
+) -> tuple[str, list[str], dict[str, Any]]:
     group_id = "g-" + app.settings.state_dir.parent.name
     ids = [f"{group_id}.c{i}" for i in range(size)]
-    body = app.signature(REDUCE_TASK, args=("job",))
+    body = app.signature(body_name, args=("job",))
     body.freeze(f"{group_id}.body", group_id=group_id)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_declare(app.settings.queue, durable=True, auto_delete=False)
@@ -144,11 +147,53 @@ def test_a_member_returned_through_an_earlier_worker_fails_a_new_chord_saying_wh
     assert "upgrade every worker before the API" in str(outcome.result)
 
 
-def test_single_part_chord_fires_once(app: PichordCelery) -> None:
-    group_id, ids, body = start_chord(app, 1)
+def test_a_single_part_chord_runs_its_body_in_place_once(app: PichordCelery) -> None:
+    calls: list[tuple[object, ...]] = []
+
+    @app.task(name="tests.body", bind=True)  # type: ignore[untyped-decorator]
+    def body_task(task: Task[Any, Any], results: list[int], job: str) -> None:
+        calls.append((results, job, task.request.id))
+
+    group_id, ids, body = start_chord(app, 1, body_task.name)
     finish(app, group_id, ids[0], body, 7)
+    finish(app, group_id, ids[0], body, 7)  # the member delivered again
+    assert calls == [([7], "job", f"{group_id}.body")]
+    assert queued(app) == 0
+
+
+def test_a_body_run_in_place_runs_again_only_once_its_runner_died(app: PichordCelery) -> None:
+    calls: list[list[int]] = []
+
+    @app.task(name="tests.dying-body")  # type: ignore[untyped-decorator]
+    def body_task(results: list[int], job: str) -> None:
+        calls.append(results)
+        if len(calls) == 1:
+            finish(app, group_id, ids[0], body, 7)  # delivered again meanwhile: waits its turn
+            raise SystemExit("the process running the body is killed")
+
+    group_id, ids, body = start_chord(app, 1, body_task.name)
+    with pytest.raises(SystemExit):
+        finish(app, group_id, ids[0], body, 7)
+    finish(app, group_id, ids[0], body, 7)  # the member's message, delivered again
+    finish(app, group_id, ids[0], body, 7)  # and again, after the body ran
+    assert calls == [[7], [7]]
+
+
+def test_a_body_failing_in_place_fails_as_itself_not_its_member(app: PichordCelery) -> None:
+    failures: list[BaseException] = []
+
+    class Failing(Task[Any, Any]):
+        def on_failure(self, exc: BaseException, *_: Any) -> None:
+            failures.append(exc)
+
+    @app.task(name="tests.failing-body", base=Failing)  # type: ignore[untyped-decorator]
+    def body_task(results: list[int], job: str) -> None:
+        raise ValueError(f"no digits in {results}")
+
+    group_id, ids, body = start_chord(app, 1, body_task.name)
     finish(app, group_id, ids[0], body, 7)
-    assert queued(app) == 1
+    assert [str(exc) for exc in failures] == ["no digits in [7]"]
+    assert app.AsyncResult(ids[0]).state == "SUCCESS"
 
 
 def test_failed_part_fails_the_body_instead_of_sending_it(app: PichordCelery) -> None:
