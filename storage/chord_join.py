@@ -97,7 +97,8 @@ class ChordJoiningBackend(KeyValueStoreBackend):
         size = request.chord.get("chord_size") or int((chord_dir / "size").read_text())
         with contextlib.suppress(FileNotFoundError):
             size += len(os.listdir(chord_dir / "added"))
-        finished = len(_returned_names(done))
+        members = _returned_names(done)
+        finished = len(members)
         if finished < size:
             return
         if finished > size:
@@ -105,22 +106,26 @@ class ChordJoiningBackend(KeyValueStoreBackend):
                 "chord %s has %d finished tasks for %d expected", group_id, finished, size
             )
         if size == 1:
-            self._fire_in_place(group_id, request)
+            self._fire_in_place(group_id, request, members)
         elif create_exclusive(chord_dir / "fired"):
-            self._fire(group_id, request)
+            self._fire(group_id, request, members)
         # else another task, or an earlier delivery of this one, already fired it
 
-    def _fire_in_place(self, group_id: str, request: Any) -> None:
+    def _fire_in_place(self, group_id: str, request: Any, members: list[str]) -> None:
         """Run the body of a chord of one task here, unless another delivery of the task runs
         it now or ran it: at most once, except after its runner died."""
         chord_dir = self._chord_dir(group_id)
         with try_locked(chord_dir / "fired") as free:
             if not free or (chord_dir / "ran").exists():
                 return
-            self._fire(group_id, request, in_place=True)
+            self._fire(group_id, request, members, in_place=True)
             create_exclusive(chord_dir / "ran")
 
-    def _fire(self, group_id: str, request: Any, *, in_place: bool = False) -> None:
+    def _fire(
+        self, group_id: str, request: Any, members: list[str], *, in_place: bool = False
+    ) -> None:
+        """Start the chord's body on its members' results; ``members``: the names of their
+        markers, as the caller just listed them (a listing costs ~0.5 ms at 2,048)."""
         from celery.canvas import maybe_signature
 
         callback = maybe_signature(request.chord, app=self.app)
@@ -139,7 +144,7 @@ class ChordJoiningBackend(KeyValueStoreBackend):
         deps = GroupResult.restore(group_id, backend=self)
         try:
             if deps is None:
-                values = self._returned_values(group_id)
+                values = self._returned_values(group_id, members)
             else:
                 with allow_join_result():
                     values = deps.join_native(
@@ -162,12 +167,12 @@ class ChordJoiningBackend(KeyValueStoreBackend):
             logger.exception("chord %s could not start its body", group_id)
             self.chord_error_from_stack(callback, ChordError(f"could not start the body: {exc!r}"))
 
-    def _returned_values(self, group_id: str) -> list[Any]:
-        """The results the chord's members left with their markers, in the header's order
+    def _returned_values(self, group_id: str, names: list[str]) -> list[Any]:
+        """The results the chord's members left in their markers ``names``, in the header's order
         (a member added while the chord ran carries its adder's index), then by id."""
         done = self._chord_dir(group_id) / "done"
         returned = []
-        for name in _returned_names(done):
+        for name in names:
             data = (done / name).read_bytes()
             if not data:
                 raise ChordError(
