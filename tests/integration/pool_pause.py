@@ -35,16 +35,32 @@ def pool_processes(workers: Workers) -> list[psutil.Process]:
     return [child for pid in pids for child in psutil.Process(pid).children()]
 
 
-def _holds_shared_lock(process: psutil.Process) -> bool:
+def _open_paths(process: psutil.Process) -> list[Path]:
+    """The files ``process`` has open; none once it is gone."""
     try:
-        paths = [Path(f.path) for f in process.open_files()]
+        return [Path(f.path) for f in process.open_files()]
     except psutil.NoSuchProcess:
-        return False
+        return []
+
+
+def _holds_shared_lock(process: psutil.Process) -> bool:
     return any(
         path.name in _SHARED_LOCKS
         or (path.parent.name in _SHARED_LOCK_FOLDERS and path.suffix == ".lock")
-        for path in paths
+        for path in _open_paths(process)
     )
+
+
+def pool_process_opening(workers: Workers, name: str, timeout: float = 60) -> psutil.Process:
+    """The first of the workers' pool processes seen with a file named ``name`` open (a lock
+    it holds or waits for)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in pool_processes(workers):
+            if any(path.name == name for path in _open_paths(process)):
+                return process
+        time.sleep(0.01)
+    raise AssertionError(f"no pool process of {workers} opened {name} within {timeout} s")
 
 
 def _signal_all(processes: list[psutil.Process], signum: int) -> None:

@@ -1,6 +1,5 @@
 """Kill workers mid-job and show the job still ends with the right digits."""
 
-import contextlib
 import os
 import signal
 import threading
@@ -9,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
-import psutil
 import pytest
 
 from pipeline.verify import reference_digits
@@ -20,7 +18,7 @@ from tests.integration.conftest import (
     rabbitmq_service_env,
     service_env,
 )
-from tests.integration.pool_pause import paused_mid_chunk, pool_paused, pool_processes
+from tests.integration.pool_pause import paused_mid_chunk, pool_paused, pool_process_opening
 
 # n=10: 1e11 terms in 25 chunks; a chunk is caught running by pausing its pool process, so
 # how fast the kernel runs here does not matter.
@@ -134,14 +132,17 @@ def poll_for_seconds(client: httpx2.Client, job_id: str, seconds: float) -> list
     return seen
 
 
+@pytest.mark.parametrize("broker", ["rabbitmq", "embedded"])
 def test_a_one_chunk_job_whose_process_dies_while_reducing_in_place_still_ends(
-    processes: Processes, rabbitmq_url: str, tmp_path: Path
+    request: pytest.FixtureRequest, broker: str, processes: Processes, tmp_path: Path
 ) -> None:
     """A job of one chunk is reduced in its chunk's process, not sent to the queue as a
     reducer message: killed there, the chunk's ticket is delivered again and reduces the job
     itself, without waiting for the stall sweep."""
-    state, processes.env = rabbitmq_service_env(
-        tmp_path, rabbitmq_url, job_stall_seconds="600", watchdog_seconds="0.3"
+    url = request.getfixturevalue("rabbitmq_url") if broker == "rabbitmq" else None
+    state = tmp_path / "state"
+    processes.env = service_env(
+        state, url, queue=f"q-{tmp_path.name}", job_stall_seconds="600", watchdog_seconds="0.3"
     )
     worker = processes.worker("w1", concurrency=1)
     store = JobStore(state)
@@ -159,7 +160,7 @@ def test_a_one_chunk_job_whose_process_dies_while_reducing_in_place_still_ends(
             holder.start()
             assert record_locked.wait(10)
         try:
-            reducing = wait_for_pool_process_holding(worker.pid, "job.lock")
+            reducing = pool_process_opening(worker.pid, "job.lock")
             os.kill(reducing.pid, signal.SIGKILL)
         finally:
             release.set()
@@ -167,15 +168,3 @@ def test_a_one_chunk_job_whose_process_dies_while_reducing_in_place_still_ends(
         final = poll_until_finished(client, job_id, timeout=60)[-1]
         assert final["status"] == "SUCCESS" and final["result"] == reference_digits(1)
         assert store.get(job_id).dispatches == 1
-
-
-def wait_for_pool_process_holding(worker: int, lock_name: str) -> psutil.Process:
-    """The worker's pool process that opened a file named ``lock_name`` (to wait for it)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for process in pool_processes(worker):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                if any(Path(f.path).name == lock_name for f in process.open_files()):
-                    return process
-        time.sleep(0.01)
-    raise AssertionError(f"no pool process of worker {worker} opened {lock_name} within 60 s")
