@@ -12,8 +12,10 @@ newest page of a big store lists a bucket or two. Each marker is an empty file w
 the job record (see JobStore for the order), and all of them can be rebuilt from the records.
 """
 
+import contextlib
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -50,10 +52,16 @@ class JobIndex:
 
     def mark_pending(self, job_id: str, owner: str | None) -> None:
         """The markers admission counts: the service's, and the job's client's."""
+        # Under the admission lock: each system call here may wait for the GIL, so each
+        # marker is made by one (a touch is three, a mkdir each time one more).
         if owner is not None:
-            self._owned_pending(owner).mkdir(parents=True, exist_ok=True)
-            (self._owned_pending(owner) / job_id).touch()
-        (self._pending / job_id).touch()
+            owned = self._owned_pending(owner)
+            try:
+                _make_marker(owned / job_id)
+            except FileNotFoundError:
+                owned.mkdir(parents=True, exist_ok=True)
+                _make_marker(owned / job_id)
+        _make_marker(self._pending / job_id)
 
     def add_entries(
         self, job_id: str, created: datetime, status: JobStatus, owner: str | None
@@ -251,3 +259,9 @@ def _listing(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except FileNotFoundError:
         return []
+
+
+def _make_marker(path: Path) -> None:
+    """An empty file at ``path``, in one system call; one already there is kept."""
+    with contextlib.suppress(FileExistsError):
+        os.mknod(path, 0o644 | stat.S_IFREG)

@@ -36,7 +36,7 @@ from storage.job_index import JobIndex
 from storage.job_listing import JobListing
 from storage.layout import StateLayout
 from storage.records import JobRecord
-from storage.staging import remove_abandoned, staged
+from storage.staging import StagedFolder, remove_abandoned, staged
 from storage.status import JobStatus
 from storage.webhooks import WebhookQueue
 
@@ -80,24 +80,34 @@ class JobStore(JobFiles, JobListing):
         other admitted creation runs meanwhile.
 
         The folder is written aside (``.<id>.new``, which nothing lists) with its record
-        fsynced, then renamed into place: concurrent submissions wait on one another only
-        for a check, a rename and the markers that admission counts, never for a disk flush
-        or the listing entries. (A crash before those entries leaves a job the API's next
-        start lists again: its markers no longer add up with the job folders.)"""
+        fsynced, then renamed into place, and only then admitted: concurrent submissions
+        wait on one another only for the check and the markers that admission counts, never
+        for a disk flush, a rename in the big jobs folder or the listing entries. A job
+        refused there is moved aside again before anyone knew its id. (A crash before its
+        markers leaves a job the API's next start lists again: its markers no longer add up
+        with the job folders.)"""
         job_dir = self._job_dir(job.id)
         with staged(self.layout.jobs, job.id) as folder:
             (folder.path / "chunks").mkdir()
             write_bytes_atomic(folder.path / "job.json", job.model_dump_json(indent=1).encode())
-            with self.admission.held() if admit else contextlib.nullcontext():
-                checked = self.admission.check(admit) if admit else None
-                folder.move_to(job_dir)
-                if not job.status.finished:
-                    self.index.mark_pending(job.id, job.owner)
-                    if checked is None:
-                        self.admission.forget()
-                    else:
-                        self.admission.admitted(checked)
+            folder.move_to(job_dir)
+            if admit is not None:
+                self._admit(job, admit, folder)
+            elif not job.status.finished:
+                self.index.mark_pending(job.id, job.owner)
+                self.admission.forget()
         self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
+
+    def _admit(self, job: JobRecord, admit: AdmitFn, folder: StagedFolder) -> None:
+        with self.admission.held() as held:
+            try:
+                checked = held.check(admit)
+            except BaseException:
+                folder.move_back()
+                raise
+            if not job.status.finished:
+                self.index.mark_pending(job.id, job.owner)
+                held.admitted(checked)
 
     def exists(self, job_id: str) -> bool:
         try:

@@ -27,6 +27,7 @@ class StagedFolder:
     def __init__(self, jobs: Path, job_id: str) -> None:
         self.path = jobs / f".{job_id}{_STAGED}"
         self._job_id = job_id
+        self._place: Path | None = None
 
     def move_to(self, place: Path) -> None:
         """Rename the folder to ``place``; FileExistsError if a stored job is there."""
@@ -36,6 +37,13 @@ class StagedFolder:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
             raise FileExistsError(f"job {self._job_id} is stored already") from exc
+        self._place = place
+
+    def move_back(self) -> None:
+        """Undo ``move_to``: the folder is staged again, and removed with its staging."""
+        if self._place is not None:
+            os.rename(self._place, self.path)
+            self._place = None
 
 
 @contextlib.contextmanager

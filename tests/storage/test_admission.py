@@ -64,6 +64,10 @@ def test_a_refusal_on_the_bound_is_checked_on_a_count(state_dir: Path, new_job: 
     with pytest.raises(FullError, match="2"):
         store.create(fourth, at_most(2, seen))
     assert seen[-2:] == [2, 2] and not store.exists(fourth.id)
+    # Refused after its folder was moved into place: moved out again, staging and all.
+    stored = {job.id for job in (first, second, third)}
+    assert {path.name for path in (state_dir / "jobs").iterdir()} == stored
+    assert store.pending_count() == 2
 
 
 def test_markers_added_outside_admission_make_the_next_one_count(
