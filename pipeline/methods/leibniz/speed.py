@@ -21,15 +21,27 @@ SPEED_NAME = "leibniz-kernel"
 FIRST_GUESS = 1.6e10
 # Chunks shorter than this measure the task around them more than the kernel.
 MIN_RUN_SECONDS = 0.02
+# Nor does a run's length alone tell that the kernel was measured: on a busy machine a chunk
+# of 42 terms (a 1-digit job) took 20-50 ms, booked as ~900 terms/s, and the next jobs were
+# cut into chunks of a few hundred terms (2 for 1 digit, 1,690 for 5), whose tasks loaded the
+# machine further. A chunk counts only if it is at least MIN_RUN_SECONDS of kernel work on a
+# CPU as slow as FIRST_GUESS, slower than any of the class.
+MIN_TERMS = int(FIRST_GUESS * MIN_RUN_SECONDS)
+# Slower than any compiled kernel: a figure booked from tiny chunks before MIN_TERMS, which
+# the next jobs' tiny chunks could never correct. Read as no figure.
+IMPLAUSIBLE = FIRST_GUESS / 100
 
 
 def chunk_speeds(records: dict[int, ChunkRecord]) -> list[float]:
-    """Terms per second of each finished chunk that ran once, for long enough."""
+    """Terms per second of each finished chunk that ran once, with terms enough, for long
+    enough."""
     speeds = []
     for record in records.values():
         if not record.finished or record.attempts != 1:
             continue
         if record.attempt_start is None or record.stoptime is None:
+            continue
+        if record.stop - record.start < MIN_TERMS:
             continue
         run = (record.stoptime - record.attempt_start).total_seconds()
         if run >= MIN_RUN_SECONDS:
@@ -55,7 +67,9 @@ def terms_per_second(settings: Settings) -> float:
     if given is not None:
         return given
     speed = book(settings).get(SPEED_NAME)
-    return speed.units_per_second if speed is not None else FIRST_GUESS
+    if speed is None or speed.units_per_second < IMPLAUSIBLE:
+        return FIRST_GUESS
+    return speed.units_per_second
 
 
 def record_speed(settings: Settings, records: dict[int, ChunkRecord]) -> None:

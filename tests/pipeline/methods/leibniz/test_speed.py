@@ -7,6 +7,7 @@ from config import Settings
 from pipeline.methods.leibniz.method import LEIBNIZ
 from pipeline.methods.leibniz.speed import (
     FIRST_GUESS,
+    MIN_TERMS,
     SPEED_NAME,
     book,
     measured,
@@ -14,6 +15,7 @@ from pipeline.methods.leibniz.speed import (
 )
 from storage import ChunkRecord, JobStatus
 from storage.records import utcnow
+from storage.speeds import Speed
 from tests.conftest import MethodEnv
 
 
@@ -42,6 +44,26 @@ def test_the_median_of_chunks_that_ran_once_long_enough() -> None:
     speed = measured(records)
     assert speed is not None and speed.chunks == 3
     assert speed.units_per_second == 2e10
+
+
+def test_a_tiny_chunk_slowed_by_a_busy_machine_is_not_the_kernel_speed() -> None:
+    # A 1-digit job's chunk, 42 terms, which took 50 ms on a loaded machine: its run is the
+    # task around the kernel, and the figure would cut the next 1-digit job in two.
+    assert measured({0: record(0, 42, 0.05), 1: record(1, 42, 0.03)}) is None
+    speed = measured({0: record(0, 42, 0.05), 1: record(1, MIN_TERMS, 0.02)})
+    assert speed is not None and speed.chunks == 1
+
+
+def test_a_figure_booked_from_tiny_chunks_is_not_used(
+    tmp_path: Path, method_env: MethodEnv
+) -> None:
+    settings = Settings(state_dir=tmp_path, chunk_seconds=0.25)
+    book(settings).record(SPEED_NAME, Speed(units_per_second=894.7, chunks=1))
+    assert terms_per_second(settings) == FIRST_GUESS
+    # So a 1-digit job is one chunk again, not 2, and a 5-digit job one, not 1,690.
+    planner = LEIBNIZ.series_planner(settings, 2)
+    assert len(planner.split(0, 42)) == 1
+    assert len(planner.split(0, 376_848)) == 1
 
 
 def test_nothing_measurable_gives_no_speed() -> None:
