@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx2
+import kombu
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,8 +75,18 @@ def running_service(
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
         log.close()
+        delete_queue(os.environ.get("PICHORD_BROKER_URL"), env["PICHORD_QUEUE"])
     # Only after a benchmark that ended normally: a failed one leaves its state and logs.
     shutil.rmtree(state, ignore_errors=True)
+
+
+def delete_queue(broker: str | None, name: str) -> None:
+    """Remove a run's queue from a broker that outlives it (each run names its own queue, so
+    runs would pile them up); the embedded broker goes with the run's state dir."""
+    if broker is None:
+        return
+    with kombu.Connection(broker) as connection:
+        connection.default_channel.queue_delete(name)
 
 
 def bench_env(state: Path, processes: int, **settings: str) -> dict[str, str]:

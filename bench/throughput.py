@@ -41,6 +41,7 @@ from service import (
     broker_name,
     cpu_by_role,
     cpu_of_worker,
+    delete_queue,
     running_service,
     wait_finished,
     worker_processes,
@@ -262,6 +263,7 @@ def plain_celery(jobs: int, clients: int, broker: str, label: str) -> None:
         worker.terminate()
         worker.wait(timeout=60)
         app.close()
+        delete_queue(broker, queue)
 
 
 def main() -> None:
