@@ -5,6 +5,7 @@ import errno
 import fcntl
 import itertools
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +51,20 @@ def _create_temporary(path: Path) -> tuple[int, str]:
             return os.open(name, flags, 0o600), name
         except FileExistsError:
             continue
+
+
+def make_marker(path: Path, *, make_folder: bool = False) -> None:
+    """An empty file at ``path``, in one system call (a ``touch`` makes three); one already
+    there is kept. A missing folder is made with ``make_folder``, else FileNotFoundError."""
+    try:
+        os.mknod(path, 0o644 | stat.S_IFREG)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        if not make_folder:
+            raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        make_marker(path)
 
 
 def create_exclusive(path: Path) -> bool:

@@ -36,7 +36,7 @@ from celery.backends.base import KeyValueStoreBackend
 from celery.exceptions import ChordError
 from celery.result import GroupResult, allow_join_result
 
-from storage.atomic import create_exclusive, try_locked, write_bytes_atomic
+from storage.atomic import create_exclusive, make_marker, try_locked, write_bytes_atomic
 from storage.key_names import file_name
 
 logger = logging.getLogger(__name__)
@@ -70,9 +70,7 @@ class ChordJoiningBackend(KeyValueStoreBackend):
         write_bytes_atomic(chord_dir / "size", str(len(members)).encode(), durable=False)
 
     def add_to_chord(self, chord_id: str, result: Any) -> None:
-        added = self._chord_dir(chord_id) / "added"
-        added.mkdir(parents=True, exist_ok=True)
-        (added / file_name(result.id)).touch()
+        make_marker(self._chord_dir(chord_id) / "added" / file_name(result.id), make_folder=True)
 
     def in_chord(self, group_id: str, task_id: str) -> bool:
         """Whether ``add_to_chord`` added ``task_id`` to the group: a lane ticket delivered

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from storage.atomic import lock_nowait, locked, try_locked, write_bytes_atomic
+from storage.atomic import lock_nowait, locked, make_marker, try_locked, write_bytes_atomic
 
 
 class ClaimBook(BaseModel):
@@ -56,7 +56,7 @@ class TicketRun:
         return self._marker.exists()
 
     def finish(self) -> None:
-        self._marker.touch()
+        make_marker(self._marker)
 
 
 class Claims:

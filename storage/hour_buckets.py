@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage.atomic import make_marker
+
 ENTRY = re.compile(r"^(\d{20})-(.+)$")
 _BUCKET = re.compile(r"^\d{10}$")
 # A bucket changed this recently may change again within one tick of the file system's
@@ -41,13 +43,12 @@ class HourBuckets:
     def add(self, job_id: str, created: datetime) -> None:
         path = self.folder / self.relative(job_id, created)
         for _ in range(2):
-            path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                path.touch()
+                make_marker(path, make_folder=True)
                 return
             except FileNotFoundError:
-                continue  # the empty bucket was removed between the two calls: make it again
-        path.touch()
+                continue  # the empty bucket was pruned between the two calls: make it again
+        make_marker(path, make_folder=True)
 
     def remove(self, job_id: str, created: datetime | None) -> None:
         """Drop the job's entry; without its creation time, it is looked up."""

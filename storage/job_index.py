@@ -12,14 +12,13 @@ newest page of a big store lists a bucket or two. Each marker is an empty file w
 the job record (see JobStore for the order), and all of them can be rebuilt from the records.
 """
 
-import contextlib
 import os
 import re
-import stat
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
+from storage.atomic import make_marker
 from storage.hour_buckets import ENTRY, HourBuckets
 from storage.layout import StateLayout
 from storage.status import JobStatus
@@ -53,15 +52,10 @@ class JobIndex:
     def mark_pending(self, job_id: str, owner: str | None) -> None:
         """The markers admission counts: the service's, and the job's client's."""
         # Under the admission lock: each system call here may wait for the GIL, so each
-        # marker is made by one (a touch is three, a mkdir each time one more).
+        # marker is made by one, and the client's folder only when it is missing.
         if owner is not None:
-            owned = self._owned_pending(owner)
-            try:
-                _make_marker(owned / job_id)
-            except FileNotFoundError:
-                owned.mkdir(parents=True, exist_ok=True)
-                _make_marker(owned / job_id)
-        _make_marker(self._pending / job_id)
+            make_marker(self._owned_pending(owner) / job_id, make_folder=True)
+        make_marker(self._pending / job_id)
 
     def add_entries(
         self, job_id: str, created: datetime, status: JobStatus, owner: str | None
@@ -259,9 +253,3 @@ def _listing(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except FileNotFoundError:
         return []
-
-
-def _make_marker(path: Path) -> None:
-    """An empty file at ``path``, in one system call; one already there is kept."""
-    with contextlib.suppress(FileExistsError):
-        os.mknod(path, 0o644 | stat.S_IFREG)
