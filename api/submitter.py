@@ -16,6 +16,7 @@ from api.broker_health import BrokerHealth
 from config import Settings
 from pipeline.celery_app import create_celery_app
 from pipeline.celery_config import PichordCelery, broker_shown, submission_config
+from pipeline.fleet import OnlineProcesses
 from pipeline.jobs import plan_job, submit_planned
 from storage import JobRecord, JobStore
 
@@ -41,6 +42,7 @@ class Submitter:
     def __init__(self, app: PichordCelery) -> None:
         self.app = app
         self.health = BrokerHealth(broker_shown(app.settings), what_to_check(app))
+        self.processes = OnlineProcesses(app.settings)
 
     def submit(
         self,
@@ -56,7 +58,9 @@ class Submitter:
         (UnknownMethodError, DigitsOutOfRangeError), also while the broker is down; then
         BrokerDownError when the broker fails it or failed one moments ago,
         TooManyPendingJobsError when the service (or the owner's share of it) is full."""
-        job = plan_job(self.app.settings, method_name, digits, owner=owner, job_id=job_id)
+        job = plan_job(
+            self.app.settings, method_name, digits, self.processes(), owner=owner, job_id=job_id
+        )
         job = job.model_copy(update={"callback_url": callback_url})
         with self.health.attempt():
             return submit_planned(self.app, store, job)
