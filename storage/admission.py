@@ -96,6 +96,10 @@ class Admission:
         called under ``held``: it waits for an admission between its check and its note."""
         with self.held() as held:
             held.forget()
+            # Where versions before the bound moved into the lock file kept it: one of them
+            # still running beside this one counts at its next admission instead of trusting
+            # a bound that no longer sees every admission.
+            (self._locks / "pending.bound").unlink(missing_ok=True)
 
 
 def _check(bound: int | None, admit: AdmitFn, count: Callable[[], int]) -> int:

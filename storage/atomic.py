@@ -65,6 +65,11 @@ def make_marker(path: Path, *, make_folder: bool = False) -> None:
             raise
         path.parent.mkdir(parents=True, exist_ok=True)
         make_marker(path)
+    except OSError as exc:
+        # Linux makes regular files by mknod for anyone; macOS and the BSDs refuse it.
+        if exc.errno not in (errno.EPERM, errno.EINVAL):
+            raise
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
 
 
 def create_exclusive(path: Path) -> bool:

@@ -83,9 +83,9 @@ class JobStore(JobFiles, JobListing):
         fsynced, then renamed into place, and only then admitted: concurrent submissions
         wait on one another only for the check and the markers that admission counts, never
         for a disk flush, a rename in the big jobs folder or the listing entries. A job
-        refused there is moved aside again before anyone knew its id. (A crash before its
-        markers leaves a job the API's next start lists again: its markers no longer add up
-        with the job folders.)"""
+        refused there, or whose admission fails, is moved aside again and removed. (A crash
+        before its markers leaves a job the API's next start lists again: its markers no
+        longer add up with the job folders.)"""
         job_dir = self._job_dir(job.id)
         with staged(self.layout.jobs, job.id) as folder:
             (folder.path / "chunks").mkdir()
@@ -99,15 +99,19 @@ class JobStore(JobFiles, JobListing):
         self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
 
     def _admit(self, job: JobRecord, admit: AdmitFn, folder: StagedFolder) -> None:
-        with self.admission.held() as held:
-            try:
+        try:
+            with self.admission.held() as held:
                 checked = held.check(admit)
-            except BaseException:
-                folder.move_back()
-                raise
-            if not job.status.finished:
-                self.index.mark_pending(job.id, job.owner)
-                held.admitted(checked)
+                if not job.status.finished:
+                    self.index.mark_pending(job.id, job.owner)
+                    held.admitted(checked)
+        except BaseException:
+            # Refused, or admission failed part way: the job was not taken, so neither its
+            # folder nor a pending marker stays (one an API start may have made meanwhile,
+            # finding the folder without markers, included).
+            self.index.drop_pending(job.id)
+            folder.move_back()
+            raise
 
     def exists(self, job_id: str) -> bool:
         try:

@@ -40,10 +40,17 @@ class StagedFolder:
         self._place = place
 
     def move_back(self) -> None:
-        """Undo ``move_to``: the folder is staged again, and removed with its staging."""
-        if self._place is not None:
+        """Undo ``move_to``: the folder is staged again, and removed with its staging. If it
+        cannot be renamed, it is removed where it is: a job that was not taken must not stay
+        (and the error that undid it is the one to raise)."""
+        if self._place is None:
+            return
+        try:
             os.rename(self._place, self.path)
-            self._place = None
+        except OSError as exc:
+            logger.warning("removing %s in place (%s)", self._place, exc)
+            shutil.rmtree(self._place, ignore_errors=True)
+        self._place = None
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage import JobRecord, JobStatus, JobStore
+from storage.staging import staged
 from tests.conftest import JobFactory
 
 AdmitFn = Callable[[int], None]
@@ -99,3 +100,47 @@ def test_the_check_before_writing_counts_when_the_bound_refuses(
     finish(store, job)
     assert store.admission.check(at_most(1, seen)) == 0
     assert seen == [0, 1, 0]
+
+
+@pytest.mark.parametrize("failing", ["taking the lock", "marking"])
+def test_an_admission_that_fails_part_way_leaves_no_job(
+    state_dir: Path, new_job: JobFactory, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The folder is in place before admission: a failure there (a full disk, no more file
+    descriptors) must take it back out, with any marker made, as a refusal does."""
+    store = JobStore(state_dir)
+    kept = new_job(store=False, owner="alice")
+    store.create(kept, at_most(10, []))
+
+    def fail(*_: object, **__: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    if failing == "marking":
+        # The client's marker is made, then the service's fails.
+        make = store.index.mark_pending
+
+        def half(job_id: str, owner: str | None) -> None:
+            make(job_id, owner)
+            fail()
+
+        monkeypatch.setattr(store.index, "mark_pending", half)
+    else:
+        monkeypatch.setattr(store.admission, "held", fail)
+    lost = new_job(store=False, owner="alice")
+    with pytest.raises(OSError, match="No space"):
+        store.create(lost, at_most(10, []))
+    assert [path.name for path in (state_dir / "jobs").iterdir()] == [kept.id]
+    assert store.pending_ids() == [kept.id] and store.pending_count("alice") == 1
+
+
+def test_a_folder_that_cannot_be_moved_back_is_removed_in_place(state_dir: Path) -> None:
+    jobs = state_dir / "jobs"
+    jobs.mkdir(exist_ok=True)
+    with staged(jobs, "job-1") as folder:
+        (folder.path / "job.json").write_text("{}")
+        folder.move_to(jobs / "job-1")
+        # Something took the staged name meanwhile: the rename back fails.
+        (folder.path / "other").mkdir(parents=True)
+        folder.move_back()
+        assert not (jobs / "job-1").exists()
+    assert list(jobs.iterdir()) == []

@@ -6,6 +6,7 @@ exclusive create, a lock that excludes other processes and dies with its holder,
 close-to-open consistency.
 """
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -146,6 +147,37 @@ def test_a_lock_held_by_a_killed_process_is_released(state_dir: Path, new_job: J
         os.kill(holder.pid, signal.SIGKILL)
         holder.join(JOIN_SECONDS)
     assert not store.chunk_running(job.id, 0)
+
+
+# -- admission -----------------------------------------------------------------------------
+LIMIT = 50
+
+
+def _refused_past_limit(pending: int) -> None:
+    if pending >= LIMIT:
+        raise OverflowError(pending)
+
+
+def _submit_many(state_dir: Path, new_job: JobFactory, start: Barrier) -> None:
+    store = JobStore(state_dir)
+    start.wait()
+    for _ in range(LIMIT):
+        with contextlib.suppress(OverflowError):
+            store.create(new_job(store=False), _refused_past_limit)
+
+
+def test_admission_across_processes_takes_exactly_the_last_free_places(
+    state_dir: Path, new_job: JobFactory
+) -> None:
+    # Four processes, each trying for every place: the bound they share in the lock file
+    # must let exactly LIMIT jobs in, and no refused job may stay.
+    start = CONTEXT.Barrier(PROCESSES)
+    run_all(*((_submit_many, (state_dir, new_job, start)) for _ in range(PROCESSES)))
+    store = JobStore(state_dir)
+    assert store.pending_count() == LIMIT
+    assert sorted(path.name for path in (state_dir / "jobs").iterdir()) == sorted(
+        store.pending_ids()
+    )
 
 
 # -- close-to-open -------------------------------------------------------------------------

@@ -58,9 +58,10 @@ def test_a_figure_booked_from_tiny_chunks_is_not_used(
     tmp_path: Path, method_env: MethodEnv
 ) -> None:
     settings = Settings(state_dir=tmp_path, chunk_seconds=0.25)
-    book(settings).record(SPEED_NAME, Speed(units_per_second=894.7, chunks=1))
+    # Below what the bimodal runs booked (894.7): enough to cut even 42 terms in two.
+    book(settings).record(SPEED_NAME, Speed(units_per_second=500.0, chunks=1))
     assert terms_per_second(settings) == FIRST_GUESS
-    # So a 1-digit job is one chunk again, not 2, and a 5-digit job one, not 1,690.
+    # So a 1-digit job is one chunk, not 2, and a 5-digit job one, not 2,048.
     planner = LEIBNIZ.series_planner(settings, 2)
     assert len(planner.split(0, 42)) == 1
     assert len(planner.split(0, 376_848)) == 1
