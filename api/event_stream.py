@@ -14,7 +14,7 @@ event only for a status of higher rank, and every id is above the one it resumes
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -120,16 +120,24 @@ def changed_after(task: TaskPublic, last_id: int) -> bool:
 
 
 async def all_events(
-    watcher: JobWatcher, position: StreamPosition, recent: list[TaskPublic]
+    watcher: JobWatcher,
+    position: StreamPosition,
+    ended_since: Callable[[], Awaitable[list[TaskPublic]]],
 ) -> AsyncIterator[bytes]:
     """Every unfinished job's status changes and progress, and the endings of the jobs it
-    follows; ``recent``: jobs that ended since the event a resumed stream was sent last."""
+    follows; ``ended_since``: the jobs that ended since the event a resumed stream was sent
+    last."""
     resumed = position.last_id
-    for ended in recent:
-        data = ended.model_dump_json()
-        yield format_sse_event(event="status", data_str=data, id=position.next_id(0))
-    sent: dict[str, tuple[int, Progress | None]] = {ended.id: (_ENDED, None) for ended in recent}
     async with watcher.follow_all() as everything:
+        # Listed once the unfinished jobs are followed: a job that ends in between is then
+        # followed, listed, or both (and sent once), never neither.
+        recent = await ended_since()
+        for ended in recent:
+            data = ended.model_dump_json()
+            yield format_sse_event(event="status", data_str=data, id=position.next_id(0))
+        sent: dict[str, tuple[int, Progress | None]] = {
+            ended.id: (_ENDED, None) for ended in recent
+        }
         while True:
             version = everything.version
             for job_id, watch in list(everything.watches.items()):

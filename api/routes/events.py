@@ -97,10 +97,13 @@ async def get_events(
     """Every job's status changes, and the progress of those running, as server-sent events
     (the dashboard's feed); the current status of every unfinished job comes first."""
     position = _position(last_event_id)
-    recent = []
-    if position.last_id:
-        recent = await run_in_threadpool(_ended_since, store, cache, position.last_id)
-    return _stream(all_events(watcher, position, recent))
+
+    async def ended_since() -> list[TaskPublic]:
+        if not position.last_id:
+            return []
+        return await run_in_threadpool(_ended_since, store, cache, position.last_id)
+
+    return _stream(all_events(watcher, position, ended_since))
 
 
 def _ended_since(store: JobStore, cache: ChunkCache, last_id: int) -> list[TaskPublic]:

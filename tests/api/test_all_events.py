@@ -1,7 +1,12 @@
 """GET /events: every unfinished job's status changes and progress, for the dashboard."""
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 
+from api.routes import events as events_route
+from api.schemas.tasks import TaskPublic
 from config import Settings
 from storage import ChunkRecord, JobStore
 from tests.api.event_streams import Event, events
@@ -51,6 +56,29 @@ def test_a_resumed_stream_gets_what_happened_meanwhile_once(
     assert named(event) == ("status", ending.id, "SUCCESS")
     assert int(event["id"]) > int(seen[-1]["id"])
     finish(store, waiting)
+    assert named(next(resumed)) == ("status", waiting.id, "SUCCESS")
+    resumed.close()
+
+
+def test_a_job_ending_while_a_resumed_stream_starts_is_not_missed(
+    client: TestClient, settings: Settings, new_job: JobFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The job ends right after the stream listed what ended meanwhile. Listed before the
+    # unfinished jobs were followed, it was in neither, and the stream never told of it.
+    store = JobStore(settings.state_dir)
+    waiting = new_job()
+    stream = events(client, "/events")
+    seen = next(stream)
+    stream.close()
+    listed = events_route._ended_since
+
+    def listed_then_ended(*args: Any) -> list[TaskPublic]:
+        found = listed(*args)
+        finish(store, waiting)
+        return found
+
+    monkeypatch.setattr(events_route, "_ended_since", listed_then_ended)
+    resumed = events(client, "/events", **{"Last-Event-ID": seen["id"]})
     assert named(next(resumed)) == ("status", waiting.id, "SUCCESS")
     resumed.close()
 
