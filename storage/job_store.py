@@ -107,9 +107,9 @@ class JobStore(JobFiles, JobListing):
                     held.admitted(checked)
         except BaseException:
             # Refused, or admission failed part way: the job was not taken, so neither its
-            # folder nor a pending marker stays (one an API start may have made meanwhile,
-            # finding the folder without markers, included).
-            self.index.drop_pending(job.id)
+            # folder nor a marker stays (those an API start may have made meanwhile, finding
+            # the folder without markers, included).
+            self.index.remove_known(job.id, job.pushqtime, job.status, job.owner)
             folder.move_back()
             raise
 

@@ -102,7 +102,7 @@ def test_the_check_before_writing_counts_when_the_bound_refuses(
     assert seen == [0, 1, 0]
 
 
-@pytest.mark.parametrize("failing", ["taking the lock", "marking"])
+@pytest.mark.parametrize("failing", ["taking the lock", "marking", "after a start listed it"])
 def test_an_admission_that_fails_part_way_leaves_no_job(
     state_dir: Path, new_job: JobFactory, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -124,6 +124,14 @@ def test_an_admission_that_fails_part_way_leaves_no_job(
             fail()
 
         monkeypatch.setattr(store.index, "mark_pending", half)
+    elif failing == "after a start listed it":
+        # An API start found the folder without markers and gave it some, as its rebuild does.
+        def listed_then_fail(*_: object) -> None:
+            store.index.mark_pending(lost.id, lost.owner)
+            store.index.add_entries(lost.id, lost.pushqtime, lost.status, lost.owner)
+            fail()
+
+        monkeypatch.setattr(store.admission, "held", listed_then_fail)
     else:
         monkeypatch.setattr(store.admission, "held", fail)
     lost = new_job(store=False, owner="alice")
@@ -131,6 +139,8 @@ def test_an_admission_that_fails_part_way_leaves_no_job(
         store.create(lost, at_most(10, []))
     assert [path.name for path in (state_dir / "jobs").iterdir()] == [kept.id]
     assert store.pending_ids() == [kept.id] and store.pending_count("alice") == 1
+    assert store.page(None, None, 0, 10) == ([kept.id], 1)
+    assert store.page(None, "alice", 0, 10) == ([kept.id], 1)
 
 
 def test_a_folder_that_cannot_be_moved_back_is_removed_in_place(state_dir: Path) -> None:
