@@ -83,12 +83,13 @@ def create_exclusive(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path``; the kernel drops it if the holder dies."""
+def locked(path: Path) -> Iterator[int]:
+    """Hold an exclusive ``flock`` on ``path``; the kernel drops it if the holder dies. Yields
+    the descriptor holding it, for a holder that keeps data in the lock file itself."""
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        yield fd
     finally:
         os.close(fd)
 
