@@ -237,7 +237,7 @@ class JobIndex:
 
 def _ids(entries: Iterable[str]) -> list[str]:
     # "<hour>/<20-digit created ns>-<id>": the id is what follows the name's 21st character.
-    return [Path(entry).name[21:] for entry in entries]
+    return [entry.rpartition("/")[2][21:] for entry in entries]
 
 
 def _present(folder: Path) -> Iterable[str]:

@@ -3,6 +3,8 @@ module imports itself back through others, not even from inside a function, and 
 folder imports another's (what two methods share lives outside both)."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,3 +100,20 @@ def test_no_method_imports_another() -> None:
         if _method_folder(target) not in (None, folder)
     ]
     assert wrong == []
+
+
+def test_the_api_starts_without_the_chunk_kernels_compiler() -> None:
+    """numba is a third of the API's import time, and only workers run chunks."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from api.main import create_app; create_app(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numba', 'numpy')))",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"

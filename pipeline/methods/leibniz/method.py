@@ -8,11 +8,9 @@ from config import Settings
 from pipeline.chunk_runner import ChunkCompute
 from pipeline.methods.base import ComputeMethod, MethodView
 from pipeline.methods.leibniz import view as own_view
-from pipeline.methods.leibniz.kernel import warm_up
 from pipeline.methods.leibniz.models import LeibnizCertificate
 from pipeline.methods.leibniz.planner import new_job
 from pipeline.methods.leibniz.reducer import reduce_job
-from pipeline.methods.leibniz.runner import compute_chunk
 from pipeline.methods.leibniz.settings import LeibnizSettings
 from pipeline.methods.leibniz.speed import record_speed, terms_per_second
 from pipeline.rounds import Extension
@@ -37,6 +35,9 @@ class LeibnizMethod(ComputeMethod):
         return new_job(self.name, job_id, digits, self.split(settings, lambda: processes))
 
     def chunk_compute(self, settings: Settings, job: JobRecord, spec: ChunkSpec) -> ChunkCompute:
+        # The runner brings numba, a third of the API's start: only workers run chunks.
+        from pipeline.methods.leibniz.runner import compute_chunk
+
         return compute_chunk
 
     def reduce(
@@ -48,6 +49,8 @@ class LeibnizMethod(ComputeMethod):
         return reduce_job(store, job_id, self.split(settings, processes), records)
 
     def warm_up(self) -> None:
+        from pipeline.methods.leibniz.kernel import warm_up
+
         warm_up()
 
 
