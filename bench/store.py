@@ -8,11 +8,12 @@ second back from now (a day holds 86,400), so retention has old ones to remove. 
 an existing bench store is reused (creating 100,000 jobs takes minutes: two fsyncs each).
 Prints: disk per job; the API's start (`uvicorn` until /health answers); `GET /tasks` first
 page, `?status=SUCCESS`, `?status=PROGRESS` and one job, medians of 20; then a retention
-sweep that removes the older half while `GET /tasks/{id}` is polled, its time and the
-polls' p50/p99.
+sweep (in a process of its own, as a worker runs it) that removes the older half while
+`GET /tasks/{id}` is polled, its time and the polls' p50/p99.
 """
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,12 +137,13 @@ def main() -> None:
 
 
 def sweep(state: Path, client: httpx2.Client, job_id: str) -> None:
-    """Remove the older half (retention set to half the span) while one job is polled."""
+    """Remove the older half (retention set to half the span) while one job is polled. The
+    sweep runs in a process of its own, as in a worker: polling from the process that
+    sweeps would take the sweep's interpreter lock, which no API client does."""
     store = JobStore(state)
     newest = store.get(store.newest_first()[0]).pushqtime
     oldest = store.get(store.newest_first()[-1]).pushqtime
     days = (newest - oldest).total_seconds() / 2 / 86_400
-    app = create_celery_app(Settings(state_dir=state, retention_days=days))
     polls: list[float] = []
     stop = threading.Event()
 
@@ -153,17 +156,25 @@ def sweep(state: Path, client: httpx2.Client, job_id: str) -> None:
 
     poller = threading.Thread(target=poll)
     poller.start()
-    started = time.perf_counter()
-    removed = remove_expired(app, store)
-    seconds = time.perf_counter() - started
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        removed, seconds = pool.submit(remove_expired_jobs, state, days).result()
     stop.set()
     poller.join()
     ordered = sorted(polls)
     print(
-        f"retention sweep: {len(removed)} jobs removed in {seconds:.1f} s; GET /tasks/{{id}} "
+        f"retention sweep: {removed} jobs removed in {seconds:.1f} s; GET /tasks/{{id}} "
         f"meanwhile p50 {statistics.median(ordered) * 1000:.1f} ms, p99 "
         f"{ordered[int(0.99 * (len(ordered) - 1))] * 1000:.1f} ms ({len(ordered)} polls)"
     )
+
+
+def remove_expired_jobs(state: Path, retention_days: float) -> tuple[int, float]:
+    """The sweep a worker's `pichord.cleanup` runs: jobs removed and its seconds."""
+    app = create_celery_app(Settings(state_dir=state, retention_days=retention_days))
+    store = JobStore(state)
+    started = time.perf_counter()
+    removed = remove_expired(app, store)
+    return len(removed), time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ Here the task that finishes a chord's last header task starts the body itself:
 import contextlib
 import logging
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from celery.result import GroupResult, allow_join_result
 
 from storage.atomic import create_exclusive, make_marker, try_locked, write_bytes_atomic
 from storage.key_names import file_name
+from storage.removal import remove_tree
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class ChordJoiningBackend(KeyValueStoreBackend):
 
     def _delete_group(self, group_id: str) -> None:
         self.delete(self.get_key_for_group(group_id))
-        shutil.rmtree(self._chord_dir(group_id), ignore_errors=True)
+        remove_tree(self._chord_dir(group_id))
 
     def _chord_dir(self, group_id: str) -> Path:
         return self._chords / file_name(group_id)

@@ -12,6 +12,7 @@ newest page of a big store lists a bucket or two. Each marker is an empty file w
 the job record (see JobStore for the order), and all of them can be rebuilt from the records.
 """
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -91,7 +92,8 @@ class JobIndex:
         if owner is not None:
             (self._owned_pending(owner) / job_id).unlink(missing_ok=True)
             self._owned(owner).remove(job_id, created)
-        (self._pending / job_id).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{self._pending}/{job_id}")
         self._index.remove(job_id, created)
         if status.finished:
             self._finished[status].remove(job_id, created)

@@ -23,7 +23,6 @@ Every file is replaced atomically, so a reader never sees a partial write.
 import contextlib
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +36,7 @@ from storage.job_index import JobIndex
 from storage.job_listing import JobListing
 from storage.layout import StateLayout
 from storage.records import JobRecord
+from storage.removal import remove_tree
 from storage.staging import StagedFolder, remove_abandoned, staged
 from storage.status import JobStatus
 from storage.webhooks import WebhookQueue
@@ -234,7 +234,7 @@ class JobStore(JobFiles, JobListing):
             self.index.remove(job_id, None)
         else:
             self.index.remove_known(job_id, job.pushqtime, job.status, job.owner)
-        shutil.rmtree(job_dir, ignore_errors=True)
+        remove_tree(job_dir)
 
     def created_at(self, job_id: str) -> float:
         """When the job folder was made (POSIX time); known even if job.json is unreadable."""

@@ -13,7 +13,6 @@ import contextlib
 import glob
 import logging
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ from kombu.utils.encoding import bytes_to_str
 from storage.atomic import DISK_FULL_ERRNOS, write_bytes_atomic
 from storage.chord_join import ChordJoiningBackend
 from storage.key_names import file_name
+from storage.removal import remove_tree
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class FileResultBackend(ChordJoiningBackend):
         with contextlib.suppress(FileNotFoundError), os.scandir(self._chords) as entries:
             for entry in entries:
                 if _names_job(entry.name, job_ids):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    remove_tree(entry.path)
 
     def incr(self, key: bytes | str) -> int:
         raise NotImplementedError(

@@ -9,11 +9,11 @@ import contextlib
 import errno
 import logging
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from storage.atomic import locked, try_locked
+from storage.removal import remove_tree
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class StagedFolder:
             os.rename(self._place, self.path)
         except OSError as exc:
             logger.warning("removing %s in place (%s)", self._place, exc)
-            shutil.rmtree(self._place, ignore_errors=True)
+            remove_tree(self._place)
         self._place = None
 
 
@@ -64,7 +64,7 @@ def staged(jobs: Path, job_id: str) -> Iterator[StagedFolder]:
             folder.path.mkdir()
             yield folder
         finally:
-            shutil.rmtree(folder.path, ignore_errors=True)
+            remove_tree(folder.path)
             lock.unlink(missing_ok=True)
 
 
@@ -77,6 +77,6 @@ def remove_abandoned(jobs: Path) -> None:
         with try_locked(lock) as free:
             if free and (jobs / name).exists():
                 logger.warning("removing %s, a job creation cut short", jobs / name)
-                shutil.rmtree(jobs / name, ignore_errors=True)
+                remove_tree(jobs / name)
         if free:
             lock.unlink(missing_ok=True)
