@@ -3,8 +3,9 @@ API), then what the API costs on it.
 
     .venv/bin/python bench/store.py [--jobs 100000] [--state DIR]
 
-Jobs are n=3 `leibniz` records with their digits and one finished chunk, submitted one a
-second back from now (a day holds 86,400), so retention has old ones to remove. With --state
+Jobs are n=3 `leibniz` jobs as the service ends them (digits, certificate and final progress
+in the record) with one finished chunk file, submitted one a second back from now (a day
+holds 86,400), so retention has old ones to remove. With --state
 an existing bench store is reused (creating 100,000 jobs takes minutes: two fsyncs each).
 Prints: disk per job; the API's start (`uvicorn` until /health answers); `GET /tasks` first
 page, `?status=SUCCESS`, `?status=PROGRESS` and one job, medians of 20; then a retention
@@ -34,11 +35,26 @@ from config import Settings
 from pipeline.celery_app import create_celery_app
 from pipeline.retention import remove_expired
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
+from storage.records import Certificate, FinalProgress
+
+# What the service stores for an n=3 job: S_N below pi and S_N+1 above it.
+TERMS = 2522
+LOWER = 4 * sum((-1) ** k / (2 * k + 1) for k in range(TERMS))
+UPPER = LOWER + 4 / (2 * TERMS + 1)
 
 
 def create_jobs(state: Path, count: int) -> None:
+    """Finished jobs as the service ends them: digits, certificate and final progress in
+    the record (so that reading one needs no chunk file), one chunk file beside it."""
     store = JobStore(state)
     now = datetime.now(UTC)
+    certificate = Certificate(
+        terms=TERMS,
+        lower=f"{LOWER:.16f}",
+        upper=f"{UPPER:.16f}",
+        rounds=1,
+        details={"float_error_bound": 1e-15},
+    )
     for n in range(count):
         created = now - timedelta(seconds=count - n)
         job = JobRecord(
@@ -46,26 +62,32 @@ def create_jobs(state: Path, count: int) -> None:
             method="leibniz",
             digits=3,
             pushqtime=created,
-            terms_total=2522,
-            chunks=[ChunkSpec(index=0, start=0, stop=2522)],
+            terms_total=TERMS,
+            chunks=[ChunkSpec(index=0, start=0, stop=TERMS)],
             dispatches=1,
         )
         store.create(job)
         store.save_chunk(
             job.id,
-            ChunkRecord(index=0, start=0, stop=2522, status=JobStatus.SUCCESS, terms_done=2522),
+            ChunkRecord(index=0, start=0, stop=TERMS, status=JobStatus.SUCCESS, terms_done=TERMS),
         )
-        store.save_result(job.id, "3.141")
-        store.update(
-            job.id,
-            lambda j, created=created: j.model_copy(
-                update={
-                    "status": JobStatus.SUCCESS,
-                    "stoptime": created + timedelta(seconds=1),
-                    "result_length": 5,
-                }
-            ),
+        final = FinalProgress(
+            starttime=created,
+            percent=100.0,
+            terms_done=TERMS,
+            terms_total=TERMS,
+            chunks_done=1,
+            chunks_total=1,
         )
+        ended = {
+            "status": JobStatus.SUCCESS,
+            "stoptime": created + timedelta(seconds=1),
+            **store.save_result(job.id, "3.141"),
+            "certificate": certificate,
+            "final": final,
+            "verified": True,
+        }
+        store.update(job.id, lambda j, ended=ended: j.model_copy(update=ended))
         if n % 10_000 == 9_999:
             print(f"  {n + 1} jobs created", flush=True)
 
