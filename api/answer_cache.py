@@ -10,12 +10,19 @@ One cache per API process.
 """
 
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from storage import Stamp
 
 # Per API process: ~100 answers of the largest inline size, or thousands of small ones.
 DEFAULT_MAX_BYTES = 32 << 20
+
+Answer = tuple[Stamp, bytes]
+
+
+def _answer_bytes(answer: Answer) -> int:
+    return len(answer[1])
 
 
 class AnswerCache:
@@ -23,33 +30,22 @@ class AnswerCache:
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._max_bytes = max_bytes
-        self._bytes = 0
         self._lock = threading.Lock()
-        self._answers: OrderedDict[str, tuple[Stamp, bytes]] = OrderedDict()
+        self._answers: LRUCache[str, Answer] = LRUCache(max_bytes, getsizeof=_answer_bytes)
 
     def get(self, job_id: str, stamp: Stamp) -> bytes | None:
         with self._lock:
             cached = self._answers.get(job_id)
-            if cached is None or cached[0] != stamp:
-                return None
-            self._answers.move_to_end(job_id)
-            return cached[1]
+        if cached is None or cached[0] != stamp:
+            return None
+        return cached[1]
 
     def put(self, job_id: str, stamp: Stamp, answer: bytes) -> None:
         if len(answer) > self._max_bytes:
             return
         with self._lock:
-            self._drop(job_id)
             self._answers[job_id] = (stamp, answer)
-            self._bytes += len(answer)
-            while self._bytes > self._max_bytes:
-                self._drop(next(iter(self._answers)))
 
     def forget(self, job_id: str) -> None:
         with self._lock:
-            self._drop(job_id)
-
-    def _drop(self, job_id: str) -> None:
-        dropped = self._answers.pop(job_id, None)
-        if dropped is not None:
-            self._bytes -= len(dropped[1])
+            self._answers.pop(job_id, None)

@@ -8,7 +8,8 @@ running ones).
 """
 
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from storage import ChunkRecord, JobRecord, JobStore, Stamp
 
@@ -21,9 +22,8 @@ class ChunkCache:
     or /running, which reads them all in turn, would drop each just before it is needed."""
 
     def __init__(self, max_jobs: int) -> None:
-        self._max_jobs = max_jobs
         self._lock = threading.Lock()
-        self._jobs: OrderedDict[str, Cached] = OrderedDict()
+        self._jobs: LRUCache[str, Cached] = LRUCache(max_jobs)
 
     def chunks(self, store: JobStore, job_id: str) -> dict[int, ChunkRecord]:
         stamps = store.chunk_stamps(job_id)
@@ -39,9 +39,6 @@ class ChunkCache:
                 fresh[index] = (stamp, store.get_chunk(job_id, index))
         with self._lock:
             self._jobs[job_id] = fresh
-            self._jobs.move_to_end(job_id)
-            while len(self._jobs) > self._max_jobs:
-                self._jobs.popitem(last=False)
         return {index: record for index, (_, record) in fresh.items() if record is not None}
 
     def job_chunks(self, store: JobStore, job: JobRecord) -> dict[int, ChunkRecord]:
@@ -55,7 +52,7 @@ class ChunkCache:
         unfinished jobs rather than every job ever shown."""
         with self._lock:
             for job_id in set(self._jobs) - job_ids:
-                del self._jobs[job_id]
+                self._jobs.pop(job_id, None)
 
     def __len__(self) -> int:
         with self._lock:

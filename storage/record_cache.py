@@ -2,7 +2,7 @@
 parsing a record of 2,000 chunks costs milliseconds each time, while the record changes only
 between rounds. A stat tells whether the file was replaced (every write is a new inode)."""
 
-from collections import OrderedDict
+from cachetools import LRUCache
 
 from storage.job_files import Stamp
 from storage.job_store import JobNotFoundError, JobStore
@@ -14,8 +14,7 @@ class RecordCache:
 
     def __init__(self, store: JobStore, size: int = 16) -> None:
         self._store = store
-        self._size = size
-        self._records: OrderedDict[str, tuple[Stamp, JobRecord]] = OrderedDict()
+        self._records: LRUCache[str, tuple[Stamp, JobRecord]] = LRUCache(size)
 
     def get(self, job_id: str) -> JobRecord:
         stamp = self._store.record_stamp(job_id)
@@ -24,10 +23,7 @@ class RecordCache:
             raise JobNotFoundError(job_id)
         cached = self._records.get(job_id)
         if cached is not None and cached[0] == stamp:
-            self._records.move_to_end(job_id)
             return cached[1]
         record = self._store.get(job_id)
         self._records[job_id] = (stamp, record)
-        if len(self._records) > self._size:
-            self._records.popitem(last=False)
         return record
