@@ -115,6 +115,33 @@ def _guarded(task: JobTask, work: Callable[[], T]) -> T:
         retry_when_disk_full(task, exc)
 
 
+# A delivery finding its ticket held tries again after 0.5 s, then twice as long each time,
+# at most this long.
+TICKET_RETRY_MAX_SECONDS = 8.0
+
+
+def ticket_retry_countdown(retries: int) -> float:
+    return float(min(0.5 * 2**retries, TICKET_RETRY_MAX_SECONDS))
+
+
+def retry_while_another_delivery_holds(task: JobTask) -> NoReturn:
+    """Another delivery of this ticket holds it: one the broker redelivered while the first
+    lives on, or one whose process is dying. A killed worker's tickets are handed on as its
+    connection drops, a moment before the kernel frees the dead processes' locks; a delivery
+    that ended then lost the ticket, and its chord waited for the stall sweep (127 s with a
+    killed worker container). Tried again shortly, it finds the ticket done (the other
+    delivery finished) or free (it died); it must not return before, or the chord would
+    count the ticket while its chunk still computes. Past the stall sweep's own wait it
+    ends: the sweep sends the job again by then."""
+    retries = task.request.retries
+    waited = sum(ticket_retry_countdown(n) for n in range(retries))
+    if waited >= task.pichord.settings.job_stall_seconds:
+        logger.warning("%s: another delivery held this ticket for %g s", task.request.id, waited)
+        raise Ignore()
+    logger.info("%s: another delivery of this ticket holds it; trying again", task.request.id)
+    raise task.retry(countdown=ticket_retry_countdown(retries), max_retries=None)
+
+
 def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = None) -> None:
     """One lane ticket: claim the dispatch's next chunk, send the lane's next ticket to the
     back of the queue if chunks remain, then compute the claimed chunk. Without a chunk to
@@ -126,8 +153,7 @@ def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = 
     claims = store.claims(job_id, dispatch)
     with claims.ticket(task.request.id or "") as ticket:
         if ticket is None:
-            logger.info("%s: another delivery of this ticket is running", task.request.id)
-            raise Ignore()
+            retry_while_another_delivery_holds(task)
         if ticket.done:
             return  # an earlier delivery computed this ticket's chunk
         if _passes_turn(task, store, job, claims):

@@ -102,9 +102,10 @@ class Claims:
     @contextlib.contextmanager
     def ticket(self, ticket_id: str) -> Iterator[TicketRun | None]:
         """Held while one delivery of a lane ticket runs; None when another delivery of the
-        same ticket runs now (a broker redelivered it while the first lives on), which
-        must then end without returning: the chord counts a ticket once, by its id, and
-        must not count it before the delivery that is computing has finished."""
+        same ticket holds it now (a broker redelivered it while the first lives on, or the
+        first's process is dying), which must then not return: the chord counts a ticket
+        once, by its id, and must not count it before the delivery that is computing has
+        finished."""
         name = hashlib.sha256(ticket_id.encode()).hexdigest()[:32]
         folder = self._book.with_suffix(".tickets")
         folder.mkdir(parents=True, exist_ok=True)

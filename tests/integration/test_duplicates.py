@@ -18,6 +18,7 @@ from pipeline.lanes import head_ticket_id, lane_ticket, next_ticket_id
 from pipeline.task_names import LANE_TASK, REDUCE_TASK
 from storage import ChunkSpec, JobRecord, JobStore
 from storage.result_backend import FileResultBackend
+from tests.conftest import MethodEnv
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
 
 
@@ -174,3 +175,38 @@ def test_a_chord_an_earlier_version_sent_finishes_on_this_worker(
     final = poll_until_finished(client, job.id, timeout=60)[-1]
     assert final["status"] == "SUCCESS" and final["result"] == "3.141592653", final.get("error")
     assert app.AsyncResult(head_ticket_id(job.id, 1, 0)).state == "SUCCESS"
+
+
+def test_a_ticket_held_by_a_dying_delivery_runs_once_it_is_let_go(
+    rabbitmq_url: str, tmp_path: Path, processes: Processes, method_env: MethodEnv
+) -> None:
+    """A killed worker's tickets are handed on as its connection drops, a moment before the
+    kernel frees the dead processes' locks. The delivery that finds its ticket held must run
+    it once the holder lets go, not drop it and leave the chord to the stall sweep."""
+    state, queue = tmp_path / "state", f"q-{tmp_path.name}"
+    processes.env = service_env(state, rabbitmq_url, queue=queue)
+    app = create_celery_app(Settings(state_dir=state, broker_url=rabbitmq_url, queue=queue))
+    store = JobStore(state)
+    # Planned at a speed the test sets: tens of chunks, so the other lane computes them all.
+    method_env(PICHORD_KERNEL_TERMS_PER_SECOND="1e9")
+    job = plan_job(app.settings.model_copy(update={"chunk_seconds": 0.05}), "leibniz", 9)
+    assert len(job.chunks) > 2 * app.settings.job_lanes
+    submit_planned(app, store, job)
+    held = head_ticket_id(job.id, 1, 0)
+    # Held here, as by the dying delivery, before any worker runs.
+    with store.claims(job.id, 1).ticket(held) as holder:
+        assert holder is not None
+        processes.worker("w1", concurrency=2)
+
+        def all_chunks_finished() -> bool:
+            records = store.chunks(job.id)
+            return len(records) == len(job.chunks) and all(r.finished for r in records.values())
+
+        wait_for(all_chunks_finished, 60, "the other lane to compute every chunk")
+        assert not store.get(job.id).status.finished  # the chord waits for the held ticket
+    # Let go, as the kernel does once the process is dead: well before the stall sweep
+    # (job_stall_seconds, 120 s) the ticket runs and the chord fires in its first dispatch.
+    wait_for(lambda: store.get(job.id).status.finished, 60, "the job to finish")
+    finished = store.get(job.id)
+    assert (finished.status, finished.result, finished.dispatches) == ("SUCCESS", "3.141592653", 1)
+    app.close()
