@@ -10,7 +10,7 @@ from pipeline.digits import cut_outward
 from pipeline.job_view import ProgressCounts, first_start
 from pipeline.verify import reference_digits
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
-from storage.records import INLINE_DIGITS, Certificate, ChunkKind, FinalProgress, utcnow
+from storage.records import INLINE_BOUND_DIGITS, Certificate, ChunkKind, FinalProgress, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def record_success(
         reference = reference_digits(job.digits)
     verified = digits == reference
     stored = store.save_result(job.id, digits)
-    if job.digits > INLINE_DIGITS:
+    if job.digits > INLINE_BOUND_DIGITS:
         store.save_bounds(job.id, certificate.lower, certificate.upper)
         lower, upper = cut_outward(certificate.lower, certificate.upper, CUT_BOUND_DECIMALS)
         certificate = certificate.model_copy(

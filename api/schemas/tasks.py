@@ -95,7 +95,7 @@ class CertificatePublic(BaseModel):
     rounds: int
     bounds_cut: int | None = Field(
         default=None,
-        description="Set when the bounds run past 100,000 digits: `lower` and `upper` are them "
+        description="Set when the bounds run past 10,000 digits: `lower` and `upper` are them "
         "rounded outward to this many decimals, and `GET /tasks/{id}/digits?of=lower` (or "
         "`upper`) serves them in full",
     )

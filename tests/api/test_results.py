@@ -3,6 +3,7 @@
 download serves them in full, listings never carry them."""
 
 import gmpy2
+import pytest
 from fastapi.testclient import TestClient
 
 from config import Settings
@@ -11,7 +12,7 @@ from pipeline.rounds import CUT_BOUND_DECIMALS
 from pipeline.verify import reference_digits
 from storage import JobStatus, JobStore
 from storage.job_files import RECORD_RESULT_CHARS
-from storage.records import INLINE_DIGITS
+from storage.records import INLINE_BOUND_DIGITS, INLINE_DIGITS
 from tests.api.finishing import FINAL, finish
 from tests.conftest import JobFactory
 
@@ -99,23 +100,40 @@ def test_digits_past_the_inline_limit_are_only_downloaded(
     assert tail.status_code == 206 and tail.text == reference_digits(digits)[-3:] + "\n"
 
 
-def test_long_bounds_are_cut_outward_in_the_record_and_served_in_full(
-    client: TestClient, settings: Settings, new_job: JobFactory
-) -> None:
-    digits = INLINE_DIGITS + 1
-    # pi's bracket to digits + 3 decimals, as a certificate has it.
+def bracket(digits: int) -> tuple[str, str]:
+    """pi's bracket to digits + 3 decimals, as a certificate has it."""
     lower = reference_digits(digits + 3)
-    upper = format_units(int(gmpy2.mpz(lower.replace(".", ""))) + 1, digits + 3)
+    return lower, format_units(int(gmpy2.mpz(lower.replace(".", ""))) + 1, digits + 3)
+
+
+@pytest.mark.parametrize("digits", [INLINE_BOUND_DIGITS + 1, INLINE_DIGITS + 1])
+def test_long_bounds_are_cut_outward_in_the_record_and_served_in_full(
+    client: TestClient, settings: Settings, new_job: JobFactory, digits: int
+) -> None:
+    lower, upper = bracket(digits)
     store = JobStore(settings.state_dir)
     job_id = finished(store, new_job, digits, lower=lower, upper=upper)
     assert store.record_path(job_id).stat().st_size < 4_000
-    certificate = client.get(f"/tasks/{job_id}").json()["certificate"]
+    task = client.get(f"/tasks/{job_id}").json()
+    # The digits stay inline up to INLINE_DIGITS; the bounds only up to INLINE_BOUND_DIGITS.
+    assert ("result" in task) is (digits <= INLINE_DIGITS)
+    certificate = task["certificate"]
     assert certificate["bounds_cut"] == CUT_BOUND_DECIMALS
     decimals = 2 + CUT_BOUND_DECIMALS
     assert certificate["lower"] == lower[:decimals]
     assert certificate["upper"] > upper[:decimals] and len(certificate["upper"]) == decimals
     assert client.get(f"/tasks/{job_id}/digits?of=lower").text == lower + "\n"
     assert client.get(f"/tasks/{job_id}/digits?of=upper").text == upper + "\n"
+
+
+def test_bounds_up_to_the_inline_limit_are_kept_whole(
+    client: TestClient, settings: Settings, new_job: JobFactory
+) -> None:
+    lower, upper = bracket(INLINE_BOUND_DIGITS)
+    job_id = finished(JobStore(settings.state_dir), new_job, INLINE_BOUND_DIGITS, lower, upper)
+    certificate = client.get(f"/tasks/{job_id}").json()["certificate"]
+    assert (certificate["lower"], certificate["upper"]) == (lower, upper)
+    assert "bounds_cut" not in certificate
 
 
 def test_short_bounds_are_kept_in_the_record_and_downloadable(
