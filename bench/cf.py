@@ -89,7 +89,8 @@ def run(client: httpx2.Client, state: Path, method: str, digits: int) -> dict[st
         "reduce": seconds(last, body["stoptime"]),
         "peak": peak_mib({r.pid for r in chunks.values() if r.pid is not None}),
         "poll": statistics.median(polls),
-        "depth": float(CfPlanParams.of(job).depth),
+        # Only a leibniz-cf job has a depth; the comparison runs leibniz-euler too.
+        "depth": float(CfPlanParams.of(job).depth) if method == "leibniz-cf" else 0.0,
         "terms": float(job.terms_total),
     }
 
