@@ -139,7 +139,9 @@ def retry_while_another_delivery_holds(task: JobTask) -> NoReturn:
         logger.warning("%s: another delivery held this ticket for %g s", task.request.id, waited)
         raise Ignore()
     logger.info("%s: another delivery of this ticket holds it; trying again", task.request.id)
-    raise task.retry(countdown=ticket_retry_countdown(retries), max_retries=None)
+    # The limit is the wait above: Celery's own (a None here means the task's default, 3)
+    # would fail the ticket, and with it the job, while its twin still computes.
+    raise task.retry(countdown=ticket_retry_countdown(retries), max_retries=retries + 1)
 
 
 def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = None) -> None:

@@ -204,6 +204,15 @@ def test_a_ticket_held_by_a_dying_delivery_runs_once_it_is_let_go(
 
         wait_for(all_chunks_finished, 60, "the other lane to compute every chunk")
         assert not store.get(job.id).status.finished  # the chord waits for the held ticket
+        # Held past Celery's default of 3 retries (0.5 + 1 + 2 s), as a twin computing a
+        # long chunk holds it: the ticket keeps trying, and the job is not failed.
+        log = processes.logs / "worker-w1.log"
+        wait_for(
+            lambda: log.read_text().count(f"{held}: another delivery") >= 5,
+            60,
+            "the held ticket to be tried five times",
+        )
+        assert not store.get(job.id).status.finished
     # Let go, as the kernel does once the process is dead: well before the stall sweep
     # (job_stall_seconds, 120 s) the ticket runs and the chord fires in its first dispatch.
     wait_for(lambda: store.get(job.id).status.finished, 60, "the job to finish")
