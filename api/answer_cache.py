@@ -29,7 +29,6 @@ class AnswerCache:
     """Rendered answers, the least recently read dropped first beyond ``max_bytes``."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self._answers: LRUCache[str, Answer] = LRUCache(max_bytes, getsizeof=_answer_bytes)
 
@@ -41,8 +40,8 @@ class AnswerCache:
         return cached[1]
 
     def put(self, job_id: str, stamp: Stamp, answer: bytes) -> None:
-        if len(answer) > self._max_bytes:
-            return
+        if len(answer) > self._answers.maxsize:
+            return  # the cache would refuse it (ValueError)
         with self._lock:
             self._answers[job_id] = (stamp, answer)
 

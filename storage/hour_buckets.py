@@ -35,7 +35,6 @@ def bucket_name(created: datetime) -> str:
 class HourBuckets:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._root = os.fspath(folder)
         self._counts: dict[str, tuple[int, int]] = {}
 
     def relative(self, job_id: str, created: datetime) -> str:
@@ -56,7 +55,7 @@ class HourBuckets:
         if created is not None:
             # A string, not a Path: retention removes tens of thousands in a row.
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self._root}/{self.relative(job_id, created)}")
+                os.unlink(f"{self.folder}/{self.relative(job_id, created)}")
             return
         for path in (*self.folder.glob(f"*/*-{job_id}"), *self.folder.glob(f"*-{job_id}")):
             path.unlink(missing_ok=True)
