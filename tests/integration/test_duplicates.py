@@ -177,15 +177,17 @@ def test_a_chord_an_earlier_version_sent_finishes_on_this_worker(
     assert app.AsyncResult(head_ticket_id(job.id, 1, 0)).state == "SUCCESS"
 
 
+@pytest.mark.parametrize("broker", ["rabbitmq", "embedded"])
 def test_a_ticket_held_by_a_dying_delivery_runs_once_it_is_let_go(
-    rabbitmq_url: str, tmp_path: Path, processes: Processes, method_env: MethodEnv
+    rabbitmq_url: str, tmp_path: Path, processes: Processes, method_env: MethodEnv, broker: str
 ) -> None:
     """A killed worker's tickets are handed on as its connection drops, a moment before the
     kernel frees the dead processes' locks. The delivery that finds its ticket held must run
     it once the holder lets go, not drop it and leave the chord to the stall sweep."""
     state, queue = tmp_path / "state", f"q-{tmp_path.name}"
-    processes.env = service_env(state, rabbitmq_url, queue=queue)
-    app = create_celery_app(Settings(state_dir=state, broker_url=rabbitmq_url, queue=queue))
+    url = rabbitmq_url if broker == "rabbitmq" else None
+    processes.env = service_env(state, url, queue=queue)
+    app = create_celery_app(Settings(state_dir=state, broker_url=url, queue=queue))
     store = JobStore(state)
     # Planned at a speed the test sets: tens of chunks, so the other lane computes them all.
     method_env(PICHORD_KERNEL_TERMS_PER_SECOND="1e9")
