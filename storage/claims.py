@@ -172,7 +172,14 @@ class Claims:
         changed = book.model_copy(update={"cursor": cursor, "open": still_open})
         if changed != book:
             # Lost with a crash, a claim is only made again: duplicates are harmless.
-            write_bytes_atomic(self._book, changed.model_dump_json().encode(), durable=False)
+            try:
+                write_bytes_atomic(self._book, changed.model_dump_json().encode(), durable=False)
+            except BaseException:
+                # A write that fails (a full disk) must not leave the chosen chunk's lock
+                # held by a live process, or no claim could ever take the chunk again.
+                if held is not None:
+                    os.close(held)
+                raise
         if chosen is None:
             return None, held
         more = cursor < len(book.indices) or lost_left

@@ -5,9 +5,12 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from storage import ChunkRecord, ChunkSpec, JobRecord, JobStatus, JobStore
 from storage.claims import Claims
 from tests.conftest import JobFactory
+from tests.small_disk import fill_inodes, mounted_tmpfs
 
 
 def finish(store: JobStore, job: JobRecord, index: int) -> None:
@@ -162,3 +165,28 @@ def test_a_ticket_that_computed_is_done_for_every_later_delivery(
     with claims.ticket("t-1") as again, claims.ticket("t-2") as other:
         assert again is not None and again.done
         assert other is not None and not other.done
+
+
+def test_a_claim_whose_book_cannot_be_written_lets_go_of_its_chunk(
+    tmp_path: Path, new_job: JobFactory
+) -> None:
+    """A full disk fails the book's write after the chunk's lock was taken: the lock must
+    be let go, or the live process would hold the chunk and no claim could ever take it."""
+    with mounted_tmpfs(tmp_path / "disk", "size=4m,nr_inodes=200") as disk:
+        store = JobStore(disk / "state")
+        job = new_job(ranges(2), store=False)
+        store.create(job)
+        claims = store.claims(job.id, 1)
+        claims.open([0, 1])
+        with claims.claim() as first:
+            assert first is not None and first.index == 0
+        finish(store, job, 0)
+        assert not store.chunk_running(job.id, 1)  # its lock file exists from here on
+        fillers = fill_inodes(disk, 0)
+        with pytest.raises(OSError, match="No space left"), claims.claim():
+            pass
+        assert not store.chunk_running(job.id, 1)
+        for filler in fillers:
+            filler.unlink()
+        with claims.claim() as second:
+            assert second is not None and second.index == 1
