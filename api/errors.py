@@ -15,8 +15,12 @@ from api.schemas.errors import ErrorDetail
 from pipeline.jobs import JobFinishedError
 from pipeline.methods import UnknownMethodError
 from storage import CorruptRecordError, JobNotFoundError
+from storage.room import is_disk_full
 
 Responses = dict[int | str, dict[str, Any]]
+# Told to clients whose request met a full state dir: room comes back as jobs end and
+# retention removes old ones, not within seconds.
+STORAGE_RETRY_SECONDS = 30
 
 
 def _documented(*codes: int) -> Responses:
@@ -36,12 +40,16 @@ _MEANING = {
         "The broker is unreachable or did not take the job; the message says whether a job "
         "was recorded (as FAILURE). See Retry-After"
     ),
+    507: (
+        "The service's storage is full, or below the room it keeps for running jobs; "
+        "nothing was stored. See Retry-After"
+    ),
 }
 
 READ = _documented(401, 403, 422)
 READ_TASK = _documented(401, 403, 404, 409, 422)
-SUBMIT = _documented(400, 401, 403, 413, 422, 429, 503)
-CANCEL = _documented(401, 403, 404, 409, 422)
+SUBMIT = _documented(400, 401, 403, 413, 422, 429, 503, 507)
+CANCEL = _documented(401, 403, 404, 409, 422, 507)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -89,10 +97,27 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": message(exc)}, status_code)
 
 
+async def _os_error(request: Request, exc: Exception) -> Response:
+    """A write any route makes that meets a full disk is the service's storage running out,
+    not a fault of the request: 507, which says so. Every other OSError is a 500."""
+    if not is_disk_full(exc):
+        raise exc
+    return JSONResponse(
+        {
+            "detail": f"the service's storage is full ({exc.strerror}); the request could not "
+            "be completed, retry once space is freed"
+        },
+        status.HTTP_507_INSUFFICIENT_STORAGE,
+        headers={"Retry-After": str(STORAGE_RETRY_SECONDS)},
+    )
+
+
 def status_of(exc: Exception) -> int | None:
     """The status an exception is answered with, when it is one of the handled ones."""
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code
+    if is_disk_full(exc):
+        return status.HTTP_507_INSUFFICIENT_STORAGE
     answer = _store_answer(exc)
     return None if answer is None else answer[0]
 
@@ -101,3 +126,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for kind in _STORE_ERRORS:
         app.add_exception_handler(kind, _store_error)
+    app.add_exception_handler(OSError, _os_error)

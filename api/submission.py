@@ -15,6 +15,7 @@ from api.admission import admit_submission
 from api.auth import Caller, WriterCaller
 from api.broker_health import BrokerDownError
 from api.deps import StoreDep, SubmissionLimiterDep, SubmitterDep
+from api.errors import STORAGE_RETRY_SECONDS
 from api.schemas.tasks import TaskCreated
 from api.submission_limiter import SubmissionLimiter
 from api.submitter import Submitter
@@ -27,6 +28,7 @@ from storage.audit import AuditAction
 from storage.idempotency import IdempotencyKeys, KeyReusedError, KeyUse
 from storage.layout import StateLayout
 from storage.records import utcnow
+from storage.room import StateDirFullError
 
 MAX_KEY_LENGTH = 128
 # Told to clients turned away because too many jobs are unfinished.
@@ -191,14 +193,16 @@ def _refusals() -> Iterator[None]:
     except (DigitsOutOfRangeError, UnknownMethodError, CallbackRefusedError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     except TooManyPendingJobsError as exc:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            str(exc),
-            headers={"Retry-After": str(BACKPRESSURE_RETRY_SECONDS)},
+        raise _retry_later(
+            status.HTTP_429_TOO_MANY_REQUESTS, exc, BACKPRESSURE_RETRY_SECONDS
+        ) from exc
+    except StateDirFullError as exc:
+        raise _retry_later(
+            status.HTTP_507_INSUFFICIENT_STORAGE, exc, STORAGE_RETRY_SECONDS
         ) from exc
     except BrokerDownError as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            str(exc),
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from exc
+        raise _retry_later(status.HTTP_503_SERVICE_UNAVAILABLE, exc, exc.retry_after) from exc
+
+
+def _retry_later(code: int, exc: Exception, seconds: int) -> HTTPException:
+    return HTTPException(code, str(exc), headers={"Retry-After": str(seconds)})

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     # long, this many times at most; then its job fails with the reason.
     disk_full_retry_seconds: Annotated[float, Field(ge=0)] = 10.0
     disk_full_retries: Annotated[int, Field(ge=0)] = 30
+    # Room on the state dir's file system that new jobs leave to the running ones (their
+    # checkpoints, results and digits, and the embedded broker's messages): below either, a
+    # submission is refused with 507 and nothing stored. 0 turns a limit off.
+    min_free_mb: Annotated[float, Field(ge=0)] = 64.0
+    min_free_inodes: Annotated[int, Field(ge=0)] = 2000
     # A job whose unfinished chunks have not checkpointed for this long is dispatched again,
     # up to max_dispatches chords in all; then it fails with the reason.
     job_stall_seconds: Annotated[float, Field(gt=0)] = 120.0

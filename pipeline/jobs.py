@@ -10,6 +10,7 @@ from pipeline.methods import method_named
 from pipeline.methods.base import ComputeMethod
 from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
+from storage.room import MIB, Reserve, WriteRefusedError, is_disk_full
 
 
 class DigitsOutOfRangeError(ValueError):
@@ -108,9 +109,10 @@ def submit(app: PichordCelery, store: JobStore, method_name: str, digits: int) -
 def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRecord:
     """Record and dispatch a planned job. Raises BrokerUnreachableError (nothing stored) when
     the broker does not accept a connection, TooManyPendingJobsError when the service is
-    full (ClientQuotaError when the job's owner has its share of unfinished jobs), and
-    JobNotSentError (the job marked FAILURE and cancelled) if the broker does not take the
-    job's messages."""
+    full (ClientQuotaError when the job's owner has its share of unfinished jobs),
+    StateDirFullError (nothing stored) when the state dir is below its reserve or a write
+    meets a full disk, and JobNotSentError (the job marked FAILURE and cancelled) if the
+    broker does not take the job's messages."""
     reach_broker(app)
     # Recorded as dispatched before it is stored, so the record is written once; a crash
     # before the publish leaves what a crash between a dispatch's count and its publish
@@ -130,15 +132,26 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
     # Checked once before the record is written and fsynced, so that a full service turns
     # submissions away without touching the disk; then again, binding, under the lock.
     store.admission.check(admit)
+    store.check_room(reserve_of(settings))
     store.create(job, admit)
     try:
         send_dispatch(app, store, job, job.dispatches, job.chunks)
     except DispatchError as exc:
+        cause = exc.__cause__
+        if is_disk_full(cause):
+            # The chord's join file could not be written, before any message was sent; nor
+            # could a FAILURE record be, so the job is taken out again (unlinks only).
+            store.delete(job.id, job)
+            raise WriteRefusedError(cause) from exc
         # Cancelled as well: a message the broker took without confirming it in time is
         # dropped by the worker that receives it, instead of computing a failed job.
         fail(store, job.id, str(exc))
         raise JobNotSentError(broker_shown(app.settings), job.id, exc.__cause__ or exc) from exc
     return job
+
+
+def reserve_of(settings: Settings) -> Reserve:
+    return Reserve(round(settings.min_free_mb * MIB), settings.min_free_inodes)
 
 
 def reach_broker(app: PichordCelery) -> None:

@@ -3,8 +3,7 @@
 import functools
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, cast
 
 # celery-types' billiard stubs predate terminate_handler_fired (billiard 4.3).
 from billiard.common import terminate_handler_fired  # type: ignore[attr-defined]
@@ -13,7 +12,7 @@ from celery.exceptions import Ignore
 
 from pipeline.canvas import dispatch
 from pipeline.celery_config import PichordCelery
-from pipeline.chunk_runner import ChunkCancelledError, run_claimed_chunk
+from pipeline.chunk_runner import run_claimed_chunk
 from pipeline.fleet import processes_online
 from pipeline.jobs import fail
 from pipeline.lanes import passes_turn, send_next_ticket
@@ -21,14 +20,12 @@ from pipeline.methods import method_named
 from pipeline.retention import remove_expired
 from pipeline.rounds import IncompleteJobError
 from pipeline.task_names import CLEANUP_TASK, LANE_TASK, LEGACY_CHUNK_TASKS, REDUCE_TASK
+from pipeline.task_retries import guarded, retry_while_another_delivery_holds
 from storage import JobNotFoundError, JobRecord, JobStore
-from storage.atomic import DISK_FULL_ERRNOS
 from storage.claims import Claims
 from storage.record_cache import RecordCache
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 class JobTask(Task[Any, Any]):
@@ -86,68 +83,16 @@ def _job_id(name: str, args: Any) -> str | None:
     return None
 
 
-def retry_when_disk_full(task: JobTask, exc: OSError) -> NoReturn:
-    # The state dir is full (or over quota): the chunk's last checkpoint is intact (writes
-    # are atomic), so it is sent again later and resumes there; progress shows what was saved.
-    if exc.errno not in DISK_FULL_ERRNOS:
-        raise exc
-    settings = task.pichord.settings
-    logger.warning(
-        "state dir full while %s ran; retrying in %g s",
-        task.request.id,
-        settings.disk_full_retry_seconds,
-    )
-    raise task.retry(
-        exc=exc,
-        countdown=settings.disk_full_retry_seconds,
-        max_retries=settings.disk_full_retries,
-    )
-
-
-def _guarded(task: JobTask, work: Callable[[], T]) -> T:
-    """Run a chunk's work: a cancelled job ends it without storing anything (the chord then
-    never fires), and a full state dir sends it again later."""
-    try:
-        return work()
-    except ChunkCancelledError:
-        raise Ignore() from None
-    except OSError as exc:
-        retry_when_disk_full(task, exc)
-
-
-# A delivery finding its ticket held tries again after 0.5 s, then twice as long each time,
-# at most this long.
-TICKET_RETRY_MAX_SECONDS = 8.0
-
-
-def ticket_retry_countdown(retries: int) -> float:
-    return float(min(0.5 * 2**retries, TICKET_RETRY_MAX_SECONDS))
-
-
-def retry_while_another_delivery_holds(task: JobTask) -> NoReturn:
-    """Another delivery of this ticket holds it: one the broker redelivered while the first
-    lives on, or one whose process is dying. A killed worker's tickets are handed on as its
-    connection drops, a moment before the kernel frees the dead processes' locks; a delivery
-    that ended then lost the ticket, and its chord waited for the stall sweep (127 s with a
-    killed worker container). Tried again shortly, it finds the ticket done (the other
-    delivery finished) or free (it died); it must not return before, or the chord would
-    count the ticket while its chunk still computes. Past the stall sweep's own wait it
-    ends: the sweep sends the job again by then."""
-    retries = task.request.retries
-    waited = sum(ticket_retry_countdown(n) for n in range(retries))
-    if waited >= task.pichord.settings.job_stall_seconds:
-        logger.warning("%s: another delivery held this ticket for %g s", task.request.id, waited)
-        raise Ignore()
-    logger.info("%s: another delivery of this ticket holds it; trying again", task.request.id)
-    # The limit is the wait above: Celery's own (a None here means the task's default, 3)
-    # would fail the ticket, and with it the job, while its twin still computes.
-    raise task.retry(countdown=ticket_retry_countdown(retries), max_retries=retries + 1)
-
-
 def run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None = None) -> None:
     """One lane ticket: claim the dispatch's next chunk, send the lane's next ticket to the
     back of the queue if chunks remain, then compute the claimed chunk. Without a chunk to
-    claim the ticket returns, and the last to return fires the chord."""
+    claim the ticket returns, and the last to return fires the chord. A full disk at any
+    step, the claim book's as much as the chunk's, sends the ticket again later, as a
+    redelivery would be: every step is safe to run again."""
+    guarded(task, lambda: _run_lane(task, job_id, dispatch, sent_at))
+
+
+def _run_lane(task: JobTask, job_id: str, dispatch: int, sent_at: float | None) -> None:
     store = task.store()
     if store.cancel_requested(job_id):
         raise Ignore()
@@ -187,8 +132,12 @@ def compute_chunk(task: JobTask, job_id: str, index: int, *_: Any, **__: Any) ->
     rest of its job is sent again by the stall sweep, as lane tickets."""
     store = task.store()
     job = store.get(job_id)
-    with store.chunk_lock(job_id, index):
-        _compute(task, store, job, index)
+
+    def compute() -> None:
+        with store.chunk_lock(job_id, index):
+            _compute(task, store, job, index)
+
+    guarded(task, compute)
 
 
 def _compute(
@@ -203,24 +152,24 @@ def _compute(
     if spec is None:
         raise LookupError(f"job {job.id} has no chunk {index}; it was planned without it")
     settings = task.pichord.settings
-    compute = method_named(job.method).chunk_compute(settings, job, spec)
-    _guarded(
-        task,
-        lambda: run_claimed_chunk(
-            store,
-            job.id,
-            spec,
-            compute,
-            worker=task.request.hostname or "unknown",
-            checkpoint_seconds=settings.checkpoint_seconds,
-            task_id=task.request.id,
-            queue_seconds=queue_seconds,
-        ),
+    run_claimed_chunk(
+        store,
+        job.id,
+        spec,
+        method_named(job.method).chunk_compute(settings, job, spec),
+        worker=task.request.hostname or "unknown",
+        checkpoint_seconds=settings.checkpoint_seconds,
+        task_id=task.request.id,
+        queue_seconds=queue_seconds,
     )
 
 
 def reduce_chunks(task: JobTask, results: list[Any], job_id: str) -> None:
     """Certify the digits, or dispatch one more round of chunks when they are not fixed yet."""
+    guarded(task, lambda: _reduce_chunks(task, job_id))
+
+
+def _reduce_chunks(task: JobTask, job_id: str) -> None:
     store = task.store()
     method = method_named(store.get(job_id).method)
     settings = task.pichord.settings

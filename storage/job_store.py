@@ -37,6 +37,7 @@ from storage.job_listing import JobListing
 from storage.layout import StateLayout
 from storage.records import JobRecord
 from storage.removal import remove_tree
+from storage.room import BelowReserveError, Reserve, WriteRefusedError, below_reserve, is_disk_full
 from storage.staging import StagedFolder, remove_abandoned, staged
 from storage.status import JobStatus
 from storage.webhooks import WebhookQueue
@@ -88,31 +89,45 @@ class JobStore(JobFiles, JobListing):
         before its markers leaves a job the API's next start lists again: its markers no
         longer add up with the job folders.)"""
         job_dir = self._job_dir(job.id)
-        with staged(self.layout.jobs, job.id) as folder:
-            (folder.path / "chunks").mkdir()
-            write_bytes_atomic(folder.path / "job.json", job.model_dump_json(indent=1).encode())
-            folder.move_to(job_dir)
+        try:
+            with staged(self.layout.jobs, job.id) as folder:
+                (folder.path / "chunks").mkdir()
+                write_bytes_atomic(folder.path / "job.json", job.model_dump_json(indent=1).encode())
+                folder.move_to(job_dir)
+                self._take(job, admit, folder)
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise WriteRefusedError(exc) from exc
+            raise
+
+    def _take(self, job: JobRecord, admit: AdmitFn | None, folder: StagedFolder) -> None:
+        """Admit the job moved into place and list it; or, if either is refused or fails
+        part way (a full disk), take it out again: the job was not taken, so neither its
+        folder nor a marker stays (those an API start may have made meanwhile, finding the
+        folder without markers, included). Undoing only unlinks and renames, which a full
+        disk allows."""
+        try:
             if admit is not None:
-                self._admit(job, admit, folder)
+                with self.admission.held() as held:
+                    checked = held.check(admit)
+                    if not job.status.finished:
+                        self.index.mark_pending(job.id, job.owner)
+                        held.admitted(checked)
             elif not job.status.finished:
                 self.index.mark_pending(job.id, job.owner)
                 self.admission.forget()
-        self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
-
-    def _admit(self, job: JobRecord, admit: AdmitFn, folder: StagedFolder) -> None:
-        try:
-            with self.admission.held() as held:
-                checked = held.check(admit)
-                if not job.status.finished:
-                    self.index.mark_pending(job.id, job.owner)
-                    held.admitted(checked)
+            self.index.add_entries(job.id, job.pushqtime, job.status, job.owner)
         except BaseException:
-            # Refused, or admission failed part way: the job was not taken, so neither its
-            # folder nor a marker stays (those an API start may have made meanwhile, finding
-            # the folder without markers, included).
             self.index.remove_known(job.id, job.pushqtime, job.status, job.owner)
             folder.move_back()
             raise
+
+    def check_room(self, reserve: Reserve) -> None:
+        """BelowReserveError when the state dir's file system has less room than
+        ``reserve``, which new jobs leave to the jobs already running."""
+        room = below_reserve(self.layout.root, reserve)
+        if room is not None:
+            raise BelowReserveError(room, reserve)
 
     def exists(self, job_id: str) -> bool:
         try:

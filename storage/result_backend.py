@@ -112,6 +112,29 @@ class FileResultBackend(ChordJoiningBackend):
         """Results are kept until removed; the job store's retention owns their lifetime."""
 
     # -- task states -------------------------------------------------------------------------
+    def mark_as_done(
+        self,
+        task_id: str,
+        result: Any,
+        request: Any = None,
+        store_result: bool = True,
+        state: str = states.SUCCESS,
+    ) -> None:
+        """A task that returned while the disk is full can be neither recorded nor counted
+        by its chord. Raising would make Celery record a failure instead (also on the full
+        disk) and fail the job; logged, the job waits for the stall sweep, which sends it
+        again (its finished chunks are not computed twice)."""
+        try:
+            super().mark_as_done(task_id, result, request, store_result, state)
+        except OSError as error:
+            if error.errno not in DISK_FULL_ERRNOS:
+                raise
+            logger.warning(
+                "not recording that %s returned (%s): the stall sweep sends its job again",
+                task_id,
+                error,
+            )
+
     def mark_as_retry(
         self,
         task_id: str,

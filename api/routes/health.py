@@ -2,9 +2,13 @@
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CeleryDep, StoreDep
+from api.deps import CeleryDep, SettingsDep, StoreDep
 from api.schemas.health import Check, Liveness, Readiness
+from config import Settings
 from pipeline.inspection import broker_problem, workers_answering
+from pipeline.jobs import reserve_of
+from storage import JobStore
+from storage.room import BelowReserveError
 
 router = APIRouter(tags=["health"])
 
@@ -19,13 +23,15 @@ def health() -> Liveness:
 
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
-def ready(celery: CeleryDep, store: StoreDep, response: Response) -> Readiness:
+def ready(
+    celery: CeleryDep, store: StoreDep, settings: SettingsDep, response: Response
+) -> Readiness:
     """Broker reachable, state dir writable, at least one worker answering a ping."""
     checks: dict[str, Check] = {}
     problem = broker_problem(celery, _CHECK_TIMEOUT)
     checks["broker"] = Check(ok=problem is None, detail=problem or "connected")
     problem = store.writable()
-    checks["state_dir"] = Check(ok=problem is None, detail=problem or "writable")
+    checks["state_dir"] = Check(ok=problem is None, detail=problem or _room(store, settings))
     if checks["broker"].ok:
         names = workers_answering(celery, _CHECK_TIMEOUT)
         checks["workers"] = Check(
@@ -38,3 +44,16 @@ def ready(celery: CeleryDep, store: StoreDep, response: Response) -> Readiness:
     if failing:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return Readiness(status="not ready" if failing else "ready", failing=failing, checks=checks)
+
+
+def _room(store: JobStore, settings: Settings) -> str:
+    # Reads go on below the reserve, so the API stays ready; the detail tells operators why
+    # submissions get 507.
+    try:
+        store.check_room(reserve_of(settings))
+    except BelowReserveError as exc:
+        return (
+            f"writable, {exc.room.shown()}: below the reserve of {exc.reserve.shown()}, "
+            "so submissions are refused (507)"
+        )
+    return "writable"

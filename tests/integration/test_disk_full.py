@@ -4,12 +4,12 @@ The state dir lives on a small tmpfs of its own (mounting needs root, as on the 
 filling it makes every write fail with ENOSPC, the real error.
 """
 
-import errno
-import subprocess
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
+import psutil
 import pytest
 
 from pipeline.verify import reference_digits
@@ -17,36 +17,38 @@ from storage import JobStore
 from tests.integration.conftest import Processes, poll_until_finished, service_env, wait_for
 from tests.integration.kernel_speed import chunk_settings
 from tests.integration.pool_pause import paused_mid_chunk
+from tests.small_disk import fill, fill_inodes, mounted_tmpfs
+
+
+def met_full_disk(log: Path, job_id: str) -> bool:
+    """Whether the worker logged a full disk for one of the job's tasks."""
+    return any(
+        job_id in line and ("state dir full" in line or "not recording" in line)
+        for line in log.read_text().splitlines()
+    )
+
+
+def sweep_env(disk: Path, rabbitmq_url: str, tmp_path: Path) -> dict[str, str]:
+    """A service on ``disk`` with no room kept (so that writes meet the full disk itself),
+    quick disk-full retries and a quick stall sweep: a task whose return met the full disk
+    is not counted by its chord, and its job is sent again by the sweep."""
+    return service_env(
+        disk / "state",
+        rabbitmq_url,
+        queue=f"q-{tmp_path.name}",
+        min_free_mb="0",
+        min_free_inodes="0",
+        disk_full_retry_seconds="0.5",
+        job_stall_seconds="3",
+        job_stall_grace_seconds="1",
+        watchdog_seconds="0.5",
+    )
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def fill(disk: Path) -> Path:
-    filler = disk / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(bytes(65536))
-                out.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    return filler
+    with mounted_tmpfs(tmp_path / "disk", "size=16m,nr_inodes=2000") as disk:
+        yield disk
 
 
 def test_chunks_retry_while_the_disk_is_full_and_the_job_ends_right(
@@ -58,6 +60,9 @@ def test_chunks_retry_while_the_disk_is_full_and_the_job_ends_right(
         rabbitmq_url,
         queue=f"q-{tmp_path.name}",
         disk_full_retry_seconds="0.5",
+        # The job is accepted on this small disk, then meets it full mid-chunk.
+        min_free_mb="0",
+        min_free_inodes="0",
         **chunk_settings(1e10, seconds=0.5),
     )
     worker = processes.worker("w1", concurrency=2)
@@ -82,3 +87,106 @@ def test_chunks_retry_while_the_disk_is_full_and_the_job_ends_right(
         final = poll_until_finished(client, job_id, timeout=180)[-1]
     assert final["status"] == "SUCCESS" and final["result"] == reference_digits(10)
     assert "Retry in" in (tmp_path / "logs" / "worker-w1.log").read_text()
+
+
+def test_submissions_below_the_reserve_are_refused_and_running_jobs_keep_the_room(
+    small_disk: Path, processes: Processes, rabbitmq_url: str, tmp_path: Path
+) -> None:
+    processes.env = service_env(
+        small_disk / "state",
+        rabbitmq_url,
+        queue=f"q-{tmp_path.name}",
+        min_free_mb="8",
+        min_free_inodes="100",
+    )
+    processes.worker("w1", concurrency=2)
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        first = client.post("/tasks", json={"digits": 3})
+        assert first.status_code == 202
+        filler = fill(small_disk, leave=4 * 1024 * 1024)
+        refused = client.post("/tasks", json={"digits": 3})
+        assert refused.status_code == 507, refused.text
+        assert "below the 8 MiB" in refused.json()["detail"]
+        assert "no job was stored" in refused.json()["detail"]
+        assert refused.headers["Retry-After"] == "30"
+        ready = client.get("/ready").json()
+        assert "below the reserve of 8 MiB" in ready["checks"]["state_dir"]["detail"]
+        # The job accepted before goes on in the room the reserve kept.
+        final = poll_until_finished(client, first.json()["id"], timeout=60)[-1]
+        assert final["status"] == "SUCCESS"
+        assert client.get("/tasks").json()["total"] == 1
+        filler.unlink()
+        again = client.post("/tasks", json={"digits": 3})
+        assert again.status_code == 202
+        final = poll_until_finished(client, again.json()["id"], timeout=60)[-1]
+        assert final["status"] == "SUCCESS" and final["result"] == reference_digits(3)
+
+
+def test_a_submission_meeting_a_full_disk_at_any_step_is_taken_whole_or_not_at_all(
+    small_disk: Path, processes: Processes, rabbitmq_url: str, tmp_path: Path
+) -> None:
+    """The disk is left with 0, 1, 2 ... free inodes and a submission sent each time, so that
+    it runs out at each step in turn (the record, admission, the listing, the chord's join
+    file): each answer is a 202 for a job that then ends, or a 507 that left nothing."""
+    processes.env = sweep_env(small_disk, rabbitmq_url, tmp_path)
+    processes.worker("w1", concurrency=2)
+    accepted: list[str] = []
+    refusals: list[httpx2.Response] = []
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        for leave in range(16):
+            fillers = fill_inodes(small_disk, leave)
+            answer = client.post("/tasks", json={"digits": 3})
+            assert answer.status_code in (202, 507), answer.text
+            if answer.status_code == 202:
+                accepted.append(answer.json()["id"])
+            else:
+                refusals.append(answer)
+            for filler in fillers:
+                filler.unlink()
+            listed = client.get("/tasks", params={"limit": 100}).json()
+            assert sorted(task["id"] for task in listed["tasks"]) == sorted(accepted)
+        assert len(refusals) >= 3 and accepted
+        assert all("storage is full" in r.json()["detail"] for r in refusals)
+        for job_id in accepted:
+            final = poll_until_finished(client, job_id, timeout=120)[-1]
+            assert final["status"] == "SUCCESS" and final["result"] == reference_digits(3)
+
+
+def test_a_job_meeting_a_full_disk_at_any_step_of_the_worker_ends_right(
+    small_disk: Path, processes: Processes, rabbitmq_url: str, tmp_path: Path
+) -> None:
+    """Each job is submitted while the worker is stopped, then the worker goes on with 0, 1,
+    2 ... inodes free, so that the job runs out at each of the worker's steps in turn (the
+    claim book, the ticket, the chunk, the chord's join, the reducer run in place): each
+    step retries or is recovered, and every job ends SUCCESS once there is room again."""
+    processes.env = sweep_env(small_disk, rabbitmq_url, tmp_path)
+    worker = processes.worker("w1", concurrency=1)
+    whole_worker = [psutil.Process(worker.pid), *psutil.Process(worker.pid).children()]
+    log = tmp_path / "logs" / "worker-w1.log"
+    jobs: list[str] = []
+    with httpx2.Client(base_url=processes.api(), timeout=10) as client:
+        for leave in range(24):
+            for process in whole_worker:
+                process.suspend()
+            job_id = client.post("/tasks", json={"digits": 3}).json()["id"]
+            jobs.append(job_id)
+            fillers = fill_inodes(small_disk, leave)
+            for process in whole_worker:
+                process.resume()
+            wait_for(
+                lambda job_id=job_id: (
+                    met_full_disk(log, job_id)
+                    or client.get(f"/tasks/{job_id}").json()["status"] == "SUCCESS"
+                ),
+                30,
+                f"job {job_id} to meet the full disk or end",
+            )
+            for filler in fillers:
+                filler.unlink()
+        for job_id in jobs:
+            final = poll_until_finished(client, job_id, timeout=120)[-1]
+            assert final["status"] == "SUCCESS" and final["result"] == reference_digits(3)
+    met = log.read_text()
+    # The sweep reached the steps that only a retry or the stall sweep can save.
+    assert "state dir full while" in met and ".d1.l0" in met
+    assert re.search(r"state dir full while \S+\.d1\.reduce", met), "no reducer met the full disk"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage import JobRecord, JobStatus, JobStore
+from storage.room import WriteRefusedError
 from storage.staging import staged
 from tests.conftest import JobFactory
 
@@ -135,7 +136,7 @@ def test_an_admission_that_fails_part_way_leaves_no_job(
     else:
         monkeypatch.setattr(store.admission, "held", fail)
     lost = new_job(store=False, owner="alice")
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(WriteRefusedError, match="No space"):
         store.create(lost, at_most(10, []))
     assert [path.name for path in (state_dir / "jobs").iterdir()] == [kept.id]
     assert store.pending_ids() == [kept.id] and store.pending_count("alice") == 1

@@ -1,0 +1,81 @@
+"""The room left on the state dir's file system, and the reserve new jobs may not eat into.
+
+Every running job writes as it goes (checkpoints, chunk records, the result, its digits), and
+the embedded broker keeps its messages there too. A new job accepted onto a nearly full disk
+takes the room the jobs already running need to finish, so new jobs are refused first, while
+some room is left: RabbitMQ does the same with its publishers (``disk_free_limit``).
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeGuard
+
+from storage.atomic import DISK_FULL_ERRNOS
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Room:
+    free_bytes: int
+    free_inodes: int
+    # btrfs and some network file systems count no inodes (0 of 0): only bytes run out.
+    counts_inodes: bool
+
+    def shown(self) -> str:
+        return f"{self.free_bytes / MIB:.1f} MiB and {self.free_inodes} inodes free"
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """What new jobs leave free; zero turns a limit off."""
+
+    min_free_bytes: int
+    min_free_inodes: int
+
+    def shown(self) -> str:
+        return f"{self.min_free_bytes / MIB:g} MiB and {self.min_free_inodes} inodes"
+
+
+class StateDirFullError(RuntimeError):
+    """No room for a new job: the state dir's file system is full, or below the reserve."""
+
+
+class BelowReserveError(StateDirFullError):
+    def __init__(self, room: Room, reserve: Reserve) -> None:
+        super().__init__(
+            f"the service's storage has {room.shown()}, below the {reserve.shown()} it keeps "
+            "for the jobs already running (PICHORD_MIN_FREE_MB, PICHORD_MIN_FREE_INODES); "
+            "no job was stored, retry once jobs have finished or space is freed"
+        )
+        self.room = room
+        self.reserve = reserve
+
+
+class WriteRefusedError(StateDirFullError):
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(
+            f"the service's storage is full ({cause.strerror}); no job was stored, retry once "
+            "space is freed"
+        )
+
+
+def room_of(folder: Path) -> Room:
+    found = os.statvfs(folder)
+    # f_bavail and f_favail: what an unprivileged writer may still use.
+    return Room(found.f_bavail * found.f_frsize, found.f_favail, found.f_files > 0)
+
+
+def below_reserve(folder: Path, reserve: Reserve) -> Room | None:
+    """The room left when it is below ``reserve``, else None."""
+    room = room_of(folder)
+    if room.free_bytes < reserve.min_free_bytes or (
+        room.counts_inodes and room.free_inodes < reserve.min_free_inodes
+    ):
+        return room
+    return None
+
+
+def is_disk_full(exc: BaseException | None) -> TypeGuard[OSError]:
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
