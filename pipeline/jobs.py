@@ -10,7 +10,7 @@ from pipeline.methods import method_named
 from pipeline.methods.base import ComputeMethod
 from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
-from storage.room import MIB, Reserve, WriteRefusedError, is_disk_full
+from storage.room import MIB, Reserve, WriteRefusedError, full_disk_behind
 
 
 class DigitsOutOfRangeError(ValueError):
@@ -137,10 +137,10 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
     try:
         send_dispatch(app, store, job, job.dispatches, job.chunks)
     except DispatchError as exc:
-        cause = exc.__cause__
-        if is_disk_full(cause):
-            # The chord's join file could not be written, before any message was sent; nor
-            # could a FAILURE record be, so the job is taken out again (unlinks only).
+        cause = full_disk_behind(exc)
+        if cause is not None:
+            # The chord's join file, or the embedded broker's message, could not be written;
+            # nor could a FAILURE record be, so the job is taken out again (unlinks only).
             store.delete(job.id, job)
             raise WriteRefusedError(cause) from exc
         # Cancelled as well: a message the broker took without confirming it in time is

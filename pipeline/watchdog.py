@@ -10,7 +10,6 @@ turn behind them, so it gets ``job_stall_grace_seconds`` more, and no longer: ot
 steady load must not hide a job whose messages are gone or held by a wedged worker.
 """
 
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +19,10 @@ from config import Settings
 from pipeline.canvas import DispatchError, dispatch
 from pipeline.celery_config import PichordCelery
 from pipeline.inspection import queue_depth, workers_answering
-from pipeline.jobs import fail
+from pipeline.jobs import fail, reserve_of
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStore
 from storage.records import ChunkRecord, utcnow
+from storage.room import BelowReserveError, full_disk_behind
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
         if not acquired:
             return []  # another API process is sweeping right now
         stalled = stalled_jobs(store, settings.job_stall_seconds, utcnow())
-        if not stalled:
+        if not stalled or _no_room(store, settings):
             return []
         due = due_for_redispatch(stalled, lambda: waiting_their_turn(app), settings)
         if len(due) < len(stalled):
@@ -111,8 +111,14 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
             # All chunks done but no result means the reducer was lost: an empty chord
             # header sends the body straight away.
             unfinished = [s for s in job.chunks if not _finished(chunks.get(s.index))]
-            with contextlib.suppress(DispatchError):
+            try:
                 number = dispatch(app, store, job.id, unfinished)
+            except DispatchError as exc:
+                if full_disk_behind(exc) is not None:
+                    # Sent again once there is room; only this dispatch is spent.
+                    logger.warning("stall sweep stopped: the state dir is full (%s)", exc)
+                    break
+            else:
                 logger.warning(
                     "job %s stalled; dispatched %d chunks again (dispatch %d)",
                     job.id,
@@ -121,6 +127,17 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
                 )
                 sent.append(job.id)
         return sent
+
+
+def _no_room(store: JobStore, settings: Settings) -> bool:
+    """Whether the state dir is below the room kept for running jobs: a job sent again now
+    would spend one of its dispatches on a chord the full disk stops, so the sweep waits."""
+    try:
+        store.check_room(reserve_of(settings))
+    except BelowReserveError as exc:
+        logger.warning("not sending stalled jobs again while %s", exc.room.shown())
+        return True
+    return False
 
 
 def waiting_their_turn(app: PichordCelery) -> bool:

@@ -13,6 +13,7 @@ import contextlib
 import glob
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -124,15 +125,25 @@ class FileResultBackend(ChordJoiningBackend):
         by its chord. Raising would make Celery record a failure instead (also on the full
         disk) and fail the job; logged, the job waits for the stall sweep, which sends it
         again (its finished chunks are not computed twice)."""
-        try:
+        with _unless_disk_full(f"that {task_id} returned"):
             super().mark_as_done(task_id, result, request, store_result, state)
-        except OSError as error:
-            if error.errno not in DISK_FULL_ERRNOS:
-                raise
-            logger.warning(
-                "not recording that %s returned (%s): the stall sweep sends its job again",
-                task_id,
-                error,
+
+    def mark_as_failure(
+        self,
+        task_id: str,
+        exc: Exception,
+        traceback: str | None = None,
+        request: Any = None,
+        store_result: bool = True,
+        call_errbacks: bool = True,
+        state: str = states.FAILURE,
+    ) -> None:
+        """Celery records a failure from the worker's main process, between the task and its
+        message's ack: raising there skips the ack, and the worker holds the message, and
+        its prefetch slot, for good. On a full disk the failure is logged instead."""
+        with _unless_disk_full(f"that {task_id} failed ({exc!r})"):
+            super().mark_as_failure(
+                task_id, exc, traceback, request, store_result, call_errbacks, state
             )
 
     def mark_as_retry(
@@ -146,9 +157,17 @@ class FileResultBackend(ChordJoiningBackend):
     ) -> None:
         """RETRY is only informational: when the disk is full (the usual reason a chunk is
         retried) it is not written, and the retry goes ahead instead of failing the task."""
-        try:
+        with _unless_disk_full(f"RETRY of {task_id}", "the retry goes ahead"):
             super().mark_as_retry(task_id, exc, traceback, request, store_result, state)
-        except OSError as error:
-            if error.errno not in DISK_FULL_ERRNOS:
-                raise
-            logger.warning("not recording RETRY of %s: %s", task_id, error)
+
+
+@contextlib.contextmanager
+def _unless_disk_full(
+    what: str, then: str = "the stall sweep sends its job again"
+) -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in DISK_FULL_ERRNOS:
+            raise
+        logger.warning("not recording %s (%s): %s", what, error, then)

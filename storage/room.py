@@ -79,3 +79,14 @@ def below_reserve(folder: Path, reserve: Reserve) -> Room | None:
 
 def is_disk_full(exc: BaseException | None) -> TypeGuard[OSError]:
     return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def full_disk_behind(exc: BaseException) -> OSError | None:
+    """The full disk's error among ``exc``'s causes (a broker client wraps it in its own
+    error), if there is one."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if is_disk_full(cause):
+            return cause
+        cause = cause.__cause__
+    return None

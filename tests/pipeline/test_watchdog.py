@@ -10,6 +10,7 @@ from pipeline.jobs import submit
 from pipeline.watchdog import StalledJob, due_for_redispatch, redispatch_stalled
 from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
+from storage.room import MIB, room_of
 
 
 def age(store: JobStore, job_id: str, seconds: float, *, marker: bool = True) -> None:
@@ -92,3 +93,21 @@ def test_a_busy_queue_defers_a_stalled_job_only_for_the_grace(state_dir: Path) -
         raise AssertionError("the queue was asked about though every job is overdue")
 
     assert due_for_redispatch([overdue], not_asked, settings) == [job]
+
+
+def test_below_the_reserve_the_sweep_waits_and_spends_no_dispatch(state_dir: Path) -> None:
+    """A stalled job sent again onto a full disk would spend one of its dispatches on a
+    chord that cannot be written; the sweep waits for room instead, however long."""
+    settings = Settings(state_dir=state_dir, job_stall_seconds=10, max_dispatches=2)
+    app = create_celery_app(settings)
+    store = JobStore(state_dir)
+    job = submit(app, store, "leibniz", 3)
+    free = room_of(state_dir)
+    full = create_celery_app(settings.model_copy(update={"min_free_mb": 2 * free.free_bytes / MIB}))
+    for _ in range(3):
+        age(store, job.id, 60)
+        assert redispatch_stalled(full, store) == []
+    assert store.get(job.id).dispatches == 1 and store.get(job.id).status is JobStatus.WAITING
+    assert redispatch_stalled(app, store) == [job.id]
+    full.close()
+    app.close()
