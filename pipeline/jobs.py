@@ -3,7 +3,12 @@
 import uuid
 
 from config import Settings
-from pipeline.canvas import DispatchError, counted_first_dispatch, send_dispatch
+from pipeline.canvas import (
+    DispatchError,
+    counted_first_dispatch,
+    reduce_task_id,
+    send_dispatch,
+)
 from pipeline.celery_config import PichordCelery, broker_shown
 from pipeline.fleet import processes_online
 from pipeline.methods import method_named
@@ -142,6 +147,8 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
             # The chord's join file, or the embedded broker's message, could not be written;
             # nor could a FAILURE record be, so the job is taken out again (unlinks only).
             store.delete(job.id, job)
+            # With its chord's folder, which Celery names after the body.
+            app.backend.delete_group(reduce_task_id(job.id, job.dispatches))
             raise WriteRefusedError(cause) from exc
         # Cancelled as well: a message the broker took without confirming it in time is
         # dropped by the worker that receives it, instead of computing a failed job.

@@ -4,6 +4,7 @@ The state dir lives on a small tmpfs of its own (mounting needs root, as on the 
 filling it makes every write fail with ENOSPC, the real error.
 """
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -153,6 +154,9 @@ def test_a_submission_meeting_a_full_disk_at_any_step_is_taken_whole_or_not_at_a
             assert sorted(task["id"] for task in listed["tasks"]) == sorted(accepted)
         assert len(refusals) >= 3 and accepted
         assert all("storage is full" in r.json()["detail"] for r in refusals)
+        # Nor does a refused job leave its chord's folder behind.
+        chords = small_disk / "state" / "results" / "chords"
+        assert {name[:36] for name in os.listdir(chords)} <= set(accepted)
         for job_id in accepted:
             final = poll_until_finished(client, job_id, timeout=120)[-1]
             assert final["status"] == "SUCCESS" and final["result"] == reference_digits(3)
