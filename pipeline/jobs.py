@@ -1,5 +1,6 @@
 """Submitting and cancelling jobs: what the API asks of the pipeline."""
 
+import logging
 import uuid
 
 from config import Settings
@@ -16,6 +17,8 @@ from pipeline.methods.base import ComputeMethod
 from storage import JobRecord, JobStatus, JobStore
 from storage.records import utcnow
 from storage.room import MIB, Reserve, WriteRefusedError, full_disk_behind
+
+logger = logging.getLogger(__name__)
 
 
 class DigitsOutOfRangeError(ValueError):
@@ -143,13 +146,19 @@ def submit_planned(app: PichordCelery, store: JobStore, job: JobRecord) -> JobRe
         send_dispatch(app, store, job, job.dispatches, job.chunks)
     except DispatchError as exc:
         cause = full_disk_behind(exc)
-        if cause is not None:
-            # The chord's join file, or the embedded broker's message, could not be written;
-            # nor could a FAILURE record be, so the job is taken out again (unlinks only).
+        if cause is not None and cause is exc.__cause__:
+            # The chord's join file could not be written, before any message was sent; nor
+            # could a FAILURE record be, so the job is taken out again (unlinks only), with
+            # its chord's folder, which Celery names after the body.
             store.delete(job.id, job)
-            # With its chord's folder, which Celery names after the body.
             app.backend.delete_group(reduce_task_id(job.id, job.dispatches))
             raise WriteRefusedError(cause) from exc
+        if cause is not None:
+            # The embedded broker's message could not be written, maybe after another lane's
+            # was: the job is stored and stays accepted, and the stall sweep sends it again
+            # once there is room.
+            logger.warning("job %s stored but not sent, the state dir is full: %s", job.id, exc)
+            return job
         # Cancelled as well: a message the broker took without confirming it in time is
         # dropped by the worker that receives it, instead of computing a failed job.
         fail(store, job.id, str(exc))

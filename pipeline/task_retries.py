@@ -37,12 +37,21 @@ def retry_when_disk_full(task: Task[Any, Any], exc: OSError) -> NoReturn:
     if task.request.is_eager:
         # A reducer run in place by its chord's one task: Celery retries an eager task at
         # once, in place, with no wait, so it is queued to run after the wait instead.
-        task.apply_async(
-            tuple(task.request.args or ()),
-            dict(task.request.kwargs or {}),
-            task_id=task.request.id,
-            countdown=settings.disk_full_retry_seconds,
-        )
+        retries = task.request.retries + 1
+        if retries > settings.disk_full_retries:
+            raise exc
+        try:
+            task.signature(
+                tuple(task.request.args or ()),
+                dict(task.request.kwargs or {}),
+                task_id=task.request.id,
+                countdown=settings.disk_full_retry_seconds,
+                retries=retries,
+            ).apply_async()
+        except Exception:
+            # Not queued (the embedded broker's messages live on the full disk too): the
+            # job waits for the stall sweep, as a retry Celery could not send does.
+            logger.warning("could not queue %s to run later", task.request.id, exc_info=True)
         raise Ignore()
     raise task.retry(
         exc=exc,

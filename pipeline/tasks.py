@@ -10,7 +10,7 @@ from billiard.common import terminate_handler_fired  # type: ignore[attr-defined
 from celery import Task
 from celery.exceptions import Ignore
 
-from pipeline.canvas import dispatch
+from pipeline.canvas import DispatchError, dispatch
 from pipeline.celery_config import PichordCelery
 from pipeline.chunk_runner import run_claimed_chunk
 from pipeline.fleet import processes_online
@@ -24,6 +24,7 @@ from pipeline.task_retries import guarded, retry_while_another_delivery_holds
 from storage import JobNotFoundError, JobRecord, JobStore
 from storage.claims import Claims
 from storage.record_cache import RecordCache
+from storage.room import full_disk_behind
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +181,15 @@ def _reduce_chunks(task: JobTask, job_id: str) -> None:
         # dispatch's reducer will finish it.
         logger.info("reducer for job %s skipped: %s", job_id, exc)
         return
-    if extension is not None:
+    if extension is None:
+        return
+    try:
         dispatch(task.pichord, store, job_id, extension.chunks)
+    except DispatchError as exc:
+        if full_disk_behind(exc) is None:
+            raise
+        # The round's chord could not be written: the stall sweep sends it once there is room.
+        logger.warning("job %s: next round not sent, the state dir is full (%s)", job_id, exc)
 
 
 def cleanup(task: Task[Any, Any]) -> int:

@@ -87,7 +87,7 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
         if not acquired:
             return []  # another API process is sweeping right now
         stalled = stalled_jobs(store, settings.job_stall_seconds, utcnow())
-        if not stalled or _no_room(store, settings):
+        if not stalled:
             return []
         due = due_for_redispatch(stalled, lambda: waiting_their_turn(app), settings)
         if len(due) < len(stalled):
@@ -96,6 +96,8 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
                 len(stalled) - len(due),
             )
         sent = []
+        # The deadline holds whatever the disk: only sending again waits for room.
+        room = not _no_room(store, settings)
         for job in due:
             if job.dispatches >= settings.max_dispatches:
                 fail(
@@ -106,6 +108,8 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
                     "submit the job again",
                 )
                 logger.error("job %s failed: stalled after %d dispatches", job.id, job.dispatches)
+                continue
+            if not room:
                 continue
             chunks = store.chunks(job.id)
             # All chunks done but no result means the reducer was lost: an empty chord

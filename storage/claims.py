@@ -142,44 +142,44 @@ class Claims:
         chosen: int | None = None
         held: int | None = None
         lost_left = False
-        for index in book.open:
-            fd = lock_nowait(self._chunk_lock(index))
-            if fd is None:  # its claimer is computing it
-                still_open.append(index)
-            elif self._finished(index):
-                os.close(fd)
-            elif held is None:
-                chosen, held = index, fd
-                still_open.append(index)
-            else:
-                os.close(fd)
-                still_open.append(index)
-                lost_left = True
-        cursor = book.cursor
-        while held is None and cursor < len(book.indices):
-            index = book.indices[cursor]
-            cursor += 1
-            fd = lock_nowait(self._chunk_lock(index))
-            if fd is None:
-                # Computed by a duplicate outside this book (an older dispatch's message):
-                # kept open, so it is taken over if that one dies.
-                still_open.append(index)
-            elif self._finished(index):
-                os.close(fd)
-            else:
-                chosen, held = index, fd
-                still_open.append(index)
-        changed = book.model_copy(update={"cursor": cursor, "open": still_open})
-        if changed != book:
-            # Lost with a crash, a claim is only made again: duplicates are harmless.
-            try:
+        try:
+            for index in book.open:
+                fd = lock_nowait(self._chunk_lock(index))
+                if fd is None:  # its claimer is computing it
+                    still_open.append(index)
+                elif self._finished(index):
+                    os.close(fd)
+                elif held is None:
+                    chosen, held = index, fd
+                    still_open.append(index)
+                else:
+                    os.close(fd)
+                    still_open.append(index)
+                    lost_left = True
+            cursor = book.cursor
+            while held is None and cursor < len(book.indices):
+                index = book.indices[cursor]
+                cursor += 1
+                fd = lock_nowait(self._chunk_lock(index))
+                if fd is None:
+                    # Computed by a duplicate outside this book (an older dispatch's message):
+                    # kept open, so it is taken over if that one dies.
+                    still_open.append(index)
+                elif self._finished(index):
+                    os.close(fd)
+                else:
+                    chosen, held = index, fd
+                    still_open.append(index)
+            changed = book.model_copy(update={"cursor": cursor, "open": still_open})
+            if changed != book:
+                # Lost with a crash, a claim is only made again: duplicates are harmless.
                 write_bytes_atomic(self._book, changed.model_dump_json().encode(), durable=False)
-            except BaseException:
-                # A write that fails (a full disk) must not leave the chosen chunk's lock
-                # held by a live process, or no claim could ever take the chunk again.
-                if held is not None:
-                    os.close(held)
-                raise
+        except BaseException:
+            # Whatever fails here (the book's write on a full disk) must not leave the chosen
+            # chunk's lock held by a live process, or no claim could ever take it again.
+            if held is not None:
+                os.close(held)
+            raise
         if chosen is None:
             return None, held
         more = cursor < len(book.indices) or lost_left

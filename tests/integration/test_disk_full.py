@@ -31,7 +31,7 @@ def met_full_disk(log: Path, job_id: str) -> bool:
 
 
 def sweep_env(
-    disk: Path, rabbitmq_url: str | None, tmp_path: Path, min_free_inodes: int = 0
+    disk: Path, rabbitmq_url: str | None, tmp_path: Path, min_free_inodes: int = 0, **extra: str
 ) -> dict[str, str]:
     """A service on ``disk`` (RabbitMQ's, or the embedded broker on the disk too when
     ``rabbitmq_url`` is None) with no room kept (so that writes meet the full disk itself),
@@ -47,6 +47,7 @@ def sweep_env(
         job_stall_seconds="3",
         job_stall_grace_seconds="1",
         watchdog_seconds="0.5",
+        **extra,
     )
 
 
@@ -133,9 +134,11 @@ def test_a_submission_meeting_a_full_disk_at_any_step_is_taken_whole_or_not_at_a
 ) -> None:
     """The disk is left with 0, 1, 2 ... free inodes and a submission sent each time, so that
     it runs out at each step in turn (the record, admission, the listing, the chord's join
-    file): each answer is a 202 for a job that then ends, or a 507 that left nothing."""
+    file, on the embedded broker each ticket's message): each answer is a 202 for a job that
+    then ends, or a 507 that left nothing."""
     url = rabbitmq_url if broker == "rabbitmq" else None
-    processes.env = sweep_env(small_disk, url, tmp_path)
+    # Jobs of several chunks, so of two lane tickets: a dispatch may stop between the two.
+    processes.env = sweep_env(small_disk, url, tmp_path, **chunk_settings(600))
     processes.worker("w1", concurrency=2)
     accepted: list[str] = []
     refusals: list[httpx2.Response] = []

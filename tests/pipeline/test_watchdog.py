@@ -97,7 +97,8 @@ def test_a_busy_queue_defers_a_stalled_job_only_for_the_grace(state_dir: Path) -
 
 def test_below_the_reserve_the_sweep_waits_and_spends_no_dispatch(state_dir: Path) -> None:
     """A stalled job sent again onto a full disk would spend one of its dispatches on a
-    chord that cannot be written; the sweep waits for room instead, however long."""
+    chord that cannot be written; the sweep waits for room instead, but still fails a job
+    that has had its last dispatch."""
     settings = Settings(state_dir=state_dir, job_stall_seconds=10, max_dispatches=2)
     app = create_celery_app(settings)
     store = JobStore(state_dir)
@@ -108,6 +109,11 @@ def test_below_the_reserve_the_sweep_waits_and_spends_no_dispatch(state_dir: Pat
         age(store, job.id, 60)
         assert redispatch_stalled(full, store) == []
     assert store.get(job.id).dispatches == 1 and store.get(job.id).status is JobStatus.WAITING
+    age(store, job.id, 60)
     assert redispatch_stalled(app, store) == [job.id]
+    # The deadline holds below the reserve too: a job sent its last time fails.
+    age(store, job.id, 60)
+    assert redispatch_stalled(full, store) == []
+    assert store.get(job.id).status is JobStatus.FAILURE
     full.close()
     app.close()
