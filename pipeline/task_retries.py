@@ -11,7 +11,7 @@ from celery.exceptions import Ignore
 from config import Settings
 from pipeline.celery_config import PichordCelery
 from pipeline.chunk_runner import ChunkCancelledError
-from storage.atomic import DISK_FULL_ERRNOS
+from storage.room import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def retry_when_disk_full(task: Task[Any, Any], exc: OSError) -> NoReturn:
     # The state dir is full (or over quota): the last checkpoint is intact (writes are
     # atomic), so the task is sent again later and resumes there; progress shows what was
     # saved.
-    if exc.errno not in DISK_FULL_ERRNOS:
+    if not is_disk_full(exc):
         raise exc
     settings = _settings(task)
     logger.warning(

@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 from celery import states
 from kombu.utils.encoding import bytes_to_str
 
-from storage.atomic import DISK_FULL_ERRNOS, write_bytes_atomic
+from storage.atomic import write_bytes_atomic
 from storage.chord_join import ChordJoiningBackend
 from storage.key_names import file_name
 from storage.removal import remove_tree
+from storage.room import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,6 @@ def _unless_disk_full(
     try:
         yield
     except OSError as error:
-        if error.errno not in DISK_FULL_ERRNOS:
+        if not is_disk_full(error):
             raise
         logger.warning("not recording %s (%s): %s", what, error, then)
