@@ -47,6 +47,9 @@ def sweep_env(
         job_stall_seconds="3",
         job_stall_grace_seconds="1",
         watchdog_seconds="0.5",
+        # The tests fill the disk again and again: a job may be sent again after each
+        # time, however fast the CPU, and must not meet the dispatch deadline meanwhile.
+        max_dispatches="100",
         **extra,
     )
 
