@@ -22,7 +22,7 @@ from pipeline.inspection import queue_depth, workers_answering
 from pipeline.jobs import fail, reserve_of
 from storage import CorruptRecordError, JobNotFoundError, JobRecord, JobStore
 from storage.records import ChunkRecord, utcnow
-from storage.room import BelowReserveError, full_disk_behind
+from storage.room import full_disk_behind
 
 logger = logging.getLogger(__name__)
 
@@ -136,12 +136,10 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
 def _no_room(store: JobStore, settings: Settings) -> bool:
     """Whether the state dir is below the room kept for running jobs: a job sent again now
     would spend one of its dispatches on a chord the full disk stops, so the sweep waits."""
-    try:
-        store.check_room(reserve_of(settings))
-    except BelowReserveError as exc:
-        logger.warning("not sending stalled jobs again while %s", exc.room.shown())
-        return True
-    return False
+    room = store.room_below(reserve_of(settings))
+    if room is not None:
+        logger.warning("not sending stalled jobs again while %s", room.shown())
+    return room is not None
 
 
 def waiting_their_turn(app: PichordCelery) -> bool:

@@ -1,7 +1,8 @@
 """The file-backed job store and the Celery result backend built on the same files."""
 
+from storage.job_errors import CorruptRecordError, JobNotFoundError
 from storage.job_files import Stamp
-from storage.job_store import CorruptRecordError, JobNotFoundError, JobStore
+from storage.job_store import JobStore
 from storage.records import ChunkRecord, ChunkSpec, JobRecord
 from storage.status import JobStatus
 

@@ -24,44 +24,36 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from storage.admission import Admission, AdmitFn
 from storage.atomic import locked, try_locked, write_bytes_atomic
+from storage.index_upkeep import IndexUpkeep
+from storage.job_errors import CorruptRecordError, JobNotFoundError
 from storage.job_files import JobFiles, Stamp, first_error, stamp_of
 from storage.job_index import JobIndex
 from storage.job_listing import JobListing
 from storage.layout import StateLayout
 from storage.records import JobRecord
 from storage.removal import remove_tree
-from storage.room import BelowReserveError, Reserve, WriteRefusedError, below_reserve, is_disk_full
-from storage.staging import StagedFolder, remove_abandoned, staged
-from storage.status import JobStatus
+from storage.room import (
+    BelowReserveError,
+    Reserve,
+    Room,
+    WriteRefusedError,
+    below_reserve,
+    is_disk_full,
+)
+from storage.staging import StagedFolder, staged
 from storage.webhooks import WebhookQueue
 
 # Canonical lowercase UUIDs only: nothing else ever becomes part of a path.
 _JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-class JobNotFoundError(LookupError):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"no job with id {job_id!r}")
-        self.job_id = job_id
-
-
-class CorruptRecordError(ValueError):
-    """A stored file exists but does not parse; the job is reported, never hidden."""
-
-    def __init__(self, job_id: str, path: Path, reason: str) -> None:
-        super().__init__(f"stored record of job {job_id} is unreadable ({path.name}: {reason})")
-        self.job_id = job_id
-        self.path = path
-
-
-class JobStore(JobFiles, JobListing):
+class JobStore(JobFiles, JobListing, IndexUpkeep):
     def __init__(self, state_dir: Path) -> None:
         self.layout = StateLayout(state_dir)
         self.layout.jobs.mkdir(parents=True, exist_ok=True)
@@ -122,10 +114,14 @@ class JobStore(JobFiles, JobListing):
             folder.move_back()
             raise
 
+    def room_below(self, reserve: Reserve) -> Room | None:
+        """The room left on the state dir's file system when it is less than ``reserve``,
+        which new jobs leave to the jobs already running; None when there is more."""
+        return below_reserve(self.layout.root, reserve)
+
     def check_room(self, reserve: Reserve) -> None:
-        """BelowReserveError when the state dir's file system has less room than
-        ``reserve``, which new jobs leave to the jobs already running."""
-        room = below_reserve(self.layout.root, reserve)
+        """``room_below`` for a submission: BelowReserveError when there is too little room."""
+        room = self.room_below(reserve)
         if room is not None:
             raise BelowReserveError(room, reserve)
 
@@ -190,54 +186,6 @@ class JobStore(JobFiles, JobListing):
                 yield job_id, exc
             except JobNotFoundError:
                 continue
-
-    def rebuild_index(self) -> None:
-        """Restore the markers from the records (at API start: a crash between a job's
-        record and its markers must not leave it unlisted, uncounted or never swept)."""
-
-        def facts() -> Iterator[tuple[str, datetime, JobStatus, str | None]]:
-            for job_id, job in self.records():
-                if isinstance(job, CorruptRecordError):
-                    # Shown as a failed job; its folder's time stands in for its creation.
-                    created = datetime.fromtimestamp(self.created_at(job_id), UTC)
-                    yield job_id, created, JobStatus.FAILURE, None
-                else:
-                    yield job_id, job.pushqtime, job.status, job.owner
-
-        self.index.rebuild(facts(), self.exists)
-        self.admission.forget()
-
-    def refresh_index(self) -> None:
-        """At API start: restore the markers after a crash without reading every record.
-        When the marker names add up with the job folders, only the pending jobs' records
-        are read (a crash between a record and its markers leaves one of them pending);
-        otherwise, or when asked, ``rebuild_index`` reads every record. Creations a crash
-        cut short before their folder was moved into place are removed."""
-        remove_abandoned(self.layout.jobs)
-        # Whatever happened while no API ran (a power cut after an admission, an older
-        # version's submissions), the first admission counts.
-        self.admission.forget()
-        if not self.index.adds_up(set(self.ids())):
-            self.rebuild_index()
-            return
-        for job_id in self.pending_ids():
-            try:
-                job: JobRecord | None = self.get(job_id)
-            except JobNotFoundError:
-                job = None
-            except CorruptRecordError:
-                # Listed as a failed job from now on: the full rebuild knows how.
-                self.rebuild_index()
-                return
-            self.settle_markers(job_id, job)
-
-    def settle_markers(self, job_id: str, job: JobRecord | None) -> None:
-        """Fix the markers of a job whose record (as just read; None: vanished or unreadable)
-        finished while its pending marker stayed, after a crash between the two writes."""
-        if job is None:
-            self.index.drop_pending(job_id)
-        elif job.status.finished:
-            self.index.finished(job_id, job.pushqtime, job.status, job.owner)
 
     def delete(self, job_id: str, record: JobRecord | None = None) -> None:
         """Remove a job and everything stored for it (retention); ``record``: its record as

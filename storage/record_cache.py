@@ -4,8 +4,9 @@ between rounds. A stat tells whether the file was replaced (every write is a new
 
 from cachetools import LRUCache
 
+from storage.job_errors import JobNotFoundError
 from storage.job_files import Stamp
-from storage.job_store import JobNotFoundError, JobStore
+from storage.job_store import JobStore
 from storage.records import JobRecord
 
 

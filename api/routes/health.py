@@ -8,7 +8,6 @@ from config import Settings
 from pipeline.inspection import broker_problem, workers_answering
 from pipeline.jobs import reserve_of
 from storage import JobStore
-from storage.room import BelowReserveError
 
 router = APIRouter(tags=["health"])
 
@@ -49,11 +48,11 @@ def ready(
 def _room(store: JobStore, settings: Settings) -> str:
     # Reads go on below the reserve, so the API stays ready; the detail tells operators why
     # submissions get 507.
-    try:
-        store.check_room(reserve_of(settings))
-    except BelowReserveError as exc:
-        return (
-            f"writable, {exc.room.shown()}: below the reserve of {exc.reserve.shown()}, "
-            "so submissions are refused (507)"
-        )
-    return "writable"
+    reserve = reserve_of(settings)
+    room = store.room_below(reserve)
+    if room is None:
+        return "writable"
+    return (
+        f"writable, {room.shown()}: below the reserve of {reserve.shown()}, "
+        "so submissions are refused (507)"
+    )

@@ -40,6 +40,16 @@ def test_a_store_below_its_reserve_of_bytes_or_inodes_says_which(disk: Path) -> 
     store.check_room(Reserve(0, free_inodes))
 
 
+def test_the_room_below_a_reserve_is_answered_without_raising(disk: Path) -> None:
+    store = JobStore(disk / "state")
+    assert store.room_below(Reserve(1 * MIB, 100)) is None
+    filler = fill(disk, leave=MIB // 2)
+    room = store.room_below(Reserve(1 * MIB, 100))
+    assert room is not None and room.free_bytes < MIB
+    assert store.room_below(Reserve(MIB // 4, 100)) is None
+    filler.unlink()
+
+
 def test_a_creation_that_meets_a_full_disk_at_any_step_stores_nothing(
     disk: Path, new_job: JobFactory
 ) -> None:
