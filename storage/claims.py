@@ -71,7 +71,9 @@ class Claims:
         opens_itself: Callable[[], list[int]] | None = None,
     ) -> None:
         self._book = book
-        self._lock = book.with_suffix(".lock")
+        # The claims folder itself: one lock for the job's books (claims take microseconds),
+        # and no lock file to make.
+        self._lock = book.parent
         self._chunk_lock = chunk_lock
         self._finished = finished
         # The chunks of a book that nobody opens: its first claim opens it with these.

@@ -160,7 +160,8 @@ def test_a_one_chunk_job_whose_process_dies_while_reducing_in_place_still_ends(
             holder.start()
             assert record_locked.wait(10)
         try:
-            reducing = pool_process_opening(worker.pid, "job.lock")
+            # The record's lock is its job's folder.
+            reducing = pool_process_opening(worker.pid, job_id)
             os.kill(reducing.pid, signal.SIGKILL)
         finally:
             release.set()
