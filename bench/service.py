@@ -153,6 +153,26 @@ def worker_processes(state: Path) -> list[psutil.Process]:
     ]
 
 
+def connections_per_api_process(state: Path, port: int) -> list[int]:
+    """How many open connections to ``port`` each of ``state``'s API processes serves, most
+    first. The processes share one listening socket and each connection goes to whichever
+    accepts it first, so clients that connect at once may not be spread evenly."""
+    here = os.getpid()
+    counts = []
+    for process in psutil.process_iter(["cmdline", "ppid", "pid"]):
+        if _role(process, state, here) != "API":
+            continue
+        with contextlib.suppress(psutil.Error):
+            served = [
+                c
+                for c in process.net_connections("tcp")
+                if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+            ]
+            if served:
+                counts.append(len(served))
+    return sorted(counts, reverse=True)
+
+
 def cpu_by_role(state: Path) -> dict[str, float]:
     """CPU seconds used so far by ``state``'s service processes, RabbitMQ and this script,
     by role: API (uvicorn and the processes it spawned), worker main, pool processes."""

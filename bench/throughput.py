@@ -8,6 +8,8 @@ pichord: one worker x 2 processes and an API of --api-processes processes; --job
 (POST /tasks) sent by --clients clients (coroutines), each with its own connection, as fast
 as answers come. Jobs/s is the jobs over the time from the first submission to the last
 SUCCESS (read from the jobs' own stoptimes). Submit latency is each POST's time to its 202.
+The API processes share one listening socket: how the connections fell to them (the clients'
+and this script's own) is printed too, as an uneven split bounds the latency.
 
 plain Celery (the anchor): a worker of 2 processes and a chord of one task and a reducer per
 job, sent from as many threads (a Celery client's own threads: their GIL waits are part of
@@ -41,6 +43,7 @@ from plain_celery import REDIS, make_app
 from service import (
     REPO,
     broker_name,
+    connections_per_api_process,
     cpu_by_role,
     cpu_of_worker,
     delete_queue,
@@ -87,14 +90,20 @@ def pichord(jobs: int, clients: int, api_processes: int) -> None:
     with tiny_job_service(jobs, clients, api_processes) as (client, state):
         first = datetime.now().astimezone()
         before = cpu_by_role(state)
-        ids, latencies = submit_tiny_jobs(client, jobs, clients)
+        split: list[int] = []
+
+        def count_connections() -> None:
+            split[:] = connections_per_api_process(state, port_of(client))
+
+        ids, latencies = submit_tiny_jobs(client, jobs, clients, count_connections)
         submitted = cpu_by_role(state)
         elapsed = (last_stop(client, ids) - first).total_seconds()
         ended = cpu_by_role(state)
         print(
             f"pichord, {broker_name()}, {api_processes} API processes: {jobs} n=1 jobs from "
             f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit "
-            f"{latency_figures(latencies)}"
+            f"{latency_figures(latencies)}; connections per API process "
+            f"{'/'.join(map(str, split))}"
         )
         print_cpu_per_job(jobs, before, submitted, ended)
 
@@ -152,8 +161,14 @@ def tiny_job_service(
         yield client, state
 
 
+def port_of(client: httpx2.Client) -> int:
+    port = client.base_url.port
+    assert port is not None  # the service's URL names its port
+    return port
+
+
 def submit_tiny_jobs(
-    client: httpx2.Client, jobs: int, clients: int
+    client: httpx2.Client, jobs: int, clients: int, while_connected: Callable[[], None] = int
 ) -> tuple[list[str], list[float]]:
     """Submit ``jobs`` n=1 jobs from ``clients`` connections at once; their ids and submit
     latencies.
@@ -161,10 +176,12 @@ def submit_tiny_jobs(
     The clients are coroutines on one event loop rather than threads: the answers of 16
     threads of one process wait for its GIL before their clocks stop, which added 10-20 ms to
     the p99 they measured (wrk, which measures with C threads, agreed with the coroutines)."""
-    return asyncio.run(_submit_concurrently(str(client.base_url), jobs, clients))
+    return asyncio.run(_submit_concurrently(str(client.base_url), jobs, clients, while_connected))
 
 
-async def _submit_concurrently(url: str, jobs: int, clients: int) -> tuple[list[str], list[float]]:
+async def _submit_concurrently(
+    url: str, jobs: int, clients: int, while_connected: Callable[[], None]
+) -> tuple[list[str], list[float]]:
     ids: list[str] = []
     latencies: list[float] = []
     numbers = iter(range(jobs))
@@ -180,6 +197,7 @@ async def _submit_concurrently(url: str, jobs: int, clients: int) -> tuple[list[
                 ids.append(response.json()["id"])
 
         await asyncio.gather(*(one_client() for _ in range(clients)))
+        while_connected()
     return ids, latencies
 
 
