@@ -113,7 +113,7 @@ class ChordJoiningBackend(KeyValueStoreBackend):
         """Run the body of a chord of one task here, unless another delivery of the task runs
         it now or ran it: at most once, except after its runner died."""
         chord_dir = self._chord_dir(group_id)
-        with try_locked(chord_dir) as free:
+        with try_locked(chord_dir, folder=True) as free:
             if not free or (chord_dir / "ran").exists():
                 return
             self._fire(group_id, request, members, in_place=True)

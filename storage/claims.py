@@ -125,7 +125,7 @@ class Claims:
             return
         self._book.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with locked(self._lock):
+            with locked(self._lock, folder=True):
                 book = self.read()
                 if book is None and self._opens_itself is not None:
                     book = ClaimBook(indices=self._opens_itself())

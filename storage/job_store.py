@@ -158,7 +158,7 @@ class JobStore(JobFiles, JobListing, IndexUpkeep):
         job_dir = self._job_dir(job_id)
         if not job_dir.is_dir():
             raise JobNotFoundError(job_id)
-        with locked(job_dir):
+        with locked(job_dir, folder=True):
             current = self.get(job_id)
             changed = change(current.model_copy(deep=True))
             if changed is None:
