@@ -82,23 +82,11 @@ def create_exclusive(path: Path) -> bool:
     return True
 
 
-def _open_lock(path: Path, folder: bool) -> int:
-    """A descriptor to ``flock`` ``path`` by: a lock file, made if missing; or, with
-    ``folder``, a folder that must exist, locked as it is (FileNotFoundError if it is gone: a
-    lock never makes a file where a folder was). A folder that is there anyway needs no lock
-    file: a new inode is the dearest part of a small write on some file systems, and one less
-    stays per job."""
-    if folder:
-        return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    return os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
-
-
 @contextlib.contextmanager
-def locked(path: Path, *, folder: bool = False) -> Iterator[int]:
-    """Hold an exclusive ``flock`` on ``path`` (a lock file, or a folder, see
-    ``_open_lock``); the kernel drops it if the holder dies. Yields the descriptor holding
-    it, for a holder that keeps data in the lock file itself."""
-    fd = _open_lock(path, folder)
+def locked(path: Path) -> Iterator[int]:
+    """Hold an exclusive ``flock`` on ``path``; the kernel drops it if the holder dies. Yields
+    the descriptor holding it, for a holder that keeps data in the lock file itself."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield fd
@@ -107,9 +95,9 @@ def locked(path: Path, *, folder: bool = False) -> Iterator[int]:
 
 
 def lock_nowait(path: Path) -> int | None:
-    """An open descriptor holding an exclusive ``flock`` on the lock file ``path``, or None
-    when another process holds it; the caller closes the descriptor to release the lock."""
-    fd = _open_lock(path, folder=False)
+    """An open descriptor holding an exclusive ``flock`` on ``path``, or None when another
+    process holds it; the caller closes the descriptor to release the lock."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -122,9 +110,9 @@ def lock_nowait(path: Path) -> int | None:
 
 
 @contextlib.contextmanager
-def try_locked(path: Path, *, folder: bool = False) -> Iterator[bool]:
+def try_locked(path: Path) -> Iterator[bool]:
     """Like ``locked`` without waiting: yields False when another process holds the lock."""
-    fd = _open_lock(path, folder)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -14,9 +14,9 @@ Here the task that finishes a chord's last header task starts the body itself:
 * a chord of a single task (nothing added) runs its body in place, in the process of that
   task, instead of sending it: for a small body the message's round trip (a confirmed
   publish, a delivery, a task start, an ack) costs more than the body. The runner holds a
-  lock on the chord's folder until ``ran`` exists, so a delivery of the task that finds the
-  lock free and no ``ran`` knows the runner died, and runs the body itself (its message is
-  still unacknowledged: acks are late). A body that ran partly, or that a worker of an earlier
+  lock on ``fired`` until ``ran`` exists, so a delivery of the task that finds the lock free
+  and no ``ran`` knows the runner died, and runs the body itself (its message is still
+  unacknowledged: acks are late). A body that ran partly, or that a worker of an earlier
   version also sent, may so run twice, which a Celery task delivered twice must bear anyway;
 * a running member may grow the chord (``Task.add_to_chord``, Celery's API for it, which
   only the Redis backend implements otherwise): the new member leaves an ``added`` marker
@@ -113,7 +113,7 @@ class ChordJoiningBackend(KeyValueStoreBackend):
         """Run the body of a chord of one task here, unless another delivery of the task runs
         it now or ran it: at most once, except after its runner died."""
         chord_dir = self._chord_dir(group_id)
-        with try_locked(chord_dir, folder=True) as free:
+        with try_locked(chord_dir / "fired") as free:
             if not free or (chord_dir / "ran").exists():
                 return
             self._fire(group_id, request, members, in_place=True)

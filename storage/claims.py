@@ -71,9 +71,7 @@ class Claims:
         opens_itself: Callable[[], list[int]] | None = None,
     ) -> None:
         self._book = book
-        # The claims folder itself: one lock for the job's books (claims take microseconds),
-        # and no lock file to make.
-        self._lock = book.parent
+        self._lock = book.with_suffix(".lock")
         self._chunk_lock = chunk_lock
         self._finished = finished
         # The chunks of a book that nobody opens: its first claim opens it with these.
@@ -125,7 +123,7 @@ class Claims:
             return
         self._book.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with locked(self._lock, folder=True):
+            with locked(self._lock):
                 book = self.read()
                 if book is None and self._opens_itself is not None:
                     book = ClaimBook(indices=self._opens_itself())

@@ -1,7 +1,7 @@
 """The job store: one folder per job, a job record, one progress file per chunk.
 
 Layout of ``jobs/<id>/`` (the store alone builds these paths):
-  job.json          the job record; changed only under a lock on the job's folder
+  job.json          the job record; changed only under ``job.lock``
   chunks/<n>.json   progress of chunk n; one writer, the task computing it
   chunks/<n>.lock   held while a task computes chunk n, so a duplicate waits
   cancel            present once a cancel was requested; chunks poll for it
@@ -158,7 +158,7 @@ class JobStore(JobFiles, JobListing, IndexUpkeep):
         job_dir = self._job_dir(job_id)
         if not job_dir.is_dir():
             raise JobNotFoundError(job_id)
-        with locked(job_dir, folder=True):
+        with locked(job_dir / "job.lock"):
             current = self.get(job_id)
             changed = change(current.model_copy(deep=True))
             if changed is None:

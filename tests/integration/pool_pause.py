@@ -19,9 +19,9 @@ import psutil
 from storage import ChunkRecord, JobStatus, JobStore
 
 # Locks that API requests or other workers wait for: a pool process stopped while it holds
-# one would hang them (a chunk's own lock, or a ticket's, is never waited for). A job record's
-# lock is its folder (``jobs/<id>``), the claim books' their ``claims`` folder.
-_SHARED_LOCKS = ("admission.lock",)
+# one would hang them (a chunk's own lock, or a ticket's, is never waited for). A claim book's
+# lock is ``claims/d<n>.lock``.
+_SHARED_LOCKS = ("job.lock", "admission.lock")
 _SHARED_LOCK_FOLDERS = ("claims",)
 
 
@@ -36,31 +36,24 @@ def pool_processes(workers: Workers) -> list[psutil.Process]:
 
 
 def _open_paths(process: psutil.Process) -> list[Path]:
-    """The files and folders ``process`` has open (psutil's ``open_files`` leaves folders
-    out, and the store locks some folders themselves); none once it is gone."""
-    fds = Path(f"/proc/{process.pid}/fd")
-    paths = []
+    """The files ``process`` has open; none once it is gone."""
     try:
-        for fd in fds.iterdir():
-            with suppress(FileNotFoundError):  # closed meanwhile
-                paths.append(Path(os.readlink(fd)))
-    except (FileNotFoundError, ProcessLookupError):
+        return [Path(f.path) for f in process.open_files()]
+    except psutil.NoSuchProcess:
         return []
-    return paths
 
 
 def _holds_shared_lock(process: psutil.Process) -> bool:
     return any(
         path.name in _SHARED_LOCKS
-        or path.name in _SHARED_LOCK_FOLDERS
-        or path.parent.name == "jobs"
+        or (path.parent.name in _SHARED_LOCK_FOLDERS and path.suffix == ".lock")
         for path in _open_paths(process)
     )
 
 
 def pool_process_opening(workers: Workers, name: str, timeout: float = 60) -> psutil.Process:
-    """The first of the workers' pool processes seen with a file or folder named ``name``
-    open (a lock it holds or waits for)."""
+    """The first of the workers' pool processes seen with a file named ``name`` open (a lock
+    it holds or waits for)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for process in pool_processes(workers):

@@ -160,8 +160,7 @@ def test_a_one_chunk_job_whose_process_dies_while_reducing_in_place_still_ends(
             holder.start()
             assert record_locked.wait(10)
         try:
-            # The record's lock is its job's folder.
-            reducing = pool_process_opening(worker.pid, job_id)
+            reducing = pool_process_opening(worker.pid, "job.lock")
             os.kill(reducing.pid, signal.SIGKILL)
         finally:
             release.set()
