@@ -158,19 +158,18 @@ def connections_per_api_process(state: Path, port: int) -> list[int]:
     first. The processes share one listening socket and each connection goes to whichever
     accepts it first, so clients that connect at once may not be spread evenly."""
     here = os.getpid()
-    counts = []
+    served: dict[int, tuple[int, int]] = {}  # pid: (parent pid, connections)
     for process in psutil.process_iter(["cmdline", "ppid", "pid"]):
         if _role(process, state, here) != "API":
             continue
         with contextlib.suppress(psutil.Error):
-            served = [
-                c
-                for c in process.net_connections("tcp")
-                if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
-            ]
-            if served:
-                counts.append(len(served))
-    return sorted(counts, reverse=True)
+            sockets = [c for c in process.net_connections("tcp") if c.laddr.port == port]
+            if any(c.status == psutil.CONN_LISTEN for c in sockets):
+                established = sum(c.status == psutil.CONN_ESTABLISHED for c in sockets)
+                served[process.pid] = (process.info["ppid"], established)
+    # uvicorn's supervisor holds the socket too, but only its processes serve on it.
+    supervisors = {parent for parent, _ in served.values()}
+    return sorted((n for pid, (_, n) in served.items() if pid not in supervisors), reverse=True)
 
 
 def cpu_by_role(state: Path) -> dict[str, float]:

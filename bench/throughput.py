@@ -8,8 +8,8 @@ pichord: one worker x 2 processes and an API of --api-processes processes; --job
 (POST /tasks) sent by --clients clients (coroutines), each with its own connection, as fast
 as answers come. Jobs/s is the jobs over the time from the first submission to the last
 SUCCESS (read from the jobs' own stoptimes). Submit latency is each POST's time to its 202.
-The API processes share one listening socket: how the connections fell to them (the clients'
-and this script's own) is printed too, as an uneven split bounds the latency.
+The API processes share one listening socket: how the clients' connections fell to them is
+printed too, as an uneven split bounds the latency.
 
 plain Celery (the anchor): a worker of 2 processes and a chord of one task and a reducer per
 job, sent from as many threads (a Celery client's own threads: their GIL waits are part of
@@ -34,6 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -88,22 +89,16 @@ def percentile(values: list[float], share: float) -> float:
 
 def pichord(jobs: int, clients: int, api_processes: int) -> None:
     with tiny_job_service(jobs, clients, api_processes) as (client, state):
-        first = datetime.now().astimezone()
         before = cpu_by_role(state)
-        split: list[int] = []
-
-        def count_connections() -> None:
-            split[:] = connections_per_api_process(state, port_of(client))
-
-        ids, latencies = submit_tiny_jobs(client, jobs, clients, count_connections)
+        run = submit_tiny_jobs(client, jobs, clients, count_connections=state)
         submitted = cpu_by_role(state)
-        elapsed = (last_stop(client, ids) - first).total_seconds()
+        elapsed = (last_stop(client, run.ids) - run.started).total_seconds()
         ended = cpu_by_role(state)
         print(
             f"pichord, {broker_name()}, {api_processes} API processes: {jobs} n=1 jobs from "
             f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit "
-            f"{latency_figures(latencies)}; connections per API process "
-            f"{'/'.join(map(str, split))}"
+            f"{latency_figures(run.latencies)}; connections per API process "
+            f"{'/'.join(map(str, run.connections))}"
         )
         print_cpu_per_job(jobs, before, submitted, ended)
 
@@ -118,9 +113,7 @@ def phases(jobs: int, clients: int, api_processes: int) -> None:
             process.suspend()
         try:
             before = cpu_by_role(state)
-            start = time.perf_counter()
-            ids, latencies = submit_tiny_jobs(client, jobs, clients)
-            elapsed = time.perf_counter() - start
+            run = submit_tiny_jobs(client, jobs, clients)
             submitted = cpu_by_role(state)
         finally:
             resumed = datetime.now().astimezone()
@@ -128,11 +121,11 @@ def phases(jobs: int, clients: int, api_processes: int) -> None:
                 process.resume()
         print(
             f"pichord, {broker_name()}, workers stopped: {jobs} n=1 jobs submitted by "
-            f"{clients} clients in {elapsed:.2f} s = {jobs / elapsed:.0f} jobs/s; submit "
-            f"{latency_figures(latencies)}"
+            f"{clients} clients in {run.seconds:.2f} s = {jobs / run.seconds:.0f} jobs/s; "
+            f"submit {latency_figures(run.latencies)}"
         )
         print_cpu_per_job(jobs, before, submitted, submitted)
-        drained = (last_stop(client, ids) - resumed).total_seconds()
+        drained = (last_stop(client, run.ids) - resumed).total_seconds()
         ended = cpu_by_role(state)
         print(
             f"pichord, {broker_name()}, the worker resumed: the {jobs} jobs done in "
@@ -156,7 +149,7 @@ def tiny_job_service(
     with running_service(2, api_processes=api_processes, **settings) as (client, state):
         # From as many connections as the run uses, so that every API process has answered
         # some (one connection would reach one of them) and has its broker connections.
-        last_stop(client, submit_tiny_jobs(client, warm_up, clients)[0])
+        last_stop(client, submit_tiny_jobs(client, warm_up, clients).ids)
         time.sleep(2)
         yield client, state
 
@@ -167,21 +160,32 @@ def port_of(client: httpx2.Client) -> int:
     return port
 
 
+@dataclass
+class TinyJobsRun:
+    ids: list[str]
+    latencies: list[float]
+    # When the first job was sent (the clients connected), and seconds to the last answer.
+    started: datetime
+    seconds: float
+    # Open connections per API process, most first, counted before the clients closed them.
+    connections: list[int]
+
+
 def submit_tiny_jobs(
-    client: httpx2.Client, jobs: int, clients: int, while_connected: Callable[[], None] = int
-) -> tuple[list[str], list[float]]:
-    """Submit ``jobs`` n=1 jobs from ``clients`` connections at once; their ids and submit
-    latencies.
+    client: httpx2.Client, jobs: int, clients: int, count_connections: Path | None = None
+) -> TinyJobsRun:
+    """Submit ``jobs`` n=1 jobs from ``clients`` connections at once, counting how those
+    connections fell to the API processes of the service on state dir ``count_connections``.
 
     The clients are coroutines on one event loop rather than threads: the answers of 16
     threads of one process wait for its GIL before their clocks stop, which added 10-20 ms to
     the p99 they measured (wrk, which measures with C threads, agreed with the coroutines)."""
-    return asyncio.run(_submit_concurrently(str(client.base_url), jobs, clients, while_connected))
+    return asyncio.run(_submit_concurrently(client, jobs, clients, count_connections))
 
 
 async def _submit_concurrently(
-    url: str, jobs: int, clients: int, while_connected: Callable[[], None]
-) -> tuple[list[str], list[float]]:
+    client: httpx2.Client, jobs: int, clients: int, count_connections: Path | None
+) -> TinyJobsRun:
     ids: list[str] = []
     latencies: list[float] = []
     numbers = iter(range(jobs))
@@ -201,13 +205,19 @@ async def _submit_concurrently(
         https = []
         for _ in range(clients):
             http = httpx2.AsyncClient(
-                base_url=url, timeout=60, limits=httpx2.Limits(max_connections=1)
+                base_url=client.base_url, timeout=60, limits=httpx2.Limits(max_connections=1)
             )
             https.append(await stack.enter_async_context(http))
             (await http.get("/health")).raise_for_status()
+        started, start = datetime.now().astimezone(), time.perf_counter()
         await asyncio.gather(*(one_client(http) for http in https))
-        while_connected()
-    return ids, latencies
+        seconds = time.perf_counter() - start
+        connections = (
+            []
+            if count_connections is None
+            else connections_per_api_process(count_connections, port_of(client))
+        )
+    return TinyJobsRun(ids, latencies, started, seconds, connections)
 
 
 def last_stop(client: httpx2.Client, ids: list[str]) -> datetime:
