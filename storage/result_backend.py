@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from celery import states
 from kombu.utils.encoding import bytes_to_str
 
 from storage.atomic import write_bytes_atomic
@@ -114,52 +113,27 @@ class FileResultBackend(ChordJoiningBackend):
         """Results are kept until removed; the job store's retention owns their lifetime."""
 
     # -- task states -------------------------------------------------------------------------
-    def mark_as_done(
-        self,
-        task_id: str,
-        result: Any,
-        request: Any = None,
-        store_result: bool = True,
-        state: str = states.SUCCESS,
-    ) -> None:
+    # Celery's own parameters pass through as they are: only the full disk is handled here.
+    def mark_as_done(self, task_id: str, *args: Any, **kwargs: Any) -> None:
         """A task that returned while the disk is full can be neither recorded nor counted
         by its chord. Raising would make Celery record a failure instead (also on the full
         disk) and fail the job; logged, the job waits for the stall sweep, which sends it
         again (its finished chunks are not computed twice)."""
         with _unless_disk_full(f"that {task_id} returned"):
-            super().mark_as_done(task_id, result, request, store_result, state)
+            super().mark_as_done(task_id, *args, **kwargs)
 
-    def mark_as_failure(
-        self,
-        task_id: str,
-        exc: Exception,
-        traceback: str | None = None,
-        request: Any = None,
-        store_result: bool = True,
-        call_errbacks: bool = True,
-        state: str = states.FAILURE,
-    ) -> None:
+    def mark_as_failure(self, task_id: str, exc: Exception, *args: Any, **kwargs: Any) -> None:
         """Celery records a failure from the worker's main process, between the task and its
         message's ack: raising there skips the ack, and the worker holds the message, and
         its prefetch slot, for good. On a full disk the failure is logged instead."""
         with _unless_disk_full(f"that {task_id} failed ({exc!r})"):
-            super().mark_as_failure(
-                task_id, exc, traceback, request, store_result, call_errbacks, state
-            )
+            super().mark_as_failure(task_id, exc, *args, **kwargs)
 
-    def mark_as_retry(
-        self,
-        task_id: str,
-        exc: Exception,
-        traceback: str | None = None,
-        request: Any = None,
-        store_result: bool = True,
-        state: str = states.RETRY,
-    ) -> None:
+    def mark_as_retry(self, task_id: str, *args: Any, **kwargs: Any) -> None:
         """RETRY is only informational: when the disk is full (the usual reason a chunk is
         retried) it is not written, and the retry goes ahead instead of failing the task."""
         with _unless_disk_full(f"RETRY of {task_id}", "the retry goes ahead"):
-            super().mark_as_retry(task_id, exc, traceback, request, store_result, state)
+            super().mark_as_retry(task_id, *args, **kwargs)
 
 
 @contextlib.contextmanager
