@@ -97,7 +97,7 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
             )
         sent = []
         # The deadline holds whatever the disk: only sending again waits for room.
-        room = not _no_room(store, settings)
+        room = _room_to_send_again(store, settings)
         for job in due:
             if job.dispatches >= settings.max_dispatches:
                 fail(
@@ -133,13 +133,13 @@ def redispatch_stalled(app: PichordCelery, store: JobStore) -> list[str]:
         return sent
 
 
-def _no_room(store: JobStore, settings: Settings) -> bool:
-    """Whether the state dir is below the room kept for running jobs: a job sent again now
+def _room_to_send_again(store: JobStore, settings: Settings) -> bool:
+    """Whether the state dir has the room kept for running jobs: below it, a job sent again
     would spend one of its dispatches on a chord the full disk stops, so the sweep waits."""
-    room = store.room_below(reserve_of(settings))
-    if room is not None:
-        logger.warning("not sending stalled jobs again while %s", room.shown())
-    return room is not None
+    short = store.room_below(reserve_of(settings))
+    if short is not None:
+        logger.warning("not sending stalled jobs again while %s", short.shown())
+    return short is None
 
 
 def waiting_their_turn(app: PichordCelery) -> bool:

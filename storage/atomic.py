@@ -9,10 +9,6 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-# Errors meaning the file system has no room for a write (full, or over quota); the file
-# being replaced is then left as it was.
-DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
-
 
 def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` so a reader sees the old or the new file, never a part.

@@ -6,14 +6,16 @@ takes the room the jobs already running need to finish, so new jobs are refused 
 some room is left: RabbitMQ does the same with its publishers (``disk_free_limit``).
 """
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeGuard
 
-from storage.atomic import DISK_FULL_ERRNOS
-
 MIB = 1024 * 1024
+# Errors meaning the file system has no room for a write (full, or over quota); a file that
+# ``storage.atomic.write_bytes_atomic`` was replacing is then left as it was.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass(frozen=True)
